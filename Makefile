@@ -1,0 +1,64 @@
+# The README's two commands: `make dependencies` (bring the system up) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+N ?= 100000
+CONCURRENCY ?= 64
+export N CONCURRENCY
+
+.PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int run-e2e run-load
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## npm ci when the lock file changed
+
+build: install ## compile every package (tsc -b)
+	npx tsc -b
+
+infra: install ## PostgreSQL 15 and RabbitMQ 4 (docker compose, or local packages + a debootstrap root)
+	bash scripts/infra.sh up
+
+dependencies: build infra ## the whole system: infrastructure + customer (8080) + two order replicas (8081, 8082)
+	bash scripts/services.sh up
+
+up: dependencies ## alias of dependencies
+
+down: ## stop the services and the infrastructure; data stays
+	bash scripts/services.sh down
+	bash scripts/infra.sh down
+
+clean: ## stop everything and remove the data
+	bash scripts/services.sh down
+	bash scripts/infra.sh clean
+	rm -rf .run results
+
+logs: ## follow the services' logs
+	bash scripts/services.sh logs
+
+status: ## what runs
+	bash scripts/services.sh status
+	bash scripts/infra.sh status
+
+typecheck: build ## tsc over every package, tests included
+
+lint: install ## typescript-eslint
+	npx eslint .
+
+test-unit: build ## unit tests (no infrastructure)
+	npx vitest run --project unit
+
+test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
+	npx vitest run --project integration
+
+test: typecheck lint test-unit test-int dependencies ## everything CI runs: typecheck, lint, unit, integration, e2e
+	$(MAKE) run-e2e
+
+run-e2e: ## the e2e suite against the running system (make dependencies)
+	npm test -w e2e
+
+run-load: build ## the load test against the running system (N=100000 CONCURRENCY=64)
+	npm start -w load-test

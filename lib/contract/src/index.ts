@@ -1,0 +1,3 @@
+export * from './stream.js';
+export * from './events.js';
+export * from './codec.js';

@@ -1,0 +1,95 @@
+import { isUtf8 } from 'node:buffer';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import sjson from 'secure-json-parse';
+import { CORRELATION_HEADER, correlationIdOf } from './correlation-id.js';
+import { errorHandler } from './error-handler.js';
+import { ErrorBody, HttpError } from './errors.js';
+import { httpMetrics } from './metrics.js';
+
+export type HttpServer = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  logger: Logger;
+  registry: Registry;
+  title: string;
+  description: string;
+  version: string;
+  /** Larger bodies get 413. */
+  bodyLimit?: number;
+}
+
+function ajvFor(coerceTypes: boolean) {
+  const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+/**
+ * The HTTP foundation both services share: JSON errors, correlation ids, metrics, OpenAPI docs
+ * at /docs, strict bodies (no type coercion) and coerced query strings and params.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    genReqId: correlationIdOf,
+    requestIdLogLabel: 'correlation_id',
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const strict = ajvFor(false);
+  const coercing = ajvFor(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema as object),
+  );
+
+  // JSON bodies must be valid UTF-8 and plain JSON (no prototype poisoning).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const buffer = body as Buffer;
+    if (!isUtf8(buffer)) return done(new HttpError(400, 'invalid_encoding', 'body is not valid UTF-8'), undefined);
+    if (buffer.length === 0) return done(new HttpError(400, 'invalid_json', 'body is empty'), undefined);
+    try {
+      done(null, sjson.parse(buffer.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      done(new HttpError(400, 'invalid_json', `body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  });
+
+  app.addSchema(ErrorBody);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: options.title, description: options.description, version: options.version },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(errorHandler);
+  await app.register(httpMetrics, { registry: options.registry });
+  return app;
+}

@@ -1,0 +1,12 @@
+export { CommonEnv, ConfigError, loadConfig } from './config.js';
+export { createLogger, loggerOptions, wantsPrettyLogs } from './logger.js';
+export type { Logger, LoggerSettings } from './logger.js';
+export { handleShutdown, runSteps } from './shutdown.js';
+export type { ShutdownStep } from './shutdown.js';
+export { createHttpServer } from './http/server.js';
+export type { HttpServer, HttpServerOptions } from './http/server.js';
+export { ErrorBody, HttpError, notFound, badRequest, conflict, isDatabaseUnavailable } from './http/errors.js';
+export { classify } from './http/error-handler.js';
+export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';
+export { ensureDatabase, createPool, createKysely } from './db/database.js';
+export { migrateToLatest } from './db/migrate.js';

@@ -1,0 +1,229 @@
+import { connect, type Client } from 'rabbitmq-stream-js-client';
+import type { PublishConfirmResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_confirm_response.js';
+import type { PublishErrorResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_error_response.js';
+import { backoffDelay, sleep, withTimeout } from './backoff.js';
+import { supportsSingleActiveConsumer } from './broker-version.js';
+import { silentLogger, type StreamLogger } from './logger.js';
+
+export interface StreamSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  vhost?: string;
+  /** Shown in the management UI's connection list. */
+  connectionName: string;
+  /** connect() of the client can hang (e.g. on bad credentials): give up after this long. */
+  connectTimeoutMs?: number;
+  heartbeatSeconds?: number;
+}
+
+/** Something that must be (re)declared on every new client: publishers, consumers, streams. */
+export type ReadyHook = (client: Client) => Promise<void>;
+
+export type ConfirmListener = (publisherId: number, publishingIds: bigint[]) => void;
+export type PublishErrorListener = (publisherId: number, publishingId: bigint, code: number) => void;
+
+export interface StreamConnection {
+  /** Starts connecting in the background; reconnects with backoff for as long as it is open. */
+  start(): void;
+  /** Resolves with the current client once connected (waits through reconnects). */
+  ready(signal?: AbortSignal): Promise<Client>;
+  readonly isConnected: boolean;
+  readonly brokerVersion: string | undefined;
+  /** Runs on every new connection, in registration order; a failing hook triggers a reconnect. */
+  onReady(hook: ReadyHook): () => void;
+  onLost(listener: (reason: string) => void): () => void;
+  /** Confirms of every publisher on this client, keyed by the publisher's connection. */
+  onConfirm(connectionId: string, listener: ConfirmListener, onError: PublishErrorListener): () => void;
+  /** Drops the current client and connects anew (used when a publisher or consumer is found broken). */
+  reconnect(reason: string): void;
+  close(): Promise<void>;
+}
+
+export class UnsupportedBrokerError extends Error {}
+
+/**
+ * Wraps rabbitmq-stream-js-client's Client, which neither reconnects nor times out connects:
+ * one live client at a time, replaced as a whole whenever any of its connections closes.
+ */
+export function createStreamConnection(settings: StreamSettings, logger: StreamLogger = silentLogger): StreamConnection {
+  const connectTimeoutMs = settings.connectTimeoutMs ?? 5_000;
+  let client: Client | undefined;
+  let generation = 0;
+  let closed = false;
+  let started = false;
+  let connecting: Promise<void> | undefined;
+  let brokerVersion: string | undefined;
+  const hooks: ReadyHook[] = [];
+  const lostListeners = new Set<(reason: string) => void>();
+  const confirmListeners = new Map<string, { confirm: ConfirmListener; error: PublishErrorListener }>();
+  let readyWaiters: Array<(client: Client) => void> = [];
+
+  function onConfirmFrame(confirm: PublishConfirmResponse, connectionId: string) {
+    confirmListeners.get(connectionId)?.confirm(confirm.publisherId, confirm.publishingIds);
+  }
+  function onErrorFrame(error: PublishErrorResponse, connectionId: string) {
+    const { publishingId, code } = error.publishingError;
+    confirmListeners.get(connectionId)?.error(error.publisherId, publishingId, code);
+  }
+
+  async function openClient(myGeneration: number): Promise<Client> {
+    const lost = (hadError: boolean) => {
+      if (myGeneration === generation && !closed) drop(`connection closed${hadError ? ' with an error' : ''}`);
+    };
+    const pending = connect(
+      {
+        hostname: settings.host,
+        port: settings.port,
+        username: settings.user,
+        password: settings.password,
+        vhost: settings.vhost ?? '/',
+        heartbeat: settings.heartbeatSeconds ?? 10,
+        connectionName: settings.connectionName,
+        listeners: { connection_closed: lost, publish_confirm: onConfirmFrame, publish_error: onErrorFrame },
+      },
+      clientLogger(logger),
+    );
+    // A connect that times out may still succeed later: close that orphan when it does.
+    pending.then(
+      (late) => {
+        if (myGeneration !== generation || closed) void late.close().catch(() => undefined);
+      },
+      () => undefined,
+    );
+    return withTimeout(pending, connectTimeoutMs, `stream connect to ${settings.host}:${settings.port}`);
+  }
+
+  async function connectLoop(): Promise<void> {
+    for (let attempt = 0; !closed; attempt++) {
+      const myGeneration = ++generation;
+      try {
+        const fresh = await openClient(myGeneration);
+        if (closed || myGeneration !== generation) {
+          await fresh.close().catch(() => undefined);
+          continue;
+        }
+        brokerVersion = fresh.rabbitManagementVersion;
+        if (!supportsSingleActiveConsumer(brokerVersion ?? '')) {
+          await fresh.close().catch(() => undefined);
+          throw new UnsupportedBrokerError(
+            `RabbitMQ ${brokerVersion ?? '(unknown version)'} at ${settings.host}:${settings.port} has no single active consumer for streams (needs 3.11 or newer)`,
+          );
+        }
+        client = fresh;
+        for (const hook of hooks) await hook(fresh);
+        if (myGeneration !== generation) continue; // lost while running hooks: go round again
+        logger.info({ broker: `${settings.host}:${settings.port}`, brokerVersion, attempt }, 'stream connection ready');
+        const waiters = readyWaiters;
+        readyWaiters = [];
+        for (const resolve of waiters) resolve(fresh);
+        return;
+      } catch (error) {
+        if (error instanceof UnsupportedBrokerError) throw error;
+        const stale = client;
+        client = undefined;
+        if (stale) void stale.close().catch(() => undefined);
+        const delay = backoffDelay(attempt, 200, 5_000);
+        logger.warn({ err: describe(error), attempt, retryInMs: delay }, 'stream connection failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  function ensureConnecting() {
+    if (connecting || closed) return;
+    connecting = connectLoop()
+      .catch((error: unknown) => {
+        logger.error({ err: describe(error) }, 'stream connection gave up');
+        fatal = error;
+        const waiters = readyWaiters;
+        readyWaiters = [];
+        for (const resolve of waiters) resolve(undefined as unknown as Client);
+      })
+      .finally(() => {
+        connecting = undefined;
+      });
+  }
+  let fatal: unknown;
+
+  function drop(reason: string) {
+    const stale = client;
+    client = undefined;
+    generation++;
+    logger.warn({ reason }, 'stream connection lost; reconnecting');
+    for (const listener of lostListeners) listener(reason);
+    if (stale) void stale.close().catch(() => undefined);
+    ensureConnecting();
+  }
+
+  return {
+    start() {
+      started = true;
+      ensureConnecting();
+    },
+    async ready(signal) {
+      if (!started) this.start();
+      if (client) return client;
+      if (fatal) throw fatal;
+      const got = await new Promise<Client | undefined>((resolve, reject) => {
+        readyWaiters.push(resolve);
+        signal?.addEventListener('abort', () => reject(new Error('aborted while waiting for the stream connection')), {
+          once: true,
+        });
+      });
+      if (!got) throw fatal ?? new Error('stream connection closed');
+      return got;
+    },
+    get isConnected() {
+      return client !== undefined;
+    },
+    get brokerVersion() {
+      return brokerVersion;
+    },
+    onReady(hook) {
+      hooks.push(hook);
+      if (client) void hook(client).catch((error: unknown) => drop(`ready hook failed: ${describe(error)}`));
+      return () => {
+        const index = hooks.indexOf(hook);
+        if (index >= 0) hooks.splice(index, 1);
+      };
+    },
+    onLost(listener) {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
+    },
+    onConfirm(connectionId, confirm, error) {
+      confirmListeners.set(connectionId, { confirm, error });
+      return () => confirmListeners.delete(connectionId);
+    },
+    reconnect(reason) {
+      if (!closed) drop(reason);
+    },
+    async close() {
+      closed = true;
+      generation++;
+      const current = client;
+      client = undefined;
+      const waiters = readyWaiters;
+      readyWaiters = [];
+      for (const resolve of waiters) resolve(undefined as unknown as Client);
+      if (current) await withTimeout(current.close(), 5_000, 'stream client close').catch(() => undefined);
+    },
+  };
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The client logs through this interface; route it to ours at debug level (it is chatty). */
+function clientLogger(logger: StreamLogger) {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    verbose: () => undefined,
+    warn: (message: string) => logger.debug({ source: 'rabbitmq-stream-js-client' }, message),
+    error: (message: string) => logger.debug({ source: 'rabbitmq-stream-js-client' }, message),
+  };
+}

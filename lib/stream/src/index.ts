@@ -1,0 +1,11 @@
+export { createStreamConnection, UnsupportedBrokerError, describe } from './connection.js';
+export type { StreamConnection, StreamSettings } from './connection.js';
+export { createConfirmingPublisher } from './publisher.js';
+export type { ConfirmingPublisher, OutgoingMessage } from './publisher.js';
+export { createSingleActiveConsumer } from './single-active-consumer.js';
+export type { SingleActiveConsumer, StreamMessage, ConsumerRole } from './single-active-consumer.js';
+export { ensureStream, fetchStreamArguments, streamTail } from './stream-admin.js';
+export type { ManagementApi, StreamArguments } from './stream-admin.js';
+export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
+export { backoffDelay, sleep, withTimeout } from './backoff.js';
+export type { StreamLogger } from './logger.js';

@@ -1,0 +1,238 @@
+import { Offset, type Client, type Consumer } from 'rabbitmq-stream-js-client';
+import { creditsOnChunkCompleted } from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
+import { backoffDelay, sleep, withTimeout } from './backoff.js';
+import { describe, type StreamConnection } from './connection.js';
+import { silentLogger, type StreamLogger } from './logger.js';
+
+export interface StreamMessage {
+  offset: bigint;
+  body: Buffer;
+  annotations: Record<string, unknown>;
+}
+
+export type ConsumerRole = 'active' | 'standby';
+
+export interface SingleActiveConsumerOptions {
+  stream: string;
+  /** Shared by every instance: the broker lets one of them consume at a time. */
+  consumerRef: string;
+  /**
+   * Called when this instance is promoted: the offset of the first message to read
+   * (the stored offset + 1), or 'first' to read from the first retained message.
+   */
+  resumeFrom(): Promise<bigint | 'first'>;
+  /**
+   * Applies a batch of consecutive messages. Must be atomic with the storage of its last offset.
+   * A rejection is retried with backoff, with the same batch, until it succeeds or this instance
+   * stops being active: nothing is ever skipped.
+   */
+  handleBatch(messages: StreamMessage[]): Promise<void>;
+  onRoleChange?(role: ConsumerRole): void;
+  maxBatchSize?: number;
+  /** Also store the offset on the broker this often, so that the management UI shows progress. */
+  brokerOffsetEveryMs?: number;
+  logger?: StreamLogger;
+}
+
+export interface SingleActiveConsumer {
+  start(): void;
+  readonly role: ConsumerRole;
+  /** Offset of the last message handleBatch accepted while active, if any. */
+  readonly lastHandledOffset: bigint | undefined;
+  /** Unsubscribes and subscribes again: the broker may hand activity to another instance. */
+  resubscribe(reason: string): Promise<void>;
+  /** Unsubscribes properly (so that a standby takes over at once) and waits for the batch in hand. */
+  close(): Promise<void>;
+}
+
+/**
+ * Single active consumer with batched, ordered, never-skipping delivery.
+ *
+ * Sharp edges of rabbitmq-stream-js-client handled here:
+ * - `consumer.close()` only releases the connection: the broker is told by `client.closeConsumer()`.
+ * - the consumer-update callback runs on promotion and on step-down alike, without saying which:
+ *   the broker only sends it on a change of state, so calls alternate, starting with a promotion.
+ * - a handler that throws stalls the subscription: ours only buffers and never throws.
+ * - with more than one chunk of credit, deliveries of two chunks interleave: we grant one chunk
+ *   at a time, after it has been buffered, and wait while the buffer is full (bounded memory).
+ */
+export function createSingleActiveConsumer(
+  connection: StreamConnection,
+  options: SingleActiveConsumerOptions,
+): SingleActiveConsumer {
+  const logger = options.logger ?? silentLogger;
+  const maxBatchSize = options.maxBatchSize ?? 500;
+  const brokerOffsetEveryMs = options.brokerOffsetEveryMs ?? 5_000;
+
+  let consumer: Consumer | undefined;
+  let client: Client | undefined;
+  let role: ConsumerRole = 'standby';
+  let updates = 0; // consumer-update callbacks seen by the current subscription
+  let epoch = 0; // bumped on every change of role or subscription: stale batches are dropped
+  let buffer: StreamMessage[] = [];
+  let pumping: Promise<void> | undefined;
+  let spaceWaiters: Array<() => void> = [];
+  let lastHandledOffset: bigint | undefined;
+  let lastBrokerOffset: bigint | undefined;
+  let closed = false;
+  const stopping = new AbortController();
+
+  function setRole(next: ConsumerRole) {
+    epoch++;
+    buffer = [];
+    releaseSpace();
+    if (role === next) return;
+    role = next;
+    logger.info({ stream: options.stream, consumerRef: options.consumerRef, role }, `consumer is now ${role}`);
+    options.onRoleChange?.(role);
+  }
+
+  function releaseSpace() {
+    const waiters = spaceWaiters;
+    spaceWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  async function onMessage(message: { offset?: bigint; content: Buffer; messageAnnotations?: Record<string, unknown> }) {
+    if (role !== 'active' || message.offset === undefined) return;
+    buffer.push({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
+    schedulePump();
+    if (buffer.length >= maxBatchSize) {
+      await new Promise<void>((resolve) => spaceWaiters.push(resolve));
+    }
+  }
+
+  function schedulePump() {
+    if (pumping) return;
+    // setImmediate: let the rest of the chunk arrive first, so that a chunk becomes one batch.
+    pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(pump).finally(() => {
+      pumping = undefined;
+      if (buffer.length > 0 && role === 'active') schedulePump();
+    });
+  }
+
+  async function pump() {
+    while (buffer.length > 0 && role === 'active' && !closed) {
+      const myEpoch = epoch;
+      const batch = buffer.slice(0, maxBatchSize);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await options.handleBatch(batch);
+          break;
+        } catch (error) {
+          if (myEpoch !== epoch || closed) return;
+          const delay = backoffDelay(attempt, 100, 5_000);
+          logger.warn(
+            { err: describe(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
+            'applying a batch failed; retrying the same batch',
+          );
+          await sleep(delay, stopping.signal);
+          if (myEpoch !== epoch || closed) return;
+        }
+      }
+      if (myEpoch !== epoch) return;
+      buffer = buffer.slice(batch.length);
+      lastHandledOffset = batch[batch.length - 1]?.offset;
+      if (buffer.length < maxBatchSize) releaseSpace();
+    }
+  }
+
+  async function onConsumerUpdate(): Promise<Offset> {
+    updates++;
+    const promoted = updates % 2 === 1;
+    if (!promoted) {
+      setRole('standby');
+      return Offset.next();
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const from = await options.resumeFrom();
+        setRole('active');
+        logger.info({ resumeFrom: String(from) }, 'promoted: resuming after the stored offset');
+        return from === 'first' ? Offset.first() : Offset.offset(from);
+      } catch (error) {
+        if (attempt >= 20 || closed) throw error;
+        await sleep(backoffDelay(attempt, 100, 1_000), stopping.signal);
+      }
+    }
+  }
+
+  async function subscribe(current: Client) {
+    updates = 0;
+    setRole('standby');
+    client = current;
+    consumer = await current.declareConsumer(
+      {
+        stream: options.stream,
+        consumerRef: options.consumerRef,
+        singleActive: true,
+        // Only used if resumeFrom keeps failing: replaying is safe, skipping is not.
+        offset: Offset.first(),
+        creditPolicy: creditsOnChunkCompleted(1, 1),
+        consumerUpdateListener: async () => onConsumerUpdate(),
+      },
+      (message) => onMessage(message).catch((error: unknown) => logger.error({ err: describe(error) }, 'buffering failed')),
+    );
+  }
+
+  async function unsubscribe() {
+    const current = consumer;
+    const owner = client;
+    consumer = undefined;
+    setRole('standby');
+    if (!current || !owner) return;
+    await withTimeout(owner.closeConsumer(current.extendedId), 5_000, 'unsubscribe').catch((error: unknown) =>
+      logger.warn({ err: describe(error) }, 'unsubscribe failed; the broker will notice the closed connection'),
+    );
+  }
+
+  const storeTimer = setInterval(() => {
+    const current = consumer;
+    const offset = lastHandledOffset;
+    if (!current || role !== 'active' || offset === undefined || offset === lastBrokerOffset) return;
+    current
+      .storeOffset(offset)
+      .then(() => {
+        lastBrokerOffset = offset;
+      })
+      .catch((error: unknown) => logger.debug({ err: describe(error) }, 'storing the offset on the broker failed'));
+  }, brokerOffsetEveryMs);
+  storeTimer.unref();
+
+  let removeHook: (() => void) | undefined;
+  let removeLost: (() => void) | undefined;
+
+  return {
+    start() {
+      removeHook = connection.onReady(subscribe);
+      removeLost = connection.onLost(() => {
+        consumer = undefined;
+        setRole('standby');
+      });
+    },
+    get role() {
+      return role;
+    },
+    get lastHandledOffset() {
+      return lastHandledOffset;
+    },
+    async resubscribe(reason) {
+      logger.info({ reason }, 'resubscribing');
+      await unsubscribe();
+      const current = await connection.ready();
+      await subscribe(current);
+    },
+    async close() {
+      closed = true;
+      clearInterval(storeTimer);
+      removeHook?.();
+      removeLost?.();
+      const inFlight = pumping;
+      // Unsubscribe first so that the broker promotes a standby at once; the batch in hand
+      // either commits (its offset check still holds) or is fenced by the new active instance.
+      await unsubscribe();
+      stopping.abort();
+      await inFlight?.catch(() => undefined);
+    },
+  };
+}

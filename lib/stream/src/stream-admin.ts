@@ -1,0 +1,63 @@
+import type { Client } from 'rabbitmq-stream-js-client';
+import { describe } from './connection.js';
+import { silentLogger, type StreamLogger } from './logger.js';
+
+export type StreamArguments = Record<string, string | number>;
+
+export interface ManagementApi {
+  /** e.g. http://127.0.0.1:15672 */
+  url: string;
+  user: string;
+  password: string;
+  vhost?: string;
+}
+
+/**
+ * Declares the stream if it is missing. An existing stream is used as it is; when its arguments
+ * differ from ours (checked through the management API, when reachable) a warning says so.
+ */
+export async function ensureStream(
+  client: Client,
+  stream: string,
+  args: StreamArguments,
+  options: { management?: ManagementApi; logger?: StreamLogger } = {},
+): Promise<void> {
+  const logger = options.logger ?? silentLogger;
+  // createStream succeeds when the stream already exists, whatever its arguments.
+  await client.createStream({ stream, arguments: args });
+  if (!options.management) return;
+  try {
+    const actual = await fetchStreamArguments(options.management, stream);
+    const differing = Object.entries(args).filter(([key, value]) => String(actual[key] ?? '') !== String(value));
+    if (differing.length > 0) {
+      logger.warn(
+        { stream, wanted: args, actual },
+        `stream "${stream}" exists with other arguments (${differing.map(([key]) => key).join(', ')}); using it as it is`,
+      );
+    }
+  } catch (error) {
+    logger.debug({ err: describe(error) }, 'could not compare stream arguments through the management API');
+  }
+}
+
+export async function fetchStreamArguments(management: ManagementApi, stream: string): Promise<Record<string, unknown>> {
+  const vhost = encodeURIComponent(management.vhost ?? '/');
+  const response = await fetch(`${management.url}/api/queues/${vhost}/${encodeURIComponent(stream)}`, {
+    headers: { authorization: `Basic ${Buffer.from(`${management.user}:${management.password}`).toString('base64')}` },
+    signal: AbortSignal.timeout(2_000),
+  });
+  if (!response.ok) throw new Error(`management API answered ${response.status}`);
+  const body = (await response.json()) as { arguments?: Record<string, unknown> };
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body.arguments ?? {})) out[key.replace(/^x-/, '')] = value;
+  return out;
+}
+
+/**
+ * First offset of the stream's last committed chunk (-1 when empty): a lower bound of its tail,
+ * which is what the broker's statistics offer.
+ */
+export async function streamTail(client: Client, stream: string): Promise<bigint> {
+  const stats = await client.streamStatsRequest(stream);
+  return BigInt(stats.committedChunkId);
+}

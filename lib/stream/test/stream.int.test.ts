@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createConfirmingPublisher,
+  createSingleActiveConsumer,
+  ensureStream,
+  type OutgoingMessage,
+  type SingleActiveConsumer,
+  type StreamConnection,
+  type StreamMessage,
+} from '../src/index.js';
+import { newConnection, uniqueStream, until } from './helpers.js';
+
+const open: Array<{ close(): Promise<void> }> = [];
+function track<T extends { close(): Promise<void> }>(resource: T): T {
+  open.push(resource);
+  return resource;
+}
+afterEach(async () => {
+  for (const resource of open.reverse()) await resource.close().catch(() => undefined);
+  open.length = 0;
+});
+
+function messages(from: number, count: number): OutgoingMessage[] {
+  return Array.from({ length: count }, (_, i) => ({
+    publishingId: BigInt(from + i),
+    body: Buffer.from(JSON.stringify({ n: from + i })),
+    annotations: { event_id: `e-${from + i}`, event_type: 'test' },
+  }));
+}
+
+async function withStream(prefix: string): Promise<{ connection: StreamConnection; stream: string }> {
+  const stream = uniqueStream(prefix);
+  const connection = track(newConnection(prefix));
+  connection.onReady((client) => ensureStream(client, stream, { 'max-length-bytes': 10_000_000 }));
+  const client = await connection.ready();
+  open.push({ close: () => client.deleteStream({ stream }).then(() => undefined) });
+  return { connection, stream };
+}
+
+function collector(connection: StreamConnection, stream: string, name: string, received: Array<[string, bigint]>) {
+  return track(
+    createSingleActiveConsumer(connection, {
+      stream,
+      consumerRef: 'test-group',
+      resumeFrom: async () => {
+        const last = received.at(-1)?.[1];
+        return last === undefined ? 'first' : last + 1n;
+      },
+      handleBatch: async (batch: StreamMessage[]) => {
+        for (const message of batch) received.push([name, message.offset]);
+      },
+    }),
+  );
+}
+
+describe('confirming publisher', () => {
+  it('resolves only after the broker confirmed, and the broker drops a resent publishing id', async () => {
+    // Given
+    const { connection, stream } = await withStream('pub');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    // When
+    await publisher.publish(messages(1, 300));
+    await publisher.publish(messages(101, 100)); // a retry of ids already stored
+    // Then
+    expect(await publisher.lastPublishingId()).toBe(300n);
+    const received: Array<[string, bigint]> = [];
+    collector(connection, stream, 'reader', received).start();
+    await until(() => received.length >= 300, 10_000, '300 messages');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received).toHaveLength(300);
+  });
+});
+
+describe('single active consumer', () => {
+  it('delivers to one instance at a time and hands over on close without gap or duplicate', async () => {
+    // Given two instances on their own connections
+    const { connection, stream } = await withStream('sac');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    await publisher.publish(messages(1, 500));
+    const received: Array<[string, bigint]> = [];
+    const a = collector(track(newConnection('a')), stream, 'a', received);
+    const b = collector(track(newConnection('b')), stream, 'b', received);
+    a.start();
+    b.start();
+    await until(() => received.length === 500, 10_000, 'first 500');
+    const consumers: Record<string, SingleActiveConsumer> = { a, b };
+    const active = a.role === 'active' ? 'a' : 'b';
+    const standby = active === 'a' ? 'b' : 'a';
+    expect(consumers[standby]?.role).toBe('standby');
+    expect(new Set(received.map(([name]) => name))).toEqual(new Set([active]));
+
+    // When the active one closes and more messages arrive
+    await consumers[active]?.close();
+    await publisher.publish(messages(501, 500));
+
+    // Then the standby takes over after the last handled offset
+    await until(() => received.length >= 1000, 10_000, 'all 1000');
+    expect(consumers[standby]?.role).toBe('active');
+    expect(received.map(([, offset]) => offset)).toEqual(Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+    expect(received.slice(500).every(([name]) => name === standby)).toBe(true);
+  });
+
+  it('retries a failing batch until it succeeds, without skipping', async () => {
+    const { connection, stream } = await withStream('retry');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    await publisher.publish(messages(1, 50));
+    const applied: bigint[] = [];
+    let failures = 3;
+    track(
+      createSingleActiveConsumer(connection, {
+        stream,
+        consumerRef: 'retry-group',
+        resumeFrom: async () => 'first',
+        handleBatch: async (batch) => {
+          if (failures-- > 0) throw new Error('database blip');
+          applied.push(...batch.map((message) => message.offset));
+        },
+      }),
+    ).start();
+    await until(() => applied.length >= 50, 15_000, '50 applied');
+    expect(applied).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
+  });
+});

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs the three service processes detached, with logs and pid files under .run/.
+#
+#   scripts/services.sh up            start customer (8080), order-1 (8081), order-2 (8082); wait until ready
+#   scripts/services.sh down          stop them (SIGTERM by pid, then SIGKILL after 15 s)
+#   scripts/services.sh start NAME    start one of them (customer, order-1, order-2)
+#   scripts/services.sh stop NAME     stop one of them
+#   scripts/services.sh logs          follow the logs
+#   scripts/services.sh status        one line per process
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+run="$repo/.run"
+mkdir -p "$run"
+
+NAMES=(customer order-1 order-2)
+
+port_of() {
+  case "$1" in
+    customer) echo 8080 ;;
+    order-1) echo 8081 ;;
+    order-2) echo 8082 ;;
+    *) echo "unknown service $1 (customer, order-1, order-2)" >&2; exit 2 ;;
+  esac
+}
+entry_of() {
+  case "$1" in
+    customer) echo "$repo/customer-service/dist/src/main.js" ;;
+    order-*) echo "$repo/order-service/dist/src/main.js" ;;
+  esac
+}
+
+pid_of() { [ -f "$run/$1.pid" ] && cat "$run/$1.pid" || true; }
+alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+start_one() {
+  local name=$1 port entry
+  port=$(port_of "$name")
+  entry=$(entry_of "$name")
+  if alive "$name"; then echo "[services] $name already running (pid $(pid_of "$name"))" >&2; return 0; fi
+  [ -f "$entry" ] || { echo "[services] $entry is missing: run npm run build first" >&2; exit 1; }
+  if timeout 1 bash -c ">/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    echo "[services] port $port is taken by another process; not starting $name" >&2
+    exit 1
+  fi
+  # setsid: the process outlives this shell and a Ctrl-C in it.
+  PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
+    setsid node "$entry" >>"$run/$name.log" 2>&1 </dev/null &
+  echo $! >"$run/$name.pid"
+}
+
+wait_ready() {
+  local name=$1 port deadline
+  port=$(port_of "$name")
+  deadline=$((SECONDS + ${2:-60}))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! alive "$name"; then
+      echo "[services] $name exited during start-up; last lines of $run/$name.log:" >&2
+      tail -n 20 "$run/$name.log" >&2
+      return 1
+    fi
+    if curl -fsS -o /dev/null "http://127.0.0.1:$port/ready" 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "[services] $name did not become ready on port $port; last lines of $run/$name.log:" >&2
+  tail -n 20 "$run/$name.log" >&2
+  return 1
+}
+
+stop_one() {
+  local name=$1 pid
+  pid=$(pid_of "$name")
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -f "$run/$name.pid"; return 0; fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "[services] $name did not stop within 15 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$run/$name.pid"
+}
+
+case "${1:-}" in
+  up)
+    for name in "${NAMES[@]}"; do start_one "$name"; done
+    for name in "${NAMES[@]}"; do wait_ready "$name"; done
+    echo "customer-service  http://127.0.0.1:8080  (docs http://127.0.0.1:8080/docs)"
+    echo "order-service #1  http://127.0.0.1:8081  (docs http://127.0.0.1:8081/docs)"
+    echo "order-service #2  http://127.0.0.1:8082  (docs http://127.0.0.1:8082/docs)"
+    echo "RabbitMQ          http://127.0.0.1:15672 (guest/guest), stream port 5552"
+    echo "logs: make logs   stop: make down"
+    ;;
+  down) for name in "${NAMES[@]}"; do stop_one "$name"; done ;;
+  start) start_one "${2:?name}"; wait_ready "$2" ;;
+  stop) stop_one "${2:?name}" ;;
+  logs) exec tail -n 50 -F "$run/customer.log" "$run/order-1.log" "$run/order-2.log" ;;
+  status)
+    for name in "${NAMES[@]}"; do
+      if alive "$name"; then echo "$name: running (pid $(pid_of "$name"), port $(port_of "$name"))"; else echo "$name: stopped"; fi
+    done
+    ;;
+  *) echo "usage: $0 up|down|start NAME|stop NAME|logs|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests need nothing running; integration tests talk to real PostgreSQL and RabbitMQ
+// (scripts/infra.sh up) and run one file at a time because some of them restart the broker.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{lib/*,customer-service,order-service,load-test}/test/**/*.unit.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{lib/*,customer-service,order-service,load-test}/test/**/*.int.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
