@@ -5,6 +5,7 @@
 #   scripts/infra.sh down    stop what this script started; data stays
 #   scripts/infra.sh clean   stop and remove the data (databases, stream)
 #   scripts/infra.sh status  one line per component
+#   scripts/infra.sh rabbitmq-stop|rabbitmq-start|postgres-stop|postgres-start   for fault-injection tests
 #
 # With a Docker engine that answers, it delegates to `docker compose`. Without one (the
 # development machines, CI) it runs PostgreSQL from the machine's packages and RabbitMQ 4
@@ -202,6 +203,11 @@ case "$cmd" in
   up) need_root; pg_up; rmq_up ;;
   down) rmq_down; pg_down; log "stopped (data kept)" ;;
   clean) need_root; pg_clean; rmq_clean; pg_down; log "stopped and data removed" ;;
+  # For fault-injection tests: stop or start only the broker / only PostgreSQL (data kept).
+  rabbitmq-stop) need_root; rmq_ctl stop >/dev/null 2>&1 || true; for _ in $(seq 1 60); do port_open 5552 || break; sleep 0.25; done ;;
+  rabbitmq-start) need_root; rmq_up ;;
+  postgres-stop) need_root; pg_down ;;
+  postgres-start) need_root; pg_up ;;
   status)
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then echo "postgresql: up (127.0.0.1:$PG_PORT)"; else echo "postgresql: down"; fi
     if node "$here/stream-probe.mjs" --quiet; then echo "rabbitmq: up (stream 127.0.0.1:5552)"; else echo "rabbitmq: down"; fi

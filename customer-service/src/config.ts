@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox';
 export const Env = {
   ...CommonEnv,
   PORT: Type.Integer({ default: 8080, minimum: 1, maximum: 65535 }),
-  DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/customer_db', format: 'uri' }),
+  DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/customer_db', pattern: '^postgres(ql)?://' }),
   DATABASE_POOL_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 200 }),
 };
 

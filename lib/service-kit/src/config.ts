@@ -18,7 +18,7 @@ export const CommonEnv = {
   RABBITMQ_USER: Type.String({ default: 'guest', minLength: 1 }),
   RABBITMQ_PASSWORD: Type.String({ default: 'guest' }),
   RABBITMQ_VHOST: Type.String({ default: '/' }),
-  RABBITMQ_MANAGEMENT_URL: Type.String({ default: 'http://127.0.0.1:15672', format: 'uri' }),
+  RABBITMQ_MANAGEMENT_URL: Type.String({ default: 'http://127.0.0.1:15672', pattern: '^https?://' }),
   STREAM_NAME: Type.String({ default: 'customer', minLength: 1 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 };
