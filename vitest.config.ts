@@ -8,13 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{lib/*,customer-service,order-service,load-test}/test/**/*.unit.test.ts'],
+          include: ['{lib/*,customer-service,order-service,load-test,reliability}/test/**/*.unit.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['{lib/*,customer-service,order-service,load-test}/test/**/*.int.test.ts'],
+          include: ['{lib/*,customer-service,order-service,load-test,reliability}/test/**/*.int.test.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
