@@ -66,6 +66,8 @@ pg_up() {
     fi
     log "starting PostgreSQL $PG_VERSION/$PG_CLUSTER on port $PG_PORT"
     pg_ctlcluster $PG_VERSION $PG_CLUSTER start
+    # Remember that we started it: `down` stops only what `up` started.
+    mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra"
   fi
   for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.5; done
   pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL did not become ready on port $PG_PORT"
@@ -86,9 +88,15 @@ pg_up() {
 }
 
 pg_down() {
+  local marker="$repo/.run/postgres.started-by-infra"
+  if [ "${1:-}" != force ] && [ ! -f "$marker" ]; then
+    log "PostgreSQL was running before 'up'; leaving it running"
+    return 0
+  fi
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]; then
     pg_ctlcluster $PG_VERSION $PG_CLUSTER stop 2>/dev/null || true
   fi
+  rm -f "$marker"
 }
 
 pg_clean() {
@@ -206,7 +214,7 @@ case "$cmd" in
   # For fault-injection tests: stop or start only the broker / only PostgreSQL (data kept).
   rabbitmq-stop) need_root; rmq_ctl stop >/dev/null 2>&1 || true; for _ in $(seq 1 60); do port_open 5552 || break; sleep 0.25; done ;;
   rabbitmq-start) need_root; rmq_up ;;
-  postgres-stop) need_root; pg_down ;;
+  postgres-stop) need_root; pg_down force; mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra" ;;
   postgres-start) need_root; pg_up ;;
   status)
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then echo "postgresql: up (127.0.0.1:$PG_PORT)"; else echo "postgresql: down"; fi
