@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createCustomer, deleteCustomer, placeOrder, updateAddress, type Customer } from './support/api.js';
+import { CUSTOMER_URL, ORDER_INSTANCES, SHARED_SYSTEM } from './support/config.js';
+import { eventually } from './support/eventually.js';
+import { get } from './support/http.js';
+import { awaitSingleActive } from './support/instances.js';
+import { scrape, sumOver, type Labels, type Metrics } from './support/metrics.js';
+import { awaitReplicaCaughtUp } from './support/replica.js';
+
+// Scenario 6: the documented counters and histograms of both services move by what the suite caused.
+// Exact deltas by default; with E2E_SHARED=1 (other traffic on the same system) they are lower bounds.
+const [order1, order2] = ORDER_INSTANCES as [(typeof ORDER_INSTANCES)[0], (typeof ORDER_INSTANCES)[0]];
+
+interface Scrapes {
+  customer: Metrics;
+  orders: Metrics[];
+}
+
+async function scrapeAll(): Promise<Scrapes> {
+  const [customer, ...orders] = await Promise.all([CUSTOMER_URL, ...ORDER_INSTANCES.map((i) => i.url)].map(scrape));
+  return { customer: customer!, orders };
+}
+
+/** A scrape taken once two consecutive scrapes agree on every counter we check (nothing in flight). */
+async function settledScrape(): Promise<Scrapes> {
+  let previous = await scrapeAll();
+  return eventually(
+    async () => {
+      const current = await scrapeAll();
+      const fingerprint = (s: Scrapes) =>
+        JSON.stringify([
+          s.customer.sum('customers_created_total'),
+          s.customer.sum('events_published_total'),
+          s.customer.sum('outbox_publish_lag_seconds_count'),
+          sumOver(s.orders, 'customers_processed_total'),
+          sumOver(s.orders, 'replication_lag_seconds_count'),
+          sumOver(s.orders, 'apply_batch_size_sum'),
+        ]);
+      const same = fingerprint(current) === fingerprint(previous);
+      previous = current;
+      if (!same) throw new Error('metrics still moving');
+      expect(current.customer.sum('outbox_pending'), 'outbox_pending').toBe(0);
+      return current;
+    },
+    { timeoutMs: 15_000, intervalMs: 200, what: 'metrics to settle' },
+  );
+}
+
+function expectDelta(what: string, delta: number, expected: number) {
+  if (SHARED_SYSTEM) expect(delta, `${what} (at least, E2E_SHARED=1)`).toBeGreaterThanOrEqual(expected);
+  else expect(delta, `${what} (exactly)`).toBe(expected);
+}
+
+const routeParam = (pattern: string) => (labels: Labels, method: string, status: number) =>
+  labels.method === method &&
+  labels.status_code === String(status) &&
+  new RegExp(`^${pattern.replace(/:param/g, ':[A-Za-z_]+')}$`).test(labels.route ?? '');
+
+function httpCount(metrics: Metrics, method: string, route: string, status: number): number {
+  const matches = routeParam(route);
+  return metrics.sumWhere('http_request_duration_seconds_count', (labels) => matches(labels, method, status));
+}
+
+describe('metrics move by what the suite did', () => {
+  let before: Scrapes;
+  let after: Scrapes;
+  const created = { total: 6, unknownAddress: 2 };
+  const updates = 4;
+  const deletes = 1;
+  const events = created.total + updates + deletes;
+  let active: (typeof ORDER_INSTANCES)[0];
+  /** How much a figure moved between the two scrapes. */
+  const moved = (pick: (scrapes: Scrapes) => number) => pick(after) - pick(before);
+  const customerSum = (name: string, labels?: Labels) => moved((s) => s.customer.sum(name, labels));
+  const ordersSum = (name: string, labels?: Labels) => moved((s) => sumOver(s.orders, name, labels));
+
+  beforeAll(async () => {
+    console.log(`metric deltas are checked ${SHARED_SYSTEM ? 'as lower bounds (E2E_SHARED=1)' : 'exactly'}`);
+    // Given everything written before this file is applied (a barrier customer reached the replica)
+    ({ active } = await awaitSingleActive());
+    const barrier = await createCustomer();
+    await awaitReplicaCaughtUp(active.url, [barrier.customer_id]);
+    before = await settledScrape();
+
+    // When the suite creates, updates and deletes customers, reads unknown ones and places orders
+    const known: Customer[] = [];
+    const unknown: Customer[] = [];
+    for (let i = 0; i < created.total - created.unknownAddress; i++) known.push(await createCustomer());
+    for (let i = 0; i < created.unknownAddress; i++) unknown.push(await createCustomer({ address: 'unknown' }));
+    await updateAddress(known[0]!.customer_id, 'first move');
+    await updateAddress(known[0]!.customer_id, 'second move');
+    await updateAddress(known[1]!.customer_id, 'moved');
+    await updateAddress(unknown[0]!.customer_id, 'now known');
+    await deleteCustomer(known[3]!.customer_id);
+    for (let i = 0; i < 2; i++) expect((await get(`${CUSTOMER_URL}/customers/${randomUUID()}`)).status).toBe(404);
+    await awaitReplicaCaughtUp(active.url, [...known, ...unknown].map((c) => c.customer_id));
+
+    const orders: Array<[string, string, number, string | undefined]> = [
+      [order1.url, known[0]!.customer_id, 201, 'Processing'],
+      [order1.url, unknown[1]!.customer_id, 201, 'Failed'],
+      [order1.url, randomUUID(), 400, undefined],
+      [order1.url, known[3]!.customer_id, 400, undefined],
+      [order2.url, known[1]!.customer_id, 201, 'Processing'],
+      [order2.url, unknown[0]!.customer_id, 201, 'Processing'],
+      [order2.url, randomUUID(), 400, undefined],
+      [order2.url, known[3]!.customer_id, 400, undefined],
+    ];
+    for (const [url, customerId, status, orderStatus] of orders) {
+      const response = await placeOrder(url, customerId);
+      expect(response.status, response.text).toBe(status);
+      if (orderStatus) expect(response.body).toMatchObject({ status: orderStatus });
+    }
+    after = await settledScrape();
+  });
+
+  it(`customer-service: customers_created/updated/deleted_total moved by +${created.total}/+${updates}/+${deletes}`, () => {
+    expectDelta('customers_created_total', customerSum('customers_created_total'), created.total);
+    expectDelta('customers_updated_total', customerSum('customers_updated_total'), updates);
+    expectDelta('customers_deleted_total', customerSum('customers_deleted_total'), deletes);
+  });
+
+  it('customer-service: events_published_total{event_type} moved per type, no publish errors, outbox drained', () => {
+    for (const [type, expected] of [
+      ['customer.created', created.total],
+      ['customer.address.updated', updates],
+      ['customer.deleted', deletes],
+    ] as const) {
+      const labels = { event_type: type };
+      expectDelta(`events_published_total${JSON.stringify(labels)}`, customerSum('events_published_total', labels), expected);
+    }
+    if (!SHARED_SYSTEM) {
+      expectDelta('event_publish_errors_total', customerSum('event_publish_errors_total'), 0);
+    }
+    expect(after.customer.has('outbox_pending')).toBe(true);
+    expect(after.customer.sum('outbox_pending')).toBe(0);
+  });
+
+  it(`customer-service: outbox_publish_lag_seconds counted +${events} observations`, () => {
+    expectDelta('outbox_publish_lag_seconds_count', customerSum('outbox_publish_lag_seconds_count'), events);
+    expect(customerSum('outbox_publish_lag_seconds_sum')).toBeGreaterThan(0);
+  });
+
+  it('customer-service: http_request_duration_seconds counted each request by method, route and status', () => {
+    for (const [method, route, status, expected] of [
+      ['POST', '/customers', 201, created.total],
+      ['PUT', '/customers/:param/address', 200, updates],
+      ['DELETE', '/customers/:param', 204, deletes],
+      ['GET', '/customers/:param', 404, 2],
+    ] as const) {
+      expectDelta(`http_request_duration_seconds_count ${method} ${route} ${status}`, moved((s) => httpCount(s.customer, method, route, status)), expected);
+    }
+  });
+
+  it(`order-service: customers_processed_total{event_type} moved per type, all on the active instance`, () => {
+    for (const [type, expected] of [
+      ['customer.created', created.total],
+      ['customer.address.updated', updates],
+      ['customer.deleted', deletes],
+    ] as const) {
+      const labels = { event_type: type };
+      expectDelta(`customers_processed_total${JSON.stringify(labels)} (both instances)`, ordersSum('customers_processed_total', labels), expected);
+    }
+    const activeIndex = ORDER_INSTANCES.indexOf(active);
+    expectDelta(`customers_processed_total on the active ${active.name}`, moved((s) => s.orders[activeIndex]!.sum('customers_processed_total')), events);
+  });
+
+  it('order-service: replication_lag_seconds and apply_batch_size histograms counted every applied event', () => {
+    expectDelta('replication_lag_seconds_count', ordersSum('replication_lag_seconds_count'), events);
+    expectDelta('apply_batch_size_sum (events applied)', ordersSum('apply_batch_size_sum'), events);
+    const batches = ordersSum('apply_batch_size_count');
+    const timed = ordersSum('apply_batch_duration_seconds_count');
+    expect(batches, 'apply_batch_size_count delta (batches)').toBeGreaterThanOrEqual(1);
+    if (!SHARED_SYSTEM) expect(batches, 'at most one batch per event').toBeLessThanOrEqual(events);
+    expect(timed, 'apply_batch_duration_seconds_count delta equals the number of batches').toBe(batches);
+  });
+
+  it('order-service: orders_created_total{status} moved per instance; no event errors or parked events', () => {
+    // order-1: one Processing, one Failed, two 400; order-2: two Processing, two 400
+    for (const [index, processing, failed] of [
+      [0, 1, 1],
+      [1, 2, 0],
+    ] as const) {
+      const name = ORDER_INSTANCES[index]!.name;
+      const on = (pick: (metrics: Metrics) => number) => moved((s) => pick(s.orders[index]!));
+      expectDelta(`orders_created_total{status=Processing} on ${name}`, on((m) => m.sum('orders_created_total', { status: 'Processing' })), processing);
+      expectDelta(`orders_created_total{status=Failed} on ${name}`, on((m) => m.sum('orders_created_total', { status: 'Failed' })), failed);
+      expectDelta(`POST /orders 201 on ${name}`, on((m) => httpCount(m, 'POST', '/orders', 201)), processing + failed);
+      expectDelta(`POST /orders 400 on ${name}`, on((m) => httpCount(m, 'POST', '/orders', 400)), 2);
+    }
+    if (!SHARED_SYSTEM) {
+      expectDelta('customer_event_errors_total', ordersSum('customer_event_errors_total'), 0);
+      expectDelta('customer_events_parked_total', ordersSum('customer_events_parked_total'), 0);
+    }
+  });
+
+  it('order-service: stream_consumer_active is 1 on the active instance only; consumer lag is exposed', () => {
+    ORDER_INSTANCES.forEach((instance, index) => {
+      expect(after.orders[index]!.sum('stream_consumer_active'), instance.name).toBe(instance === active ? 1 : 0);
+    });
+    const activeIndex = ORDER_INSTANCES.indexOf(active);
+    expect(after.orders[activeIndex]!.has('stream_consumer_lag_events')).toBe(true);
+    expect(after.orders[activeIndex]!.sum('stream_consumer_lag_events')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('every service exposes the default process metrics', () => {
+    for (const metrics of [after.customer, ...after.orders]) {
+      expect(metrics.sum('process_resident_memory_bytes')).toBeGreaterThan(0);
+    }
+  });
+});
