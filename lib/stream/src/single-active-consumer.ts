@@ -68,6 +68,7 @@ export function createSingleActiveConsumer(
   let client: Client | undefined;
   let role: ConsumerRole = 'standby';
   let updates = 0; // consumer-update callbacks seen by the current subscription
+  let subscriptions = 0; // subscriptions made so far: tells the current one from an older one
   let epoch = 0; // bumped on every change of role or subscription: stale batches are dropped
   let buffer: StreamMessage[] = [];
   let pumping: Promise<void> | undefined;
@@ -144,6 +145,7 @@ export function createSingleActiveConsumer(
       setRole('standby');
       return Offset.next();
     }
+    const subscription = subscriptions;
     for (let attempt = 0; ; attempt++) {
       try {
         const from = await options.resumeFrom();
@@ -151,13 +153,33 @@ export function createSingleActiveConsumer(
         logger.info({ resumeFrom: String(from) }, 'promoted: resuming after the stored offset');
         return from === 'first' ? Offset.first() : Offset.offset(from);
       } catch (error) {
-        if (attempt >= 20 || closed) throw error;
+        if (closed) throw error;
+        if (attempt >= 20) {
+          // The broker now deems this instance active, but without a stored offset it must not
+          // consume (messages are dropped while standby): answer, then subscribe again, so that
+          // the broker runs this promotion (here or on another instance) once more.
+          logger.warn({ err: describe(error) }, 'cannot read the stored offset on promotion; subscribing again');
+          setTimeout(() => {
+            if (!closed && subscriptions === subscription) void resubscribe('stored offset unreadable on promotion');
+          }, 1_000).unref();
+          return Offset.next();
+        }
         await sleep(backoffDelay(attempt, 100, 1_000), stopping.signal);
       }
     }
   }
 
+  async function resubscribe(reason: string) {
+    logger.info({ reason }, 'resubscribing');
+    await unsubscribe();
+    const current = await connection.ready();
+    // After a reconnect the connection's ready hook has already subscribed on the new client.
+    if (closed || client !== undefined) return;
+    await subscribe(current);
+  }
+
   async function subscribe(current: Client) {
+    subscriptions++;
     updates = 0;
     setRole('standby');
     client = current;
@@ -179,6 +201,7 @@ export function createSingleActiveConsumer(
     const current = consumer;
     const owner = client;
     consumer = undefined;
+    client = undefined;
     setRole('standby');
     if (!current || !owner) return;
     await withTimeout(owner.closeConsumer(current.extendedId), 5_000, 'unsubscribe').catch((error: unknown) =>
@@ -207,6 +230,7 @@ export function createSingleActiveConsumer(
       removeHook = connection.onReady(subscribe);
       removeLost = connection.onLost(() => {
         consumer = undefined;
+        client = undefined;
         setRole('standby');
       });
     },
@@ -216,12 +240,7 @@ export function createSingleActiveConsumer(
     get lastHandledOffset() {
       return lastHandledOffset;
     },
-    async resubscribe(reason) {
-      logger.info({ reason }, 'resubscribing');
-      await unsubscribe();
-      const current = await connection.ready();
-      await subscribe(current);
-    },
+    resubscribe,
     async close() {
       closed = true;
       clearInterval(storeTimer);

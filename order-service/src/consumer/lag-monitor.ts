@@ -1,0 +1,41 @@
+import { describe, streamTail, type SingleActiveConsumer, type StreamConnection } from '@demo/stream';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
+
+/**
+ * Every interval, on the active instance: stream_consumer_lag_events = stream tail − applied
+ * offset. The broker reports the first offset of its last chunk, so this is a slight underestimate.
+ */
+export function startLagMonitor(options: {
+  connection: StreamConnection;
+  consumer: SingleActiveConsumer;
+  stream: string;
+  appliedOffset(): bigint | null | undefined;
+  metrics: Metrics;
+  logger: Logger;
+  intervalMs?: number;
+}): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    if (options.consumer.role !== 'active' || !options.connection.isConnected) {
+      options.metrics.consumerLag.set(0);
+      return;
+    }
+    busy = true;
+    void options.connection
+      .ready()
+      .then((client) => streamTail(client, options.stream))
+      .then((tail) => {
+        const applied = options.appliedOffset();
+        const lag = tail < 0n ? 0n : applied === null || applied === undefined ? tail + 1n : tail - applied;
+        options.metrics.consumerLag.set(Number(lag > 0n ? lag : 0n));
+      })
+      .catch((error: unknown) => options.logger.debug({ err: describe(error) }, 'reading the stream tail failed'))
+      .finally(() => {
+        busy = false;
+      });
+  }, options.intervalMs ?? 1_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

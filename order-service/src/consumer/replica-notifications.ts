@@ -1,0 +1,103 @@
+import { backoffDelay, describe, sleep } from '@demo/stream';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/consumer-offsets.js';
+
+export interface ReplicaNotifications {
+  start(): void;
+  /** A replica transaction committed on some instance; `offset` is the stored offset it reached. */
+  onApplied(listener: (offset: bigint | undefined) => void): void;
+  /** The replica was rebuilt (truncated, offset reset). */
+  onRebuild(listener: () => void): void;
+  /** (Re)connected: notifications may have been missed meanwhile. */
+  onConnected(listener: () => void): void;
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * One dedicated PostgreSQL connection per instance that LISTENs for the applier's commits and for
+ * rebuilds, whichever instance made them; it reconnects with backoff.
+ */
+export function createReplicaNotifications(url: string, applicationName: string, logger: Logger): ReplicaNotifications {
+  const applied: Array<(offset: bigint | undefined) => void> = [];
+  const rebuilt: Array<() => void> = [];
+  const connectedListeners: Array<() => void> = [];
+  let client: pg.Client | undefined;
+  let closed = false;
+  let running: Promise<void> | undefined;
+  const stop = new AbortController();
+
+  function dispatch(message: pg.Notification) {
+    if (message.channel === APPLIED_CHANNEL) {
+      const offset = message.payload && /^\d+$/.test(message.payload) ? BigInt(message.payload) : undefined;
+      for (const listener of applied) listener(offset);
+    } else if (message.channel === REBUILD_CHANNEL) {
+      for (const listener of rebuilt) listener();
+    }
+  }
+
+  async function connectOnce(): Promise<pg.Client> {
+    const fresh = new pg.Client({ connectionString: url, application_name: `${applicationName} listen`, connectionTimeoutMillis: 5_000 });
+    try {
+      await fresh.connect();
+      fresh.on('notification', dispatch);
+      await fresh.query(`LISTEN ${APPLIED_CHANNEL}`);
+      await fresh.query(`LISTEN ${REBUILD_CHANNEL}`);
+      return fresh;
+    } catch (error) {
+      await fresh.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function loop() {
+    for (let attempt = 0; !closed; ) {
+      try {
+        const fresh = await connectOnce();
+        if (closed) {
+          await fresh.end().catch(() => undefined);
+          return;
+        }
+        client = fresh;
+        if (attempt > 0) logger.info('replica notifications reconnected');
+        attempt = 0;
+        for (const listener of connectedListeners) listener();
+        await new Promise<void>((resolve) => {
+          fresh.once('error', (error) => {
+            logger.warn({ err: describe(error) }, 'replica notifications connection failed; reconnecting');
+            resolve();
+          });
+          fresh.once('end', () => resolve());
+        });
+        client = undefined;
+        void fresh.end().catch(() => undefined);
+        attempt = 1;
+      } catch (error) {
+        const delay = backoffDelay(attempt++, 200, 5_000);
+        logger.warn({ err: describe(error), retryInMs: delay }, 'cannot LISTEN for replica notifications; retrying');
+        await sleep(delay, stop.signal);
+      }
+    }
+  }
+
+  return {
+    start() {
+      running ??= loop();
+    },
+    onApplied: (listener) => void applied.push(listener),
+    onRebuild: (listener) => void rebuilt.push(listener),
+    onConnected: (listener) => void connectedListeners.push(listener),
+    get connected() {
+      return client !== undefined;
+    },
+    async close() {
+      closed = true;
+      stop.abort();
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Which consumer, on which stream: the key of its stored position. */
+export interface ConsumerKey {
+  consumerName: string;
+  stream: string;
+}
+
+export interface StoredPosition {
+  /** Offset of the last applied message; null when nothing is applied (start, or after a rebuild). */
+  lastOffset: bigint | null;
+  generation: number;
+}
+
+/** Reads the stored position, creating it (nothing applied, generation 1) when missing. */
+export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Promise<StoredPosition> {
+  await db
+    .insertInto('consumer_offsets')
+    .values({ consumer_name: key.consumerName, stream: key.stream, last_offset: null })
+    .onConflict((oc) => oc.columns(['consumer_name', 'stream']).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('consumer_offsets')
+    .select(['last_offset', 'generation'])
+    .where('consumer_name', '=', key.consumerName)
+    .where('stream', '=', key.stream)
+    .executeTakeFirstOrThrow();
+  return { lastOffset: row.last_offset === null ? null : BigInt(row.last_offset), generation: row.generation };
+}
+
+/**
+ * The fence: moves the stored offset from `expected` to `last` only if nobody else moved it and
+ * no rebuild happened since this instance read it. It also locks the row until the transaction
+ * ends, so two instances that both believe they are active apply one after the other, and the
+ * second one finds its expectation broken. Returns false when fenced: the caller must roll back.
+ */
+export async function advancePosition(
+  trx: Transaction<Database>,
+  key: ConsumerKey,
+  expected: StoredPosition,
+  last: bigint,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('consumer_offsets')
+    .set({ last_offset: last.toString(), updated_at: sql`now()` })
+    .where('consumer_name', '=', key.consumerName)
+    .where('stream', '=', key.stream)
+    .where('generation', '=', expected.generation)
+    .where(sql<boolean>`last_offset IS NOT DISTINCT FROM ${expected.lastOffset === null ? null : expected.lastOffset.toString()}::bigint`)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export const REBUILD_CHANNEL = 'replica_rebuild';
+export const APPLIED_CHANNEL = 'replica_applied';
+
+/**
+ * Empties the replica and the parked events and resets the stored offset, in one transaction
+ * that holds the offsets row (an applier's batch in flight waits, then finds itself fenced by the
+ * new generation). Every instance is then told through NOTIFY; the active one replays the stream
+ * from its first retained offset. Returns the new generation.
+ */
+export async function rebuildReplica(db: Kysely<Database>, key: ConsumerKey): Promise<number> {
+  await loadPosition(db, key);
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .selectFrom('consumer_offsets')
+      .select('generation')
+      .where('consumer_name', '=', key.consumerName)
+      .where('stream', '=', key.stream)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    await sql`TRUNCATE customers, parked_events`.execute(trx);
+    const row = await trx
+      .updateTable('consumer_offsets')
+      .set({ last_offset: null, generation: sql`generation + 1`, updated_at: sql`now()` })
+      .where('consumer_name', '=', key.consumerName)
+      .where('stream', '=', key.stream)
+      .returning('generation')
+      .executeTakeFirstOrThrow();
+    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(row.generation)})`.execute(trx);
+    return row.generation;
+  });
+}

@@ -1,0 +1,47 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Bodies are kept up to this size: enough to diagnose, bounded for a huge one. */
+export const PARKED_BODY_LIMIT = 64 * 1024;
+
+export interface ParkedEvent {
+  offset: bigint;
+  eventId: string | undefined;
+  eventType: string | undefined;
+  reason: string;
+  detail: string;
+  body: Buffer;
+  annotations: Record<string, unknown>;
+}
+
+/** Parks in the applier's transaction; parking the same offset again (a replay) does nothing. */
+export async function insertParkedEvents(trx: Transaction<Database>, events: readonly ParkedEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('parked_events')
+    .values(
+      events.map((event) => ({
+        stream_offset: event.offset.toString(),
+        event_id: event.eventId?.slice(0, 200) ?? null,
+        event_type: event.eventType?.slice(0, 200) ?? null,
+        reason: event.reason,
+        detail: event.detail.slice(0, 1000),
+        raw_body: event.body.subarray(0, PARKED_BODY_LIMIT),
+        body_bytes: event.body.length,
+        annotations: JSON.stringify(event.annotations, (_key, value: unknown) =>
+          typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('base64') : value,
+        ),
+      })),
+    )
+    .onConflict((oc) => oc.column('stream_offset').doNothing())
+    .execute();
+}
+
+export async function listParkedEvents(db: Kysely<Database>, options: { limit: number; after?: bigint }) {
+  let query = db.selectFrom('parked_events').selectAll().orderBy('stream_offset').limit(options.limit + 1);
+  if (options.after !== undefined) query = query.where('stream_offset', '>', options.after.toString());
+  const rows = await query.execute();
+  const page = rows.slice(0, options.limit);
+  const next = rows.length > options.limit ? page.at(-1)?.stream_offset : undefined;
+  return { items: page, next };
+}

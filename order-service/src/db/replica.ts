@@ -1,0 +1,48 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ReplicaRow } from '../domain/replica-fold.js';
+import type { Database } from './schema.js';
+
+export interface ReplicaCustomer {
+  id: string;
+  address: string | null;
+  version: number;
+  deleted: boolean;
+  updated_at: Date;
+  last_event_offset: string;
+}
+
+/**
+ * Upserts a batch's folded rows in one statement. A row changes only when its version is newer
+ * than the stored one, so older and repeated versions change nothing; a deletion-only row keeps
+ * the stored address, and a deletion is final.
+ */
+export async function upsertReplicaRows(trx: Transaction<Database>, rows: readonly ReplicaRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    INSERT INTO customers (id, address, version, deleted, updated_at, last_event_offset)
+    SELECT * FROM unnest(
+      ${rows.map((row) => row.id)}::uuid[],
+      ${rows.map((row) => row.address)}::text[],
+      ${rows.map((row) => row.version)}::integer[],
+      ${rows.map((row) => row.deleted)}::boolean[],
+      ${rows.map((row) => row.updatedAt)}::timestamptz[],
+      ${rows.map((row) => row.lastEventOffset.toString())}::bigint[]
+    )
+    ON CONFLICT (id) DO UPDATE SET
+      address = COALESCE(excluded.address, customers.address),
+      version = excluded.version,
+      deleted = customers.deleted OR excluded.deleted,
+      updated_at = excluded.updated_at,
+      last_event_offset = excluded.last_event_offset
+    WHERE customers.version < excluded.version
+  `.execute(trx);
+}
+
+export async function findReplicaCustomer(db: Kysely<Database>, id: string): Promise<ReplicaCustomer | undefined> {
+  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findReplicaCustomers(db: Kysely<Database>, ids: readonly string[]): Promise<ReplicaCustomer[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
+}

@@ -1,0 +1,52 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { OrderStatus } from '../domain/order-status.js';
+
+/** BIGINT columns come back as strings (see service-kit's type parser). */
+type BigIntColumn = ColumnType<string, string | bigint, string | bigint>;
+
+/** The replica: a fold of the customer stream. */
+export interface CustomersTable {
+  id: string;
+  address: string | null;
+  version: number;
+  deleted: boolean;
+  updated_at: ColumnType<Date, string | Date, string | Date>;
+  last_event_offset: BigIntColumn;
+}
+
+export interface OrdersTable {
+  id: string;
+  customer_id: string;
+  status: OrderStatus;
+  created_at: Generated<Date>;
+}
+
+/** Where the applier is in the stream; `generation` changes on every rebuild. */
+export interface ConsumerOffsetsTable {
+  consumer_name: string;
+  stream: string;
+  last_offset: ColumnType<string | null, string | bigint | null, string | bigint | null>;
+  generation: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+/** Messages of the stream that are not valid events, kept for an operator. */
+export interface ParkedEventsTable {
+  stream_offset: BigIntColumn;
+  event_id: string | null;
+  event_type: string | null;
+  reason: string;
+  detail: string;
+  /** The body as received, cut at PARKED_BODY_LIMIT bytes. */
+  raw_body: Buffer;
+  body_bytes: number;
+  annotations: ColumnType<Record<string, unknown>, string, string>;
+  parked_at: Generated<Date>;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  orders: OrdersTable;
+  consumer_offsets: ConsumerOffsetsTable;
+  parked_events: ParkedEventsTable;
+}

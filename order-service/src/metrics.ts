@@ -1,0 +1,60 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Every metric of order-service (besides http_request_duration_seconds from service-kit). */
+export function createMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    ordersCreated: new Counter({
+      name: 'orders_created_total',
+      help: 'Orders created, by status',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    customersProcessed: new Counter({
+      name: 'customers_processed_total',
+      help: 'Customer events applied to the replica (committed), by event type',
+      labelNames: ['event_type'] as const,
+      registers,
+    }),
+    eventErrors: new Counter({
+      name: 'customer_event_errors_total',
+      help: 'Customer events that could not be applied: poison events plus events of failed (retried) batch attempts',
+      registers,
+    }),
+    eventsParked: new Counter({
+      name: 'customer_events_parked_total',
+      help: 'Poison events written to parked_events',
+      registers,
+    }),
+    consumerActive: new Gauge({
+      name: 'stream_consumer_active',
+      help: '1 when this instance is the active consumer of the customer stream, 0 on a standby',
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: 'stream_consumer_lag_events',
+      help: 'Estimated events between the stream tail and the applied offset (active instance)',
+      registers,
+    }),
+    replicationLag: new Histogram({
+      name: 'replication_lag_seconds',
+      help: 'From the event timestamp to the commit of the replica transaction that applied it',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    applyBatchSize: new Histogram({
+      name: 'apply_batch_size',
+      help: 'Messages per applied batch (one transaction)',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      registers,
+    }),
+    applyBatchDuration: new Histogram({
+      name: 'apply_batch_duration_seconds',
+      help: 'Time to apply one batch: decode, fold and commit',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
