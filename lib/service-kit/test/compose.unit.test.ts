@@ -1,0 +1,396 @@
+/**
+ * Static checks of docker-compose.yml and what it mounts, builds and scrapes. No Docker engine runs on the
+ * development machines, so this is what proves the compose path consistent with the code: exact image
+ * tags, environment variables the services really read, health checks, files that exist, Prometheus
+ * targets that match the compose services, and a dashboard that only queries metrics the services declare.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CommonEnv, loadConfig } from '../src/config.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
+const readYaml = <T>(file: string) => parse(read(file), { merge: true }) as T;
+
+interface Healthcheck {
+  test?: string[] | string;
+}
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: Healthcheck;
+  depends_on?: Record<string, { condition: string }>;
+  restart?: string;
+  command?: string[];
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const compose = readYaml<Compose>('docker-compose.yml');
+const services = compose.services;
+
+/** Compose services built from a workspace's Dockerfile, with that workspace's folder name. */
+const appServices = Object.entries(services)
+  .filter(([, service]) => service.build)
+  .map(([name, service]) => ({ name, service, workspace: path.dirname(service.build!.dockerfile) }));
+
+/** `KEY=value` settings of a rabbitmq.conf (sysctl format). */
+function rabbitConf(file: string): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const line of read(file).split('\n')) {
+    const match = /^\s*([\w.]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match && !line.trimStart().startsWith('#')) settings[match[1]!] = match[2]!;
+  }
+  return settings;
+}
+const localRabbit = rabbitConf('infra/rabbitmq/rabbitmq.conf');
+const composeRabbit = { ...localRabbit, ...rabbitConf('infra/rabbitmq/rabbitmq.compose.conf') };
+
+/** The variables a service reads: the keys of its `Env` object in src/config.ts (`...CommonEnv` expanded). */
+function envKeysOf(workspace: string): Set<string> {
+  const source = read(`${workspace}/src/config.ts`);
+  const body = /export const Env = \{([\s\S]*?)\n\};/.exec(source)?.[1];
+  if (!body) throw new Error(`${workspace}/src/config.ts has no "export const Env = { ... };"`);
+  const keys = new Set([...body.matchAll(/^\s{2}([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]!));
+  if (body.includes('...CommonEnv')) for (const key of Object.keys(CommonEnv)) keys.add(key);
+  return keys;
+}
+
+/** Every *.ts file under a folder. */
+function sourcesUnder(dir: string): string[] {
+  const absolute = path.join(repo, dir);
+  if (!existsSync(absolute)) return [];
+  return readdirSync(absolute, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => path.join(absolute, file));
+}
+
+/** Metric names the services declare (`name: '...'` in their or the libraries' sources) plus prom-client's defaults. */
+function declaredMetrics(): Set<string> {
+  const names = new Set<string>();
+  const dirs = ['customer-service/src', 'order-service/src', ...readdirSync(path.join(repo, 'lib')).map((lib) => `lib/${lib}/src`)];
+  for (const file of dirs.flatMap(sourcesUnder)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/\bname:\s*['"`]([a-z_:][a-z0-9_:]*)['"`]/g)) names.add(match[1]!);
+  }
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const metric of registry.getMetricsAsArray()) names.add(metric.name);
+  return names;
+}
+
+const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+
+/** Metric names a PromQL expression selects (label matchers, ranges, grouping and functions removed). */
+function metricsIn(expr: string): string[] {
+  const stripped = expr
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\$\w+/g, ' ');
+  return [...stripped.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
+    .filter((match) => !match[2] && !PROMQL_KEYWORDS.has(match[1]!.toLowerCase()))
+    .map((match) => match[1]!);
+}
+
+/** host:port of a URL-ish string. */
+function hostPort(url: string) {
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port) };
+}
+
+/** Exact version tags: three numeric parts (x.y.z), or two for PostgreSQL, whose releases are major.minor. */
+function isExactTag(image: string): boolean {
+  const match = /^(?<repo>[a-z0-9][a-z0-9._/-]*):(?<tag>[^@\s]+)$/.exec(image);
+  if (!match?.groups) return false;
+  const { repo: name, tag } = match.groups as { repo: string; tag: string };
+  const version = /^v?(\d+(?:\.\d+)*)(?:-[a-z0-9.-]+)?$/.exec(tag)?.[1];
+  if (!version) return false;
+  const parts = version.split('.').length;
+  return name === 'postgres' ? parts >= 2 : parts >= 3;
+}
+
+function dockerfileOf(workspace: string) {
+  const text = read(`${workspace}/Dockerfile`);
+  const instructions = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
+  return { text, instructions };
+}
+
+describe('docker-compose.yml', () => {
+  it('pins every image, in compose and in the Dockerfiles, to an exact version', () => {
+    // Given
+    const images = [
+      ...Object.values(services).flatMap((service) => (service.image ? [service.image] : [])),
+      ...appServices.flatMap(({ workspace }) =>
+        dockerfileOf(workspace)
+          .instructions.filter((line) => /^FROM\s/i.test(line))
+          .map((line) => line.split(/\s+/)[1]!),
+      ),
+    ];
+    // Then
+    expect(images.length).toBeGreaterThanOrEqual(6);
+    for (const image of images) expect(isExactTag(image), `${image} is not an exact version`).toBe(true);
+    expect(services.rabbitmq?.image).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
+    expect(services.postgres?.image).toMatch(/^postgres:15\.\d+/);
+    // And the check itself refuses floating tags.
+    for (const floating of ['rabbitmq:4-management', 'postgres:15', 'node:20-slim', 'grafana/grafana:latest', 'prom/prometheus']) {
+      expect(isExactTag(floating), floating).toBe(false);
+    }
+  });
+
+  it('gives every service a health check', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.healthcheck?.test, `${name} has no health check`).toBeDefined();
+      expect(service.restart, `${name} has no restart policy`).toBe('unless-stopped');
+    }
+  });
+
+  it('checks the stream port itself for RabbitMQ and the application login for PostgreSQL', () => {
+    const rabbit = services.rabbitmq!.healthcheck!.test as string[];
+    expect(rabbit.join(' ')).toContain(localRabbit['stream.listeners.tcp.default']!);
+    expect(rabbit.join(' ')).toContain('stream-healthcheck.sh');
+    expect(read('infra/rabbitmq/stream-healthcheck.sh')).toContain('check_port_listener');
+    const postgres = (services.postgres!.healthcheck!.test as string[]).join(' ');
+    expect(postgres).toMatch(/postgresql:\/\/app:app@127\.0\.0\.1:5432\/(customer_db|order_db)/);
+  });
+
+  it('mounts and builds only from files and folders that exist', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (!source.startsWith('.')) {
+          expect(compose.volumes, `${name} uses the undeclared volume ${source}`).toHaveProperty(source);
+          continue;
+        }
+        expect(existsSync(path.join(repo, source)), `${name} mounts ${source}, which does not exist`).toBe(true);
+      }
+      if (service.build) {
+        expect(existsSync(path.join(repo, service.build.context)), `${name}: build context`).toBe(true);
+        expect(existsSync(path.join(repo, service.build.context, service.build.dockerfile)), `${name}: Dockerfile`).toBe(true);
+      }
+    }
+  });
+
+  it('mounts the plugins file and a compose configuration that advertises the stream host by its service name', () => {
+    const mounts = services.rabbitmq!.volumes!.join('\n');
+    expect(mounts).toContain('./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins');
+    const plugins = read('infra/rabbitmq/enabled_plugins');
+    for (const plugin of ['rabbitmq_stream', 'rabbitmq_stream_management', 'rabbitmq_prometheus']) {
+      expect(plugins).toMatch(new RegExp(`\\b${plugin}\\b`));
+    }
+    expect(composeRabbit['stream.advertised_host']).toBe('rabbitmq');
+    expect(localRabbit['stream.advertised_host']).toBe('127.0.0.1');
+  });
+
+  it('creates, in the PostgreSQL init script, the role and the databases the services connect to', () => {
+    const init = readdirSync(path.join(repo, 'infra/postgres'))
+      .map((file) => read(`infra/postgres/${file}`))
+      .join('\n');
+    for (const { name, service } of appServices) {
+      const url = new URL(service.environment!.DATABASE_URL!);
+      expect(url.hostname, name).toBe('postgres');
+      expect(init).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN[^;]*PASSWORD '${url.password}'`));
+      expect(init).toContain(`CREATE DATABASE ${url.pathname.slice(1)} OWNER ${url.username}`);
+    }
+  });
+
+  describe.each(appServices)('service $name', ({ name, service, workspace }) => {
+    const env = service.environment ?? {};
+    const port = Number(env.PORT);
+
+    it('sets only variables the service reads, with values it accepts', () => {
+      // Given
+      const reads = envKeysOf(workspace);
+      // Then
+      for (const key of Object.keys(env)) expect(reads.has(key), `${name} sets ${key}, which ${workspace} does not read`).toBe(true);
+      for (const key of ['PORT', 'DATABASE_URL', 'RABBITMQ_HOST', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'INSTANCE_ID', 'NODE_ENV']) {
+        expect(env, `${name} does not set ${key}`).toHaveProperty(key);
+      }
+      expect(() => loadConfig(CommonEnv, { ...env })).not.toThrow();
+      expect(Number.isInteger(port) && port > 0).toBe(true);
+      expect(env.NODE_ENV).toBe('production');
+    });
+
+    it('connects to the compose broker and database with the accounts they create', () => {
+      expect(services[env.RABBITMQ_HOST!], `RABBITMQ_HOST ${env.RABBITMQ_HOST} is not a compose service`).toBeDefined();
+      expect(env.RABBITMQ_HOST).toBe(composeRabbit['stream.advertised_host']);
+      expect(env.RABBITMQ_STREAM_PORT ?? '5552').toBe(composeRabbit['stream.listeners.tcp.default']);
+      expect(env.RABBITMQ_USER).toBe(composeRabbit.default_user);
+      expect(env.RABBITMQ_PASSWORD).toBe(composeRabbit.default_pass);
+      expect(hostPort(env.RABBITMQ_MANAGEMENT_URL!)).toEqual({ host: env.RABBITMQ_HOST, port: Number(composeRabbit['management.tcp.port']) });
+      const database = new URL(env.DATABASE_URL!).pathname.slice(1);
+      const defaultDatabase = /postgres:\/\/[^'"]*\/(\w+)['"]/.exec(read(`${workspace}/src/config.ts`))?.[1];
+      expect(database).toBe(defaultDatabase);
+    });
+
+    it('publishes, health-checks and exposes the port it listens on', () => {
+      expect(service.ports).toContain(`${port}:${port}`);
+      expect((service.healthcheck!.test as string[]).join(' ')).toContain(`http://127.0.0.1:${port}/ready`);
+      expect(dockerfileOf(workspace).text).toMatch(/^EXPOSE (\d+)$/m);
+    });
+
+    it('waits for healthy infrastructure', () => {
+      expect(service.depends_on?.postgres?.condition).toBe('service_healthy');
+      expect(service.depends_on?.rabbitmq?.condition).toBe('service_healthy');
+    });
+
+    it('is built from a multi-stage Dockerfile: production dependencies, non-root, node as PID 1', () => {
+      // Given
+      const { text, instructions } = dockerfileOf(workspace);
+      const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+      // Then
+      expect(service.build!.context).toBe('.');
+      expect(instructions.filter((line) => /^FROM\s/.test(line)).length).toBeGreaterThanOrEqual(2);
+      expect(text).toMatch(/npm ci --omit=dev[^\n]*--workspace \S+/);
+      expect(text).toMatch(new RegExp(`--workspace ${workspace}\\b`));
+      expect(text).toMatch(/^ENV NODE_ENV=production$/m);
+      expect(text).toMatch(/^USER (?!root)\w+$/m);
+      const cmd = instructions.filter((line) => /^CMD\s/.test(line)).at(-1);
+      expect(JSON.parse(cmd!.slice(4))).toEqual(['node', `${workspace}/dist/src/main.js`]);
+      expect(existsSync(path.join(repo, workspace, 'src/main.ts'))).toBe(true);
+      // npm ci checks the lock file against every workspace: each manifest must be in the image.
+      for (const member of workspaces) expect(text, `${workspace}/Dockerfile misses ${member}/package.json`).toContain(`COPY ${member}/package.json ${member}/`);
+      // Every workspace library the service imports gets its production dependencies installed.
+      const imports = new Set(sourcesUnder(`${workspace}/src`).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '@demo\/([\w-]+)'/g)].map((m) => m[1]!)));
+      for (const lib of imports) expect(text, `${workspace} imports @demo/${lib}`).toContain(`--workspace lib/${lib}`);
+      for (const copied of instructions.filter((line) => /^COPY\s/.test(line) && !line.includes('--from='))) {
+        const source = copied.split(/\s+/)[1]!;
+        expect(existsSync(path.join(repo, source)), `${workspace}/Dockerfile copies ${source}`).toBe(true);
+      }
+    });
+  });
+
+  it('keeps the build context small', () => {
+    const ignored = read('.dockerignore');
+    for (const entry of ['**/node_modules', '**/dist', '.git', '.run']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('Prometheus configuration', () => {
+  interface TargetGroup {
+    targets: string[];
+    labels?: Record<string, string>;
+  }
+  const config = readYaml<{ scrape_configs: Array<{ job_name: string; file_sd_configs: Array<{ files: string[] }> }> }>(
+    'infra/prometheus/prometheus.yml',
+  );
+  const targetFiles = config.scrape_configs.flatMap((job) => job.file_sd_configs.flatMap((sd) => sd.files.map((file) => ({ job: job.job_name, file }))));
+  const targetsOf = (dir: string, job: string) =>
+    targetFiles
+      .filter((entry) => entry.job === job)
+      .flatMap(({ file }) => readYaml<TargetGroup[]>(`${dir}/${path.relative('targets', file)}`))
+      .flatMap((group) => group.targets);
+  const appsOf = (job: string) => appServices.filter(({ workspace }) => workspace === job);
+
+  it('is mounted by compose with the compose targets over the repository targets', () => {
+    const mounts = services.prometheus!.volumes!;
+    expect(mounts).toContain('./infra/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(mounts).toContain('./infra/prometheus/compose-targets:/etc/prometheus/targets:ro');
+    expect(services.prometheus!.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(read('scripts/monitoring.sh')).toContain('infra/prometheus/prometheus.yml');
+  });
+
+  it('has a target file for every job, for compose and for the local path', () => {
+    expect(targetFiles.map((entry) => entry.job).sort()).toEqual(['customer-service', 'order-service', 'rabbitmq']);
+    for (const { file } of targetFiles) {
+      expect(file).toMatch(/^targets\/[\w-]+\.yml$/);
+      for (const dir of ['infra/prometheus/targets', 'infra/prometheus/compose-targets']) {
+        expect(statSync(path.join(repo, dir, path.relative('targets', file))).isFile()).toBe(true);
+      }
+    }
+  });
+
+  it('scrapes exactly the compose services, on the ports they listen on', () => {
+    for (const job of ['customer-service', 'order-service']) {
+      const expected = appsOf(job).map(({ name, service }) => `${name}:${service.environment!.PORT}`);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(targetsOf('infra/prometheus/compose-targets', job).sort()).toEqual(expected.sort());
+    }
+    expect(targetsOf('infra/prometheus/compose-targets', 'rabbitmq')).toEqual([`rabbitmq:${composeRabbit['prometheus.tcp.port']}`]);
+    expect(services.rabbitmq!.ports).toContain(`${composeRabbit['prometheus.tcp.port']}:${composeRabbit['prometheus.tcp.port']}`);
+  });
+
+  it('scrapes the local processes on loopback, on the same ports as compose publishes', () => {
+    for (const job of ['customer-service', 'order-service']) {
+      const expected = appsOf(job).map(({ service }) => `127.0.0.1:${service.environment!.PORT}`);
+      expect(targetsOf('infra/prometheus/targets', job).sort()).toEqual(expected.sort());
+    }
+    expect(targetsOf('infra/prometheus/targets', 'rabbitmq')).toEqual([`127.0.0.1:${localRabbit['prometheus.tcp.port']}`]);
+    // scripts/services.sh starts the local processes on these ports.
+    const servicesScript = read('scripts/services.sh');
+    for (const target of ['customer-service', 'order-service'].flatMap((job) => targetsOf('infra/prometheus/targets', job))) {
+      expect(servicesScript).toContain(`echo ${target.split(':')[1]}`);
+    }
+  });
+});
+
+describe('Grafana provisioning', () => {
+  const dashboardFiles = readdirSync(path.join(repo, 'infra/grafana/dashboards')).filter((file) => file.endsWith('.json'));
+  interface Panel {
+    type: string;
+    title: string;
+    datasource?: { uid: string };
+    targets?: Array<{ expr: string; datasource?: { uid: string } }>;
+  }
+  const dashboards = dashboardFiles.map((file) => JSON.parse(read(`infra/grafana/dashboards/${file}`)) as { uid: string; panels: Panel[] });
+  const expressions = dashboards.flatMap((dashboard) => dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr)));
+  const datasource = readYaml<{ datasources: Array<{ uid: string; url: string; type: string }> }>('infra/grafana/provisioning/datasources/prometheus.yml')
+    .datasources[0]!;
+
+  it('points the data source at the compose Prometheus', () => {
+    expect(datasource.type).toBe('prometheus');
+    const { host, port } = hostPort(datasource.url);
+    expect(services[host]?.ports).toContain(`${port}:${port}`);
+    expect(services.grafana!.volumes).toContain('./infra/grafana/provisioning:/etc/grafana/provisioning:ro');
+    const provider = readYaml<{ providers: Array<{ options: { path: string } }> }>('infra/grafana/provisioning/dashboards/dashboards.yml');
+    expect(services.grafana!.volumes).toContain(`./infra/grafana/dashboards:${provider.providers[0]!.options.path}:ro`);
+  });
+
+  it('has a dashboard whose panels all use the provisioned data source', () => {
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const panel of dashboards.flatMap((dashboard) => dashboard.panels).filter((panel) => panel.type !== 'row')) {
+      expect(panel.datasource?.uid, panel.title).toBe(datasource.uid);
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+    }
+  });
+
+  it('queries only metrics that the services declare', () => {
+    // Given
+    const declared = declaredMetrics();
+    const used = new Set(expressions.flatMap(metricsIn));
+    // Then
+    const base = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+    const unknown = [...used].filter((name) => !declared.has(name) && !declared.has(base(name)));
+    expect(unknown, 'metrics the dashboard queries but no service declares').toEqual([]);
+  });
+
+  it('shows every metric of the two services', () => {
+    const required = [
+      'customers_created_total', 'customers_updated_total', 'customers_deleted_total', 'events_published_total',
+      'event_publish_errors_total', 'outbox_pending', 'outbox_publish_lag_seconds', 'http_request_duration_seconds',
+      'orders_created_total', 'customers_processed_total', 'customer_event_errors_total', 'customer_events_parked_total',
+      'stream_consumer_active', 'stream_consumer_lag_events', 'replication_lag_seconds', 'apply_batch_size',
+      'apply_batch_duration_seconds', 'process_resident_memory_bytes',
+    ];
+    const used = new Set(expressions.flatMap(metricsIn).map((name) => name.replace(/_(bucket|sum|count)$/, '')));
+    expect(required.filter((name) => !used.has(name))).toEqual([]);
+  });
+
+  it('reads metric names out of PromQL', () => {
+    expect(metricsIn('histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{job=~"a|b"}[$__rate_interval])))')).toEqual([
+      'http_request_duration_seconds_bucket',
+    ]);
+    expect(metricsIn('sum(customer_events_parked_total) or vector(0)')).toEqual(['customer_events_parked_total']);
+  });
+});
