@@ -15,9 +15,10 @@ async function main() {
   }
   const instance = config.INSTANCE_ID ?? `customer-service:${config.PORT}`;
   const logger = createLogger({ service: 'customer-service', instance, level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.NODE_ENV) });
-  const app = await buildApp({ logger });
-  handleShutdown(logger, [{ name: 'http', run: () => app.close() }], config.SHUTDOWN_TIMEOUT_MS);
-  await app.listen({ port: config.PORT, host: config.HOST });
+  const { http } = await buildApp({ config, logger });
+  // http.close(): stop accepting, finish in-flight requests, then (onClose) relay, stream, pool.
+  handleShutdown(logger, [{ name: 'http, relay, stream, database', run: () => http.close() }], config.SHUTDOWN_TIMEOUT_MS);
+  await http.listen({ port: config.PORT, host: config.HOST });
 }
 
 main().catch((error: unknown) => {

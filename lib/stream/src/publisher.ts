@@ -57,7 +57,19 @@ export function createConfirmingPublisher(
     pending.clear();
   }
 
-  const removeHook = connection.onReady(async (client: Client) => {
+  // The connection may run this hook twice for one client (a hook registered while the client's
+  // hooks are running is called at once and again by that run): declare once per client.
+  let declaredOn: Client | undefined;
+  let declaring: Promise<void> = Promise.resolve();
+  const removeHook = connection.onReady((client: Client) => {
+    if (declaredOn !== client) {
+      declaredOn = client;
+      declaring = declare(client);
+    }
+    return declaring;
+  });
+
+  async function declare(client: Client) {
     unlisten?.();
     failAll('publisher re-declared on a new connection');
     const fresh = await client.declarePublisher({ stream: options.stream, publisherRef: options.publisherRef });
@@ -85,7 +97,7 @@ export function createConfirmingPublisher(
     );
     publisher = fresh;
     logger.info({ stream: options.stream, publisherRef: options.publisherRef }, 'publisher declared');
-  });
+  }
   const removeLost = connection.onLost((reason) => {
     publisher = undefined;
     failAll(`stream connection lost: ${reason}`);

@@ -1,0 +1,46 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** customer_db: the source of truth for customers, and the outbox of their events. */
+export interface Database {
+  customers: CustomersTable;
+  outbox: OutboxTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  email: string;
+  address: string;
+  /** The customer's own change counter: 1 on create, +1 on every change (deletion included). */
+  version: number;
+  created_at: ColumnType<Date, Date | string, never>;
+  updated_at: ColumnType<Date, Date | string, Date | string>;
+  /** Soft delete: a deleted customer answers 404 and frees its email. */
+  deleted_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface OutboxTable {
+  /** Commit order is NOT id order: never publish with this id (see outbox/relay.ts). */
+  id: Generated<string>;
+  event_id: string;
+  event_type: string;
+  customer_id: string;
+  version: number;
+  /** The JSON body exactly as it is published (a resend is byte-identical). */
+  body: string;
+  correlation_id: string;
+  schema_version: number;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  /** Assigned by the relay, committed before the first send; strictly increasing per publisherRef. */
+  publishing_id: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  /** sha256 of the request body: the same key with another body is refused. */
+  request_hash: string;
+  status: number;
+  response: ColumnType<unknown, string, string>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}

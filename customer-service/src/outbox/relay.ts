@@ -1,0 +1,203 @@
+import { annotationsOf, type CustomerEventType } from '@demo/contract';
+import type { Logger } from '@demo/service-kit';
+import {
+  backoffDelay,
+  createConfirmingPublisher,
+  describe,
+  sleep,
+  type ConfirmingPublisher,
+  type OutgoingMessage,
+  type StreamConnection,
+} from '@demo/stream';
+import pg from 'pg';
+import type { Metrics } from '../metrics.js';
+import { outboxQueries, type OutboxRow } from './outbox-queries.js';
+import type { OutboxSignal } from './signal.js';
+
+/** Session advisory lock held by the one active relay among all customer-service instances. */
+export const RELAY_LOCK_KEY = 7_305_804_119_023_416n; // "outbox" as a number; any fixed key works
+
+export type RelayRole = 'active' | 'standby';
+
+export interface RelayOptions {
+  databaseUrl: string;
+  connection: StreamConnection;
+  stream: string;
+  /** Fixed: the broker deduplicates per (stream, publisherRef). */
+  publisherRef: string;
+  batchSize: number;
+  pollMs: number;
+  lockRetryMs: number;
+  signal: OutboxSignal;
+  metrics: Metrics;
+  logger: Logger;
+  instance: string;
+}
+
+export interface Relay {
+  start(): void;
+  /** Finishes the cycle in hand, releases the lock and returns. */
+  stop(): Promise<void>;
+  readonly role: RelayRole;
+}
+
+class PublishFailed extends Error {}
+
+/**
+ * Publishes outbox rows to the stream, oldest first, and deletes them once the broker confirmed
+ * them. Exactly one instance is active: the one holding the advisory lock on its own session.
+ */
+export function createRelay(options: RelayOptions): Relay {
+  const { logger, metrics } = options;
+  const stopping = new AbortController();
+  let role: RelayRole = 'standby';
+  let running: Promise<void> | undefined;
+
+  function setRole(next: RelayRole) {
+    if (role === next) return;
+    role = next;
+    logger.info({ relay: role }, `outbox relay is now ${role}`);
+  }
+
+  async function run() {
+    for (let attempt = 0; !stopping.signal.aborted; attempt++) {
+      const client = new pg.Client({
+        connectionString: options.databaseUrl,
+        application_name: `customer-service relay ${options.instance}`,
+        connectionTimeoutMillis: 5_000,
+      });
+      let broken: Error | undefined;
+      client.on('error', (error) => {
+        broken = error;
+      });
+      try {
+        await client.connect();
+        while (!stopping.signal.aborted) {
+          const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+            RELAY_LOCK_KEY.toString(),
+          ]);
+          if (rows[0]?.locked) break;
+          await sleep(options.lockRetryMs, stopping.signal);
+        }
+        if (stopping.signal.aborted) break;
+        attempt = 0;
+        setRole('active');
+        await lead(client, () => broken);
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        const delay = backoffDelay(attempt, 200, options.lockRetryMs * 2);
+        logger.warn({ err: describe(error), retryInMs: delay }, 'outbox relay lost its database session; retrying');
+        await sleep(delay, stopping.signal);
+      } finally {
+        setRole('standby');
+        await client.end().catch(() => undefined); // ends the session: releases the lock
+      }
+    }
+  }
+
+  /** While holding the lock: publish until stopped; a database error ends the leadership. */
+  async function lead(client: pg.Client, broken: () => Error | undefined) {
+    const publisher = createConfirmingPublisher(options.connection, {
+      stream: options.stream,
+      publisherRef: options.publisherRef,
+      logger,
+    });
+    let next: bigint | undefined;
+    try {
+      for (let failures = 0; !stopping.signal.aborted; ) {
+        const fault = broken();
+        if (fault) throw fault;
+        try {
+          next ??= await resumePoint(client, publisher);
+          const outcome = await cycle(client, publisher, next);
+          next = outcome.next;
+          failures = 0;
+          if (!outcome.full) await options.signal.wait(options.pollMs, stopping.signal);
+        } catch (error) {
+          if (!(error instanceof PublishFailed)) throw error;
+          metrics.publishErrors.inc();
+          next = undefined; // ask the broker again once it is back
+          const delay = backoffDelay(failures++, 100, 2_000);
+          logger.warn({ err: error.message, retryInMs: delay }, 'publishing outbox rows failed; they will be sent again');
+          await sleep(delay, stopping.signal);
+        }
+      }
+    } finally {
+      await publisher.close();
+    }
+  }
+
+  /** Next publishing id: above both what the broker stored and what earlier relays assigned. */
+  async function resumePoint(client: pg.Client, publisher: ConfirmingPublisher): Promise<bigint> {
+    let brokerLast: bigint;
+    try {
+      await options.connection.ready(stopping.signal);
+      // The publisher is declared by the connection's ready hook, shortly after it is created.
+      for (let waited = 0; ; waited += 50) {
+        try {
+          brokerLast = await publisher.lastPublishingId();
+          break;
+        } catch (error) {
+          if (waited >= 5_000 || stopping.signal.aborted) throw error;
+          await sleep(50, stopping.signal);
+        }
+      }
+    } catch (error) {
+      throw new PublishFailed(`broker not ready: ${describe(error)}`);
+    }
+    const assigned = await outboxQueries.maxPublishingId(client);
+    const next = (brokerLast > assigned ? brokerLast : assigned) + 1n;
+    logger.info({ brokerLast: brokerLast.toString(), assigned: assigned.toString(), next: next.toString() }, 'outbox relay resumes');
+    return next;
+  }
+
+  async function cycle(client: pg.Client, publisher: ConfirmingPublisher, next: bigint) {
+    let rows = await outboxQueries.assigned(client, options.batchSize);
+    if (rows.length === 0) {
+      rows = await outboxQueries.assignNext(client, next, options.batchSize);
+      next += BigInt(rows.length);
+    }
+    if (rows.length === 0) return { next, full: false };
+    try {
+      await publisher.publish(rows.map(toMessage));
+    } catch (error) {
+      throw new PublishFailed(describe(error));
+    }
+    const confirmedAt = Date.now();
+    await outboxQueries.remove(
+      client,
+      rows.map((row) => row.id),
+    );
+    for (const row of rows) {
+      metrics.eventsPublished.inc({ event_type: row.event_type });
+      metrics.publishLag.observe(Math.max(0, confirmedAt - row.created_at.getTime()) / 1000);
+    }
+    logger.debug({ count: rows.length, last: rows.at(-1)?.publishing_id }, 'outbox rows published');
+    return { next, full: rows.length === options.batchSize };
+  }
+
+  return {
+    start() {
+      running ??= run().catch((error: unknown) => logger.error({ err: describe(error) }, 'outbox relay stopped'));
+    },
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+    get role() {
+      return role;
+    },
+  };
+}
+
+function toMessage(row: OutboxRow): OutgoingMessage {
+  return {
+    publishingId: BigInt(row.publishing_id),
+    body: Buffer.from(row.body, 'utf8'),
+    annotations: annotationsOf(row.event_type as CustomerEventType, {
+      event_id: row.event_id,
+      correlation_id: row.correlation_id,
+      schema_version: row.schema_version,
+    }),
+  };
+}
