@@ -1,9 +1,277 @@
-// Placeholder until the load test lands (issue 6): checks that the system is up and says so.
-const base = process.env.CUSTOMER_URL ?? 'http://127.0.0.1:8080';
-const response = await fetch(`${base}/health`).catch(() => undefined);
-if (!response?.ok) {
-  console.error(`load-test: customer-service is not ready at ${base}; run make dependencies first`);
-  process.exit(1);
+import { measureInsertBaseline } from './baselines/postgres-insert.js';
+import { measureReplayBaseline, measureStreamBaseline } from './baselines/stream.js';
+import { ConfigError, loadConfig, type LoadConfig } from './config.js';
+import { waitForConvergence } from './convergence.js';
+import { openDatabases, sourceState } from './databases.js';
+import type { BatchResult, PhaseCounter } from './http-load.js';
+import { createCustomers } from './phases/create.js';
+import { newModel } from './phases/model.js';
+import { placeOrders } from './phases/orders.js';
+import { planUpdates, updateAddresses } from './phases/update.js';
+import { createProgress } from './progress.js';
+import { histogramQuantile } from './prometheus.js';
+import { seededRandom } from './random.js';
+import { measureRebuild, rebuildScript } from './rebuild.js';
+import { readinessProblems } from './readiness.js';
+import { renderSummary } from './report/markdown.js';
+import { evaluateTargets } from './report/targets.js';
+import type { LoadReport, PhaseReport } from './report/types.js';
+import { writeReport } from './report/write.js';
+import { createSampler, intervalHistogram, scrapeAll } from './sampler.js';
+import { memoryOf, serviceRefs } from './services.js';
+import { NumberLog, summarize } from './stats.js';
+
+const log = (line: string) => console.log(`[load] ${line}`);
+
+function phaseReport(results: Array<BatchResult<unknown>>, requests: number): PhaseReport {
+  const latencies = new NumberLog();
+  const errorsByKind: Record<string, number> = {};
+  let succeeded = 0;
+  let failed = 0;
+  let retried = 0;
+  let seconds = 0;
+  for (const result of results) {
+    for (const value of result.latenciesMs.values()) latencies.push(value);
+    for (const [kind, count] of Object.entries(result.errorsByKind)) errorsByKind[kind] = (errorsByKind[kind] ?? 0) + count;
+    succeeded += result.succeeded;
+    failed += result.failed.length;
+    retried += result.retried;
+  }
+  if (results.length > 0) {
+    seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
+  }
+  return { requests, succeeded, failed, retried, seconds, perS: seconds > 0 ? succeeded / seconds : 0, latencyMs: summarize(latencies.values()), errorsByKind };
 }
-console.error('load-test: not implemented yet');
-process.exit(1);
+
+async function baselines(config: LoadConfig, report: LoadReport['baselines'], status: (s: string) => void) {
+  try {
+    status('baseline: PostgreSQL single-row inserts');
+    report.insert = await measureInsertBaseline(config.customerDatabaseUrl, config.concurrency, Math.min(50_000, Math.max(20_000, config.n)));
+    log(`baseline insert: ${report.insert.rowsPerS.toFixed(0)} rows/s (${report.insert.concurrency} clients)`);
+    status('baseline: stream publish + consume');
+    report.stream = await measureStreamBaseline(config.rabbit, config.baselineMessages);
+    log(`baseline stream: publish ${report.stream.publishPerS.toFixed(0)} msg/s, consume ${report.stream.consumePerS.toFixed(0)} msg/s`);
+  } catch (error) {
+    report.error = (error as Error).message;
+    log(`baseline failed: ${report.error}`);
+  }
+}
+
+async function main(): Promise<number> {
+  let config: LoadConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`load-test: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const problems = await readinessProblems(config);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`load-test: ${problem}`);
+    console.error('load-test: the system is not ready; start it with `make dependencies` and try again');
+    return 2;
+  }
+  const startedAt = new Date();
+  const t0 = Date.now();
+  log(
+    `run ${config.runId}: N=${config.n} CONCURRENCY=${config.concurrency} UNKNOWN_SHARE=${config.unknownShare} ` +
+      `UPDATE_SHARE=${config.updateShare} ORDERS=${config.orders} against ${config.customerUrl}, ${config.orderUrls.join(', ')}`,
+  );
+  const progress = createProgress(t0);
+  let statusText = '';
+  progress.status(() => statusText);
+  const setStatus = (text: string) => (statusText = text);
+
+  const report: LoadReport = {
+    runId: config.runId,
+    startedAt: startedAt.toISOString(),
+    settings: {
+      n: config.n,
+      concurrency: config.concurrency,
+      unknownShare: config.unknownShare,
+      updateShare: config.updateShare,
+      orders: config.orders,
+      convergeTimeoutMs: config.convergeTimeoutMs,
+    },
+    create: phaseReport([], 0),
+    update: phaseReport([], 0),
+    orders: { ...phaseReport([], 0), byStatus: {}, wrongStatus: 0 },
+    convergence: { converged: false, polls: 0 },
+    verification: { ok: false, customers: 0, replicaRows: 0, digest: '', replicaDigest: '', notAsAcknowledged: [], unacknowledgedInSource: 0 },
+    replicationLagMs: { observations: 0 },
+    outboxPublishLagMs: { observations: 0 },
+    memoryMb: {},
+    baselines: {},
+    rebuild: { measured: false, reason: 'not attempted' },
+    ratios: {},
+    totalSeconds: 0,
+    targets: [],
+    failures: [],
+    timeline: [],
+    charts: [],
+  };
+
+  if (config.baselines) await baselines(config, report.baselines, setStatus);
+
+  const dbs = openDatabases(config.customerDatabaseUrl, config.orderDatabaseUrl);
+  const services = serviceRefs(config.customerUrl, config.orderUrls, config.runDir);
+  const model = newModel(config.runId, config.n);
+  const random = seededRandom(config.runId);
+  const counters = {
+    create: { phase: 'create', total: config.n, ok: 0, errors: 0 } as PhaseCounter,
+    update: { phase: 'update', total: 0, ok: 0, errors: 0 } as PhaseCounter,
+    orders: config.orderUrls.map((url) => ({ phase: `orders ${new URL(url).port}`, total: 0, ok: 0, errors: 0 }) as PhaseCounter),
+  };
+  let phase = 'create';
+  const sampler = createSampler(
+    services,
+    t0,
+    () => ({ creates: counters.create.ok, updates: counters.update.ok, orders: counters.orders.reduce((s, c) => s + c.ok, 0) }),
+    () => phase,
+  );
+  try {
+    const before = await scrapeAll(services);
+    const http = { concurrency: config.concurrency, timeoutS: config.requestTimeoutS, maxRetries: config.maxRetries };
+    const loadStarted = Date.now();
+
+    // 1. creates
+    setStatus('');
+    progress.track([counters.create]);
+    const unknownDraw = seededRandom(`${config.runId}:unknown`);
+    const unknown = Array.from({ length: config.n }, () => unknownDraw() < config.unknownShare);
+    const created = await createCustomers(model, (i) => unknown[i]!, counters.create, { ...http, baseUrl: config.customerUrl });
+    report.create = phaseReport([created], config.n);
+    log(`created ${created.succeeded}/${config.n} in ${report.create.seconds.toFixed(1)} s (${report.create.perS.toFixed(0)}/s)`);
+
+    // 2. updates (rounds in order) while orders go to every order instance; then convergence.
+    phase = 'update';
+    const plan = planUpdates(model, config.updateShare, random);
+    counters.update.total = plan.total;
+    const orderPicks = config.orders;
+    counters.orders.forEach((c, k) => (c.total = Math.floor(orderPicks / config.orderUrls.length) + (k < orderPicks % config.orderUrls.length ? 1 : 0)));
+    progress.track([counters.update, ...counters.orders]);
+    const source = { state: undefined as Awaited<ReturnType<typeof sourceState>> | undefined };
+    const updatesThenConverge = (async () => {
+      const updated = await updateAddresses(model, plan, config.unknownShare, random, counters.update, { ...http, baseUrl: config.customerUrl });
+      report.update = phaseReport(updated, plan.total);
+      progress.untrack(counters.update);
+      log(`updated ${report.update.succeeded}/${plan.total} (${plan.rounds.map((r) => r.length).join('+')}) in ${report.update.seconds.toFixed(1)} s (${report.update.perS.toFixed(0)}/s)`);
+      phase = 'converge';
+      const state = await sourceState(dbs.customer, config.runId);
+      source.state = state;
+      const lastWriteAt = model.lastWriteAt;
+      const convergence = await waitForConvergence(dbs, state, lastWriteAt, config.convergeTimeoutMs, (p) =>
+        setStatus(`converge  replica ${p.count}/${state.count} customers, ${p.versionSum}/${state.versionSum} versions, ${((Date.now() - lastWriteAt) / 1000).toFixed(1)} s after the last write`),
+      );
+      setStatus('');
+      report.convergence = { converged: convergence.converged, afterLastWriteMs: convergence.afterLastWriteMs, polls: convergence.polls };
+      log(convergence.converged ? `replica converged ${convergence.afterLastWriteMs} ms after the last write` : `replica did not converge within ${config.convergeTimeoutMs} ms`);
+    })();
+    const orders = placeOrders(model, orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http);
+    const [, ordered] = await Promise.all([updatesThenConverge, orders]);
+    report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };
+    progress.track([]);
+
+    // 3. verification
+    phase = 'verify';
+    setStatus('verify    comparing customer_db and the replica field by field');
+    const { verifyRun } = await import('./verify.js');
+    const verification = await verifyRun(dbs, model);
+    setStatus('');
+    report.totalSeconds = (Date.now() - loadStarted) / 1000;
+    report.verification = {
+      ok: verification.ok,
+      customers: verification.sourceCount,
+      replicaRows: verification.replicaCount,
+      digest: verification.sourceDigest,
+      replicaDigest: verification.replicaDigest,
+      diff: verification.diff,
+      notAsAcknowledged: verification.notAsAcknowledged,
+      unacknowledgedInSource: verification.unacknowledgedInSource,
+    };
+    log(verification.ok ? `verified ${verification.sourceCount} customers field by field (digest ${verification.sourceDigest})` : `VERIFICATION FAILED: ${verification.problems.join('; ')}`);
+
+    const after = await scrapeAll(services);
+    const replication = intervalHistogram('replication_lag_seconds', after, before);
+    const outbox = intervalHistogram('outbox_publish_lag_seconds', after, before);
+    const msOf = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
+    report.replicationLagMs = { p50: msOf(histogramQuantile(replication, 0.5)), p99: msOf(histogramQuantile(replication, 0.99)), observations: replication?.count ?? 0 };
+    report.outboxPublishLagMs = { p50: msOf(histogramQuantile(outbox, 0.5)), p99: msOf(histogramQuantile(outbox, 0.99)), observations: outbox?.count ?? 0 };
+    await sampler.stop();
+
+    // failures that make the exit code non-zero
+    if (created.failed.length > 0) report.failures.push(`${created.failed.length} creates failed after ${config.maxRetries} retries`);
+    if (report.update.failed > 0) report.failures.push(`${report.update.failed} updates failed after ${config.maxRetries} retries`);
+    if (report.orders.failed > 0) report.failures.push(`${report.orders.failed} orders failed after ${config.maxRetries} retries`);
+    for (const mismatch of ordered.mismatches.slice(0, 5)) {
+      report.failures.push(`order for ${mismatch.customerId} (address ${JSON.stringify(mismatch.address)}) on ${mismatch.instance}: ${mismatch.got}, expected ${mismatch.expected}`);
+    }
+    if (!report.convergence.converged) report.failures.push(`replica did not converge within CONVERGE_TIMEOUT_MS=${config.convergeTimeoutMs}`);
+    report.failures.push(...verification.problems);
+
+    // 4. replay: the order-service rebuild, or a raw consumer of the customer stream as its ceiling
+    const big = config.rebuild === 'on' || (config.rebuild === 'auto' && config.n >= 50_000);
+    const script = await rebuildScript(config.repoRoot);
+    if (!big) {
+      report.rebuild = { measured: false, reason: 'REBUILD=auto skips it below N=50000 (set REBUILD=on)' };
+    } else if (!script) {
+      report.rebuild = { measured: false, reason: 'order-service has no rebuild script' };
+    } else if (source.state && verification.ok) {
+      phase = 'rebuild';
+      report.rebuild = await measureRebuild(config.repoRoot, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
+      setStatus('');
+      if (!report.rebuild.measured) report.failures.push(`rebuild: ${report.rebuild.reason}`);
+      else log(`rebuild replayed ${report.rebuild.events} events in ${report.rebuild.seconds?.toFixed(2)} s (${report.rebuild.eventsPerS?.toFixed(0)}/s)`);
+    } else {
+      report.rebuild = { measured: false, reason: 'skipped: the run did not verify' };
+    }
+    if (big && config.baselines) {
+      setStatus('baseline: raw consumer replay of the customer stream');
+      report.baselines.replay = await measureReplayBaseline(config.rabbit, process.env.STREAM_NAME || 'customer').catch((error: Error) => {
+        report.baselines.error = `replay: ${error.message}`;
+        return undefined;
+      });
+      setStatus('');
+    }
+
+    for (const service of services) {
+      const memory = await memoryOf(service);
+      const peak = sampler.peakRss.get(service.name);
+      report.memoryMb[service.name] = {
+        peakSampled: peak === undefined ? undefined : peak / 2 ** 20,
+        highWaterMark: memory?.peakBytes === undefined ? undefined : memory.peakBytes / 2 ** 20,
+      };
+    }
+    const insert = report.baselines.insert?.rowsPerS;
+    const consume = report.baselines.stream?.consumePerS;
+    report.ratios = {
+      createVsInsert: insert ? report.create.perS / insert : undefined,
+      updateVsInsert: insert && report.update.perS ? report.update.perS / insert : undefined,
+      replayVsConsume: consume && report.rebuild.eventsPerS ? report.rebuild.eventsPerS / consume : undefined,
+    };
+  } catch (error) {
+    report.failures.push(`load test aborted: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    progress.stop();
+    await sampler.stop();
+    await dbs.close();
+  }
+  report.timeline = sampler.points;
+  report.targets = evaluateTargets(report);
+  const files = await writeReport(config.resultsDir, report, startedAt);
+  console.log('');
+  console.log(renderSummary(report));
+  console.log('');
+  log(`report: ${files.markdown} (and .json)`);
+  if (report.failures.length > 0) {
+    console.error(`load-test FAILED:\n${report.failures.map((f) => `  - ${f}`).join('\n')}`);
+    return 1;
+  }
+  log('PASSED: every request acknowledged, replica identical to customer_db');
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface InsertBaseline {
+  rows: number;
+  concurrency: number;
+  seconds: number;
+  rowsPerS: number;
+}
+
+function adminUrl(url: string): string {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  return admin.toString();
+}
+
+/**
+ * Single-row INSERTs in autocommit from `concurrency` pooled clients into a scratch table of a
+ * scratch database (test_loadbase_<random>, dropped afterwards): what one PostgreSQL commit per
+ * row costs on this machine. The pool is capped to leave room under max_connections.
+ */
+export async function measureInsertBaseline(databaseUrl: string, concurrency: number, rows: number): Promise<InsertBaseline> {
+  const name = `test_loadbase_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl(databaseUrl), connectionTimeoutMillis: 5_000 });
+  await admin.connect();
+  try {
+    const headroom = await admin.query<{ free: number }>(
+      `SELECT current_setting('max_connections')::int - (SELECT count(*) FROM pg_stat_activity)::int AS free`,
+    );
+    const clients = Math.max(1, Math.min(concurrency, (headroom.rows[0]?.free ?? 20) - 15));
+    await admin.query(`CREATE DATABASE ${name}`);
+    const scratch = new URL(databaseUrl);
+    scratch.pathname = `/${name}`;
+    const pool = new pg.Pool({ connectionString: scratch.toString(), max: clients, application_name: 'load-test-baseline' });
+    try {
+      await pool.query(
+        `CREATE TABLE customers (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, email text NOT NULL UNIQUE,
+           address text NOT NULL, version int NOT NULL DEFAULT 1, created_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      // Open every connection before the clock starts.
+      await Promise.all(Array.from({ length: clients }, () => pool.query('SELECT 1')));
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (next < rows) {
+            const i = next++;
+            await pool.query('INSERT INTO customers (name, email, address) VALUES ($1, $2, $3)', [
+              `Baseline ${i}`,
+              `baseline-${i}@example.com`,
+              `${i} Baseline Street`,
+            ]);
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds };
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}

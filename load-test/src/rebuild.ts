@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Databases, Summary } from './databases.js';
+import { replicaSummary } from './databases.js';
+import { total } from './prometheus.js';
+import type { RebuildReport } from './report/types.js';
+import { scrape } from './services.js';
+
+/** The order-service's rebuild command, when it has one. */
+export async function rebuildScript(repoRoot: string): Promise<string | undefined> {
+  try {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'order-service/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    return pkg.scripts?.rebuild;
+  } catch {
+    return undefined;
+  }
+}
+
+async function processed(orderUrls: readonly string[]): Promise<number> {
+  let sum = 0;
+  for (const url of orderUrls) sum += total((await scrape(url)) ?? [], 'customers_processed_total') ?? 0;
+  return sum;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/**
+ * `npm run rebuild -w order-service` (truncate the replica, reset the offset; the active consumer
+ * replays the stream from its first offset while the service stays up), timed until the replica
+ * again holds this run's customers exactly and the applier has gone quiet. events/s = events the
+ * order instances processed during that time (customers_processed_total) / the time.
+ */
+export async function measureRebuild(
+  repoRoot: string,
+  orderUrls: readonly string[],
+  dbs: Databases,
+  source: Summary & { ids: string[] },
+  timeoutMs: number,
+  onProgress: (line: string) => void,
+): Promise<RebuildReport> {
+  const before = await processed(orderUrls);
+  const started = performance.now();
+  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot);
+  if (result.code !== 0) return { measured: false, reason: `rebuild command failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };
+  const deadline = Date.now() + timeoutMs;
+  let lastCount = before;
+  let lastChange = performance.now();
+  for (;;) {
+    const count = await processed(orderUrls);
+    if (count !== lastCount) {
+      lastCount = count;
+      lastChange = performance.now();
+    }
+    onProgress(`rebuild: ${count - before} events applied`);
+    const quiet = performance.now() - lastChange > 500;
+    if (quiet && count > before && (await replicaSummary(dbs.order, source.ids)).digest === source.digest) {
+      const seconds = (lastChange - started) / 1000;
+      const events = count - before;
+      return { measured: true, events, seconds, eventsPerS: events / seconds };
+    }
+    if (Date.now() > deadline) return { measured: false, reason: `replica did not match again within ${timeoutMs} ms after the rebuild` };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,111 @@
+import type { LoadReport, PhaseReport } from './types.js';
+
+const num = (value: number | undefined, digits = 0) =>
+  value === undefined || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pct = (ratio: number | undefined) => (ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)}%`);
+const MARKS = { pass: '✅ pass', short: '❌ short', 'not measured': '➖ not measured' } as const;
+
+function errors(kinds: Record<string, number>): string {
+  const entries = Object.entries(kinds);
+  return entries.length === 0 ? 'none' : entries.map(([kind, count]) => `${kind} ×${count}`).join(', ');
+}
+
+function phaseRow(name: string, phase: PhaseReport): string {
+  const l = phase.latencyMs;
+  return `| ${name} | ${num(phase.succeeded)}/${num(phase.requests)} | ${num(phase.perS)} | ${num(l?.p50, 1)} | ${num(l?.p95, 1)} | ${num(l?.p99, 1)} | ${num(l?.max, 1)} | ${num(phase.retried)} | ${num(phase.failed)} | ${errors(phase.errorsByKind)} |`;
+}
+
+/** The run as a person reads it: verdict, targets, figures, baselines, charts. */
+export function renderMarkdown(report: LoadReport): string {
+  const ok = report.failures.length === 0;
+  const lines = [
+    `# Load test ${report.runId} — ${report.startedAt}`,
+    '',
+    `**${ok ? 'PASSED' : 'FAILED'}**: N=${num(report.settings.n)}, concurrency ${report.settings.concurrency}, ` +
+      `${pct(report.settings.unknownShare)} unknown addresses, ${pct(report.settings.updateShare)} updated, ${num(report.settings.orders)} orders; ` +
+      `first request → replica verified in ${num(report.totalSeconds, 1)} s.`,
+    ...(ok ? [] : ['', '## Failures', '', ...report.failures.map((failure) => `- ${failure}`)]),
+    '',
+    '## Targets (issue 6)',
+    '',
+    '| target | goal | measured | |',
+    '|---|---|---|---|',
+    ...report.targets.map((t) => `| ${t.name} | ${t.goal} | ${t.value} | ${MARKS[t.mark]} |`),
+    '',
+    '## Requests',
+    '',
+    '| phase | ok/sent | req/s | p50 ms | p95 ms | p99 ms | max ms | retried | failed | errors by kind |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    phaseRow('create `POST /customers`', report.create),
+    phaseRow('update `PUT /customers/:id/address`', report.update),
+    phaseRow('orders `POST /orders` (8081 + 8082)', report.orders),
+    '',
+    `Orders by status: ${errors(report.orders.byStatus)}; wrong status: ${report.orders.wrongStatus}.`,
+    '',
+    '## Replication',
+    '',
+    '| figure | value |',
+    '|---|---|',
+    `| replication lag p50 / p99 (\`replication_lag_seconds\`, this run) | ${num(report.replicationLagMs.p50)} / ${num(report.replicationLagMs.p99)} ms (${num(report.replicationLagMs.observations)} events) |`,
+    `| outbox publish lag p50 / p99 (\`outbox_publish_lag_seconds\`, this run) | ${num(report.outboxPublishLagMs.p50)} / ${num(report.outboxPublishLagMs.p99)} ms (${num(report.outboxPublishLagMs.observations)} events) |`,
+    `| converged after the last write | ${report.convergence.converged ? `${num(report.convergence.afterLastWriteMs)} ms` : 'no (timed out)'} (${report.convergence.polls} polls) |`,
+    `| customers of this run in customer_db / in the replica | ${num(report.verification.customers)} / ${num(report.verification.replicaRows)} |`,
+    `| digest customer_db / replica | \`${report.verification.digest}\` / \`${report.verification.replicaDigest}\` |`,
+    `| in customer_db without an acknowledged create (timed-out requests) | ${num(report.verification.unacknowledgedInSource)} |`,
+    `| rebuild (replay from the first offset) | ${report.rebuild.measured ? `${num(report.rebuild.events)} events in ${num(report.rebuild.seconds, 2)} s = ${num(report.rebuild.eventsPerS)} events/s` : `not measured: ${report.rebuild.reason ?? ''}`} |`,
+    '',
+    ...(report.verification.diff
+      ? [
+          `First mismatches (${report.verification.diff.missing} missing, ${report.verification.diff.extra} extra, ${report.verification.diff.different} different):`,
+          '',
+          '| id | kind | customer_db | replica |',
+          '|---|---|---|---|',
+          ...report.verification.diff.first.map(
+            (d) =>
+              `| ${d.id} | ${d.kind} | ${d.source ? `${d.source.address} v${d.source.version}${d.source.deleted ? ' deleted' : ''}` : ''} | ${d.replica ? `${d.replica.address} v${d.replica.version}${d.replica.deleted ? ' deleted' : ''}` : ''} |`,
+          ),
+          '',
+        ]
+      : []),
+    '## Memory (resident set, MB)',
+    '',
+    '| process | peak sampled during the run | VmHWM (since the process started) |',
+    '|---|---|---|',
+    ...Object.entries(report.memoryMb).map(([name, m]) => `| ${name} | ${num(m.peakSampled)} | ${num(m.highWaterMark)} |`),
+    '',
+    '## Raw baselines (same run, same machine) and ratios',
+    '',
+    '| building block | figure | pipeline figure | ratio |',
+    '|---|---|---|---|',
+    `| PostgreSQL single-row INSERT, autocommit, ${report.baselines.insert?.concurrency ?? '—'} clients | ${num(report.baselines.insert?.rowsPerS)} rows/s | create ${num(report.create.perS)} req/s; update ${num(report.update.perS)} req/s | ${pct(report.ratios.createVsInsert)}; ${pct(report.ratios.updateVsInsert)} |`,
+    `| stream publish ${num(report.baselines.stream?.messages)} × ${report.baselines.stream?.bytesPerMessage ?? '—'} B with confirms | ${num(report.baselines.stream?.publishPerS)} msg/s | | |`,
+    `| stream consume of the same from the first offset, JSON.parse each | ${num(report.baselines.stream?.consumePerS)} msg/s | rebuild ${report.rebuild.measured ? `${num(report.rebuild.eventsPerS)} events/s` : 'not measured'} | ${pct(report.ratios.replayVsConsume)} |`,
+    ...(report.baselines.replay
+      ? [`| raw consumer replay of \`${report.baselines.replay.stream}\` from the first offset | ${num(report.baselines.replay.perS)} msg/s (${num(report.baselines.replay.messages)} messages) | | |`]
+      : []),
+    ...(report.baselines.error ? ['', `Baselines incomplete: ${report.baselines.error}`] : []),
+    '',
+    '## Over time (sampled every second)',
+    '',
+    ...report.charts.map((chart) => `![${chart}](${chart})\n`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The short table printed at the end of a run. */
+export function renderSummary(report: LoadReport): string {
+  const rows: Array<[string, string]> = [
+    ['create', `${num(report.create.perS)} req/s, p50/p95/p99/max ${num(report.create.latencyMs?.p50, 1)}/${num(report.create.latencyMs?.p95, 1)}/${num(report.create.latencyMs?.p99, 1)}/${num(report.create.latencyMs?.max, 1)} ms`],
+    ['update', `${num(report.update.perS)} req/s, p50/p95/p99/max ${num(report.update.latencyMs?.p50, 1)}/${num(report.update.latencyMs?.p95, 1)}/${num(report.update.latencyMs?.p99, 1)}/${num(report.update.latencyMs?.max, 1)} ms`],
+    ['orders', `${num(report.orders.perS)} req/s, ${errors(report.orders.byStatus)}, wrong ${report.orders.wrongStatus}`],
+    ['errors', `create ${errors(report.create.errorsByKind)}; update ${errors(report.update.errorsByKind)}; orders ${errors(report.orders.errorsByKind)}`],
+    ['replication lag', `p50 ${num(report.replicationLagMs.p50)} ms, p99 ${num(report.replicationLagMs.p99)} ms`],
+    ['converged', report.convergence.converged ? `${num(report.convergence.afterLastWriteMs)} ms after the last write` : 'NO (timed out)'],
+    ['verified', report.verification.ok ? `${num(report.verification.customers)} customers field by field` : 'MISMATCH'],
+    ['baselines', `insert ${num(report.baselines.insert?.rowsPerS)} rows/s, publish ${num(report.baselines.stream?.publishPerS)} msg/s, consume ${num(report.baselines.stream?.consumePerS)} msg/s`],
+    ['total', `${num(report.totalSeconds, 1)} s`],
+    ...report.targets.map((t): [string, string] => [`target ${t.mark}`, `${t.name}: ${t.value} (goal ${t.goal})`]),
+  ];
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
+}

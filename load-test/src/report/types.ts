@@ -1,0 +1,65 @@
+import type { InsertBaseline } from '../baselines/postgres-insert.js';
+import type { ReplayBaseline, StreamBaseline } from '../baselines/stream.js';
+import type { LatencySummary } from '../stats.js';
+import type { TimePoint } from '../sampler.js';
+import type { RowDiff } from '../digest.js';
+
+export interface PhaseReport {
+  requests: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  seconds: number;
+  perS: number;
+  latencyMs?: LatencySummary;
+  errorsByKind: Record<string, number>;
+}
+
+export type Mark = 'pass' | 'short' | 'not measured';
+
+export interface TargetResult {
+  name: string;
+  goal: string;
+  value: string;
+  mark: Mark;
+}
+
+export interface RebuildReport {
+  measured: boolean;
+  reason?: string;
+  events?: number;
+  seconds?: number;
+  eventsPerS?: number;
+}
+
+export interface LoadReport {
+  runId: string;
+  startedAt: string;
+  settings: { n: number; concurrency: number; unknownShare: number; updateShare: number; orders: number; convergeTimeoutMs: number };
+  create: PhaseReport;
+  update: PhaseReport;
+  orders: PhaseReport & { byStatus: Record<string, number>; wrongStatus: number };
+  convergence: { converged: boolean; afterLastWriteMs?: number; polls: number };
+  verification: {
+    ok: boolean;
+    customers: number;
+    replicaRows: number;
+    digest: string;
+    replicaDigest: string;
+    diff?: RowDiff;
+    notAsAcknowledged: string[];
+    unacknowledgedInSource: number;
+  };
+  replicationLagMs: { p50?: number; p99?: number; observations: number };
+  outboxPublishLagMs: { p50?: number; p99?: number; observations: number };
+  memoryMb: Record<string, { peakSampled?: number; highWaterMark?: number }>;
+  baselines: { insert?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; error?: string };
+  rebuild: RebuildReport;
+  ratios: { createVsInsert?: number; updateVsInsert?: number; replayVsConsume?: number; applyVsConsume?: number };
+  /** First request → replica verified. */
+  totalSeconds: number;
+  targets: TargetResult[];
+  failures: string[];
+  timeline: TimePoint[];
+  charts: string[];
+}

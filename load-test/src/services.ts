@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parsePrometheus, type Sample } from './prometheus.js';
+
+export interface ServiceRef {
+  name: string; // customer, order-1, order-2
+  url: string;
+  pidFile: string;
+}
+
+export function serviceRefs(customerUrl: string, orderUrls: string[], runDir: string): ServiceRef[] {
+  return [
+    { name: 'customer', url: customerUrl, pidFile: path.join(runDir, 'customer.pid') },
+    ...orderUrls.map((url, i) => ({ name: `order-${i + 1}`, url, pidFile: path.join(runDir, `order-${i + 1}.pid`) })),
+  ];
+}
+
+export async function scrape(url: string, timeoutMs = 2_000): Promise<Sample[] | undefined> {
+  try {
+    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return undefined;
+    return parsePrometheus(await response.text());
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Memory {
+  rssBytes: number;
+  /** The kernel's high-water mark of the resident set since the process started. */
+  peakBytes?: number;
+}
+
+function kib(status: string, field: string): number | undefined {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
+/** VmRSS/VmHWM from /proc for the pid in the service's pid file; undefined when not readable. */
+export async function memoryOf(service: ServiceRef): Promise<Memory | undefined> {
+  try {
+    const pid = (await readFile(service.pidFile, 'utf8')).trim();
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const rss = kib(status, 'VmRSS');
+    if (rss === undefined) return undefined;
+    return { rssBytes: rss, peakBytes: kib(status, 'VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
