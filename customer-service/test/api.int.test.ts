@@ -1,0 +1,309 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import { customerInput, dropResources, openDatabase, startApp, testResources } from './helpers.js';
+
+const resources = testResources();
+let app: App;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  pool = await openDatabase(resources.databaseUrl);
+  app = await startApp(resources);
+});
+afterAll(async () => {
+  await app?.http.close();
+  await pool?.end();
+  await dropResources(resources);
+});
+
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return app.http.inject({
+    method: 'POST',
+    url: '/customers',
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+async function create(input = customerInput()) {
+  const response = await post(input);
+  expect(response.statusCode).toBe(201);
+  return response.json<{ customer_id: string; version: number; email: string; address: string }>();
+}
+
+/** Customers, their changes (sum of versions) and idempotency keys: bad input must change none. */
+async function counts() {
+  const result = await pool.query<{ customers: number; changes: number; keys: number }>(
+    `SELECT (SELECT count(*)::int FROM customers) AS customers,
+            (SELECT coalesce(sum(version), 0)::int FROM customers) AS changes,
+            (SELECT count(*)::int FROM idempotency_keys) AS keys`,
+  );
+  return result.rows[0];
+}
+
+function expectError(response: { statusCode: number; json: () => unknown }, status: number, code: string) {
+  expect(response.statusCode).toBe(status);
+  const body = response.json() as { error: string; message: string };
+  expect(body.error).toBe(code);
+  expect(typeof body.message).toBe('string');
+  expect(JSON.stringify(body)).not.toMatch(/ at .*\.(js|ts):\d+/); // never a stack trace
+}
+
+describe('POST /customers', () => {
+  it('creates a customer: 201 with version 1 and the email domain lower-cased', async () => {
+    // Given
+    const id = randomUUID().slice(0, 8);
+    // When
+    const response = await post({ name: 'Ann Example', email: `Ann.${id}@Example.COM`, address: 'Main Street 1' });
+    // Then
+    expect(response.statusCode).toBe(201);
+    const body = response.json();
+    expect(body).toEqual({
+      customer_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      name: 'Ann Example',
+      email: `Ann.${id}@example.com`,
+      address: 'Main Street 1',
+      version: 1,
+      created_at: expect.any(String),
+      updated_at: body.created_at,
+    });
+    const outbox = await pool.query('SELECT event_type, version FROM outbox WHERE customer_id = $1', [body.customer_id]);
+    // the relay may already have published and removed it; if still there it is the created event
+    for (const row of outbox.rows) expect(row).toEqual({ event_type: 'customer.created', version: 1 });
+  });
+
+  it.each([
+    ['a missing field', { name: 'A', email: 'a@example.com' }],
+    ['a wrong type', { name: 1, email: 'a@example.com', address: 'x' }],
+    ['an empty string', { name: '', email: 'a@example.com', address: 'x' }],
+    ['a blank string', { name: '   ', email: 'a@example.com', address: 'x' }],
+    ['a string over 200 characters', { name: 'n'.repeat(201), email: 'a@example.com', address: 'x' }],
+    ['an invalid email', { name: 'A', email: 'not-an-email', address: 'x' }],
+    ['an unknown field', { name: 'A', email: 'a@example.com', address: 'x', admin: true }],
+    ['an array body', [1, 2]],
+  ])('answers 400 validation_failed for %s and changes nothing', async (_what, body) => {
+    // Given
+    const before = await counts();
+    // When
+    const response = await post(body);
+    // Then
+    expectError(response, 400, 'validation_failed');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 400 invalid_json for a body that is not JSON', async () => {
+    expectError(await post('{"name": "A",'), 400, 'invalid_json');
+  });
+
+  it('answers 413 payload_too_large for a body over 64 KiB', async () => {
+    // Given
+    const before = await counts();
+    // When
+    const response = await post({ name: 'A', email: 'big@example.com', address: 'x'.repeat(70_000) });
+    // Then
+    expectError(response, 413, 'payload_too_large');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 409 email_taken when the email is used, whatever its case', async () => {
+    // Given
+    const first = await create();
+    const before = await counts();
+    // When
+    const response = await post({ ...customerInput(), email: first.email.toUpperCase() });
+    // Then
+    expectError(response, 409, 'email_taken');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('returns the original response for a retry with the same Idempotency-Key and creates nothing', async () => {
+    // Given
+    const input = customerInput('idem');
+    const key = randomUUID();
+    const first = await post(input, { 'idempotency-key': key });
+    expect(first.statusCode).toBe(201);
+    const before = await counts();
+    // When
+    const retry = await post(input, { 'idempotency-key': key });
+    // Then
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json()).toEqual(first.json());
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 422 idempotency_key_reused for the same key with another body', async () => {
+    // Given
+    const key = randomUUID();
+    expect((await post(customerInput('idem'), { 'idempotency-key': key })).statusCode).toBe(201);
+    const before = await counts();
+    // When
+    const response = await post(customerInput('other'), { 'idempotency-key': key });
+    // Then
+    expectError(response, 422, 'idempotency_key_reused');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('echoes the X-Correlation-ID it was given, and generates one otherwise', async () => {
+    const given = await post(customerInput(), { 'x-correlation-id': 'corr-abc-123' });
+    expect(given.headers['x-correlation-id']).toBe('corr-abc-123');
+    const generated = await post(customerInput());
+    expect(generated.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('GET /customers/:id', () => {
+  it('returns the customer', async () => {
+    const created = await create();
+    const response = await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(created);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+    expectError(await app.http.inject({ method: 'GET', url: '/customers/not-a-uuid' }), 400, 'validation_failed');
+    expectError(await app.http.inject({ method: 'GET', url: `/customers/${randomUUID()}` }), 404, 'not_found');
+  });
+});
+
+describe('GET /customers', () => {
+  it('pages through every customer in id order with a cursor, ending with next null', async () => {
+    // Given
+    for (let i = 0; i < 5; i++) await create();
+    const all = (await pool.query<{ id: string }>('SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id')).rows;
+    // When
+    const seen: string[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = after ? `?limit=2&after=${after}` : '?limit=2';
+      const response = await app.http.inject({ method: 'GET', url: `/customers${query}` });
+      expect(response.statusCode).toBe(200);
+      const page = response.json<{ items: Array<{ customer_id: string }>; next: string | null }>();
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((item) => item.customer_id));
+      after = page.next;
+      pages++;
+    } while (after !== null && pages < 100);
+    // Then
+    expect(seen).toEqual(all.map((row) => row.id));
+  });
+
+  it('uses 50 as the default limit', async () => {
+    const response = await app.http.inject({ method: 'GET', url: '/customers' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().items.length).toBeLessThanOrEqual(50);
+  });
+
+  it.each(['?limit=0', '?limit=501', '?limit=abc', '?after=nope', '?sort=name'])('answers 400 for %s', async (query) => {
+    expectError(await app.http.inject({ method: 'GET', url: `/customers${query}` }), 400, 'validation_failed');
+  });
+});
+
+describe('PUT /customers/:id/address', () => {
+  it('changes the address and increments the version', async () => {
+    // Given
+    const created = await create();
+    // When
+    const response = await app.http.inject({
+      method: 'PUT',
+      url: `/customers/${created.customer_id}/address`,
+      payload: { address: 'New Road 9' },
+    });
+    // Then
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ customer_id: created.customer_id, address: 'New Road 9', version: 2 });
+  });
+
+  it('answers 400 for a bad body or id and 404 for an unknown customer, changing nothing', async () => {
+    const created = await create();
+    const before = await counts();
+    const put = (id: string, payload: unknown) =>
+      app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: payload as object });
+    expectError(await put(created.customer_id, { address: '' }), 400, 'validation_failed');
+    expectError(await put(created.customer_id, { address: 7 }), 400, 'validation_failed');
+    expectError(await put(created.customer_id, {}), 400, 'validation_failed');
+    expectError(await put('123', { address: 'x' }), 400, 'validation_failed');
+    expectError(await put(randomUUID(), { address: 'x' }), 404, 'not_found');
+    expect(await counts()).toEqual(before);
+    const unchanged = await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
+    expect(unchanged.json().version).toBe(1);
+  });
+});
+
+describe('DELETE /customers/:id', () => {
+  it('answers 204, then GET and a second DELETE answer 404, and the email is free again', async () => {
+    // Given
+    const input = customerInput();
+    const created = await create(input);
+    // When
+    const response = await app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` });
+    // Then
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+    expectError(await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` }), 404, 'not_found');
+    expectError(await app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` }), 404, 'not_found');
+    expect((await post(input)).statusCode).toBe(201);
+  });
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    expectError(await app.http.inject({ method: 'DELETE', url: `/customers/${randomUUID()}` }), 404, 'not_found');
+    expectError(await app.http.inject({ method: 'DELETE', url: '/customers/xyz' }), 400, 'validation_failed');
+  });
+});
+
+describe('operations endpoints', () => {
+  it('GET /health answers 200 ok', async () => {
+    const response = await app.http.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready answers 200 with both checks ok', async () => {
+    const response = await app.http.inject({ method: 'GET', url: '/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', stream: 'ok' } });
+  });
+
+  it('GET /metrics shows every documented metric, and the counters move', async () => {
+    // Given
+    const metric = async (name: string) => {
+      const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line ? Number(line.split(' ').at(-1)) : Number.NaN;
+    };
+    const created = await metric('customers_created_total');
+    const updated = await metric('customers_updated_total');
+    const deleted = await metric('customers_deleted_total');
+    // When
+    const customer = await create();
+    await app.http.inject({ method: 'PUT', url: `/customers/${customer.customer_id}/address`, payload: { address: 'Y' } });
+    await app.http.inject({ method: 'DELETE', url: `/customers/${customer.customer_id}` });
+    // Then
+    expect(await metric('customers_created_total')).toBe(created + 1);
+    expect(await metric('customers_updated_total')).toBe(updated + 1);
+    expect(await metric('customers_deleted_total')).toBe(deleted + 1);
+    const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const name of [
+      'events_published_total',
+      'event_publish_errors_total',
+      'outbox_pending',
+      'outbox_publish_lag_seconds_bucket',
+      'method="POST",route="/customers",status_code="201"',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('GET /docs/json is the OpenAPI document of every route', async () => {
+    const response = await app.http.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/customers', '/customers/{id}', '/customers/{id}/address', '/health', '/ready']),
+    );
+    expect((await app.http.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+  });
+});
