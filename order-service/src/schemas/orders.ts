@@ -14,12 +14,12 @@ export const Order = Type.Object(
     }),
     created_at: Type.String({ format: 'date-time' }),
   },
-  { $id: 'Order' },
+  { title: 'Order' },
 );
 export type Order = Static<typeof Order>;
 
 export const OrdersQuery = Type.Object({ customer_id: Uuid }, { additionalProperties: false });
-export const OrderList = Type.Object({ items: Type.Array(Type.Ref('Order')) });
+export const OrderList = Type.Object({ items: Type.Array(Order) });
 
 /** The most orders GET /orders?customer_id= returns (oldest first). */
 export const ORDER_LIST_LIMIT = 1_000;

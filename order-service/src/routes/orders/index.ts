@@ -13,8 +13,6 @@ function toOrder(row: OrderRow): Order {
 }
 
 export async function ordersRoutes(app: HttpServer, { context }: { context: RouteContext }) {
-  app.addSchema(Order);
-
   app.post(
     '/orders',
     {
@@ -22,7 +20,7 @@ export async function ordersRoutes(app: HttpServer, { context }: { context: Rout
         tags: ['orders'],
         summary: 'Place an order; validated against the customer replica (waits briefly for a customer just created)',
         body: CreateOrderBody,
-        response: { 201: { $ref: 'Order' }, ...errors },
+        response: { 201: Order, ...errors },
       },
     },
     async (request, reply) => {
@@ -45,7 +43,7 @@ export async function ordersRoutes(app: HttpServer, { context }: { context: Rout
         tags: ['orders'],
         summary: 'One order',
         params: IdParams,
-        response: { 200: { $ref: 'Order' }, 404: { $ref: 'ErrorBody' }, ...errors },
+        response: { 200: Order, 404: { $ref: 'ErrorBody' }, ...errors },
       },
     },
     async (request) => {
