@@ -1,3 +1,119 @@
-// Entry point of `make run-chaos` (issue 8); the suite lands here.
-console.error('reliability: not implemented yet');
-process.exit(1);
+/**
+ * `make run-chaos`: fault injection and bad input against the running system (make dependencies).
+ * Each fault in its own run, then all of them in one run; then the HTTP and stream bad-input
+ * checks. Prints a results table and exits non-zero when any figure is off. The system is
+ * always restored (services running, broker and PostgreSQL up), even on failure.
+ */
+import { checkHttpBadInput, type HttpBadInputResult } from './bad-input/http-check.js';
+import { checkStreamBadInput, type StreamBadInputResult } from './bad-input/stream-check.js';
+import { CliError, parseCli, USAGE, type CliOptions } from './cli.js';
+import { openDatabases } from './db.js';
+import { FAULTS } from './faults/index.js';
+import { badInputTable, faultTable } from './report.js';
+import { runFaults, type RunResult } from './run.js';
+import { loadSettings } from './settings.js';
+import { System } from './system.js';
+
+const started = performance.now();
+function log(line: string) {
+  console.log(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${line}`);
+}
+
+async function main(options: CliOptions): Promise<number> {
+  const settings = loadSettings();
+  const system = new System(settings);
+  const dbs = openDatabases(settings.customerDbUrl, settings.orderDbUrl);
+  const runs: RunResult[] = [];
+  let http: HttpBadInputResult | undefined;
+  let stream: StreamBadInputResult | undefined;
+  const problems: string[] = [];
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    log('interrupted: finishing the current step, then restoring the system');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log(`checking the system is up (${settings.customerUrl}, ${Object.values(settings.orderUrls).join(', ')})`);
+    try {
+      await system.waitHealthy(30_000, 200);
+    } catch (error) {
+      console.error(`the system is not ready: ${(error as Error).message}\nstart it with: make dependencies`);
+      return 2;
+    }
+    const plan = [
+      ...options.single.map((name) => ({ label: name, faults: [FAULTS[name]] })),
+      ...(options.combined.length > 0 ? [{ label: 'combined', faults: options.combined.map((name) => FAULTS[name]) }] : []),
+    ];
+    for (const step of plan) {
+      if (interrupted) break;
+      const run = await runFaults(step.label, step.faults, { settings, system, dbs, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
+      runs.push(run);
+      log(`[${run.label}] ${run.problems.length === 0 ? 'PASS' : 'FAIL'} in ${(run.durationMs / 1000).toFixed(1)} s${run.problems.length ? `:\n  ${run.problems.join('\n  ')}` : ''}`);
+      await system.restore(log);
+    }
+    if (options.badInput && !interrupted) {
+      try {
+        http = await checkHttpBadInput(settings, system, dbs, log);
+        for (const failure of http.failures) problems.push(`bad input (HTTP): ${failure}`);
+        for (const change of http.databaseChanges) problems.push(`bad input (HTTP) changed ${change}`);
+      } catch (error) {
+        problems.push(`bad input (HTTP) check failed: ${(error as Error).message}`);
+      }
+      await system.restore(log);
+      try {
+        stream = await checkStreamBadInput(settings, dbs, log);
+        for (const failure of stream.failures) problems.push(`bad input (stream): ${failure}`);
+      } catch (error) {
+        problems.push(`bad input (stream) check failed: ${(error as Error).message}`);
+      }
+    }
+  } catch (error) {
+    problems.push(`chaos suite failed: ${(error as Error).stack ?? String(error)}`);
+  } finally {
+    try {
+      await system.restore(log);
+    } catch (error) {
+      problems.push(`could not restore the system: ${(error as Error).message}`);
+    }
+    await dbs.close().catch(() => undefined);
+  }
+
+  for (const run of runs) for (const p of run.problems) problems.push(`${run.label}: ${p}`);
+  if (interrupted) problems.push('interrupted before the end');
+  console.log('');
+  if (runs.length > 0) {
+    console.log(`Faults (${options.ops} operations per run at concurrency ${options.concurrency}; recovery = until the system served again)`);
+    console.log(faultTable(runs));
+    for (const run of runs) for (const outcome of run.outcomes) console.log(`  ${run.label}: ${outcome.injected}: ${outcome.details.join('; ')}`);
+    console.log('');
+  }
+  if (http || stream) {
+    console.log('Bad input');
+    console.log(badInputTable(http, stream));
+    console.log('');
+  }
+  if (problems.length > 0) {
+    console.log(`FAILED (${problems.length}):`);
+    for (const problem of problems.slice(0, 60)) console.log(`  - ${problem}`);
+    if (problems.length > 60) console.log(`  ... and ${problems.length - 60} more`);
+    return 1;
+  }
+  console.log(`PASSED in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return 0;
+}
+
+let options: CliOptions;
+try {
+  options = parseCli(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof CliError) {
+    console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  throw error;
+}
+process.exitCode = await main(options);
+// Stream clients may keep timers alive for a moment: do not hang the make target on them.
+setTimeout(() => process.exit(process.exitCode), 2_000).unref();

@@ -1,0 +1,82 @@
+/**
+ * Sends the malformed-request corpus to both services and checks every answer: a 4xx (the one
+ * expected where the API documents it) with a JSON {error, message} body; the processes stay up;
+ * neither database changes (digest of every table before and after).
+ */
+import { diffDigests, digestTables, type Databases } from '../db.js';
+import { describeError, request } from '../http.js';
+import { pollUntil } from '../poll.js';
+import type { ServiceName, Settings } from '../settings.js';
+import { ORDER_INSTANCES } from '../settings.js';
+import type { System } from '../system.js';
+import { generateCorpus, type BadRequest } from './corpus.js';
+import { corpusFixtures } from './fixtures.js';
+
+export interface HttpBadInputResult {
+  cases: number;
+  byCategory: Record<string, number>;
+  failures: string[];
+  databaseChanges: string[];
+}
+
+async function digestBoth(dbs: Databases) {
+  const [customer, order] = await Promise.all([digestTables(dbs.customer), digestTables(dbs.order)]);
+  return { ...prefix('customer_db.', customer), ...prefix('order_db.', order) };
+}
+function prefix(p: string, record: Record<string, string>) {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [p + k, v]));
+}
+
+/** Checks one answer; returns what is wrong with it, if anything. */
+export function judgeAnswer(c: BadRequest, status: number, contentType: string | null, json: unknown): string | undefined {
+  if (status < 400 || status > 499) return `answered ${status}`;
+  if (c.expectStatus && !c.expectStatus.includes(status)) return `answered ${status}, expected ${c.expectStatus.join(' or ')}`;
+  if (!contentType?.includes('application/json')) return `answered ${status} with content-type ${contentType}`;
+  const body = json as { error?: unknown; message?: unknown } | undefined;
+  if (typeof body?.error !== 'string' || typeof body.message !== 'string') return `answered ${status} without a {error, message} body`;
+  return undefined;
+}
+
+export async function checkHttpBadInput(settings: Settings, system: System, dbs: Databases, log: (line: string) => void): Promise<HttpBadInputResult> {
+  const tag = Date.now().toString(36);
+  const fixtures = await corpusFixtures(settings, dbs, tag);
+  const corpus = generateCorpus(fixtures);
+  const byCategory: Record<string, number> = {};
+  for (const c of corpus) byCategory[c.category] = (byCategory[c.category] ?? 0) + 1;
+  log(`[bad-input/http] ${corpus.length} malformed requests against customer and order services`);
+
+  // A quiet starting point: two equal digests in a row (the fixtures' events have been applied).
+  let before = await digestBoth(dbs);
+  await pollUntil(async () => {
+    const again = await digestBoth(dbs);
+    const stable = diffDigests(before, again).length === 0;
+    before = again;
+    return stable;
+  }, { timeoutMs: 30_000, intervalMs: 300, what: 'the databases to be quiet before the corpus' });
+
+  const failures: string[] = [];
+  const pids = new Map<ServiceName, number | undefined>();
+  for (const name of ['customer', ...ORDER_INSTANCES] as const) pids.set(name, await system.pidOf(name));
+  const queue = [...corpus];
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      const base = c.service === 'customer' ? settings.customerUrl : settings.orderUrls[queue.length % 2 === 0 ? 'order-1' : 'order-2'];
+      try {
+        const answer = await request(base + c.path, { method: c.method, headers: c.headers, body: c.body, timeoutMs: 15_000 });
+        const wrong = judgeAnswer(c, answer.status, answer.headers.get('content-type'), answer.json);
+        if (wrong) failures.push(`${c.name} (${c.method} ${c.path.slice(0, 60)}): ${wrong} ${answer.text.slice(0, 160)}`);
+      } catch (error) {
+        failures.push(`${c.name} (${c.method} ${c.path.slice(0, 60)}): no answer (${describeError(error)})`);
+      }
+    }
+  }));
+
+  for (const [name, pid] of pids) {
+    const now = await system.pidOf(name);
+    if (now !== pid || !(await system.isAlive(name))) failures.push(`${name} is no longer the same live process (pid ${pid} → ${now})`);
+    const health = await request(`${system.urlOf(name)}/health`).catch(() => undefined);
+    if (health?.status !== 200) failures.push(`${name} /health answered ${health?.status ?? 'nothing'} after the corpus`);
+  }
+  const databaseChanges = diffDigests(before, await digestBoth(dbs));
+  return { cases: corpus.length, byCategory, failures, databaseChanges };
+}

@@ -1,0 +1,86 @@
+/** Command-line flags of `npm run chaos -w reliability -- ...`. Pure. */
+import { FAULT_NAMES, type FaultName } from './faults/fault.js';
+
+export interface CliOptions {
+  ops: number;
+  concurrency: number;
+  /** Faults run each on its own. */
+  single: FaultName[];
+  /** Faults run together in one more run (empty: no combined run). */
+  combined: FaultName[];
+  badInput: boolean;
+  quick: boolean;
+  convergeTimeoutMs: number;
+}
+
+export const QUICK_FAULTS: FaultName[] = ['kill-active-order', 'broker-outage', 'close-connections'];
+
+export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
+  [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--no-bad-input]
+faults: ${FAULT_NAMES.join(', ')}
+  all       each fault in its own run, then all of them in one run (the default)
+  combined  only the run with all of them
+--quick     ${QUICK_FAULTS.join(' + ')} with 2,000 operations, then the bad-input checks`;
+
+export class CliError extends Error {}
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new CliError(`unexpected argument "${arg}"`);
+    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (['quick', 'no-bad-input', 'help'].includes(key)) {
+      flags.set(key, true);
+    } else if (['ops', 'faults', 'concurrency', 'converge-timeout'].includes(key)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value.startsWith('--')) throw new CliError(`--${key} needs a value`);
+      flags.set(key, value);
+    } else {
+      throw new CliError(`unknown flag --${key}`);
+    }
+  }
+  if (flags.has('help')) throw new CliError(USAGE);
+  const quick = flags.has('quick');
+  const number = (key: string, fallback: number, min: number) => {
+    const raw = flags.get(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new CliError(`--${key} must be an integer ≥ ${min}, got "${String(raw)}"`);
+    return value;
+  };
+  let single: FaultName[];
+  let combined: FaultName[];
+  const faults = flags.get('faults');
+  if (faults === undefined) {
+    single = quick ? [...QUICK_FAULTS] : [...FAULT_NAMES];
+    combined = quick ? [] : [...FAULT_NAMES];
+  } else {
+    single = [];
+    combined = [];
+    for (const item of String(faults).split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (item === 'all') {
+        single.push(...FAULT_NAMES);
+        combined = [...FAULT_NAMES];
+      } else if (item === 'combined') {
+        combined = [...FAULT_NAMES];
+      } else if (item === 'none') {
+        continue;
+      } else if ((FAULT_NAMES as readonly string[]).includes(item)) {
+        single.push(item as FaultName);
+      } else {
+        throw new CliError(`unknown fault "${item}" (known: ${FAULT_NAMES.join(', ')}, all, combined, none)`);
+      }
+    }
+    single = [...new Set(single)];
+  }
+  return {
+    ops: number('ops', quick ? 2_000 : 20_000, 10),
+    concurrency: number('concurrency', quick ? 8 : 16, 1),
+    single,
+    combined,
+    badInput: !flags.has('no-bad-input'),
+    quick,
+    convergeTimeoutMs: number('converge-timeout', 120_000, 1_000),
+  };
+}

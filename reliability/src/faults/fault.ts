@@ -1,0 +1,38 @@
+import type { Databases } from '../db.js';
+import type { System } from '../system.js';
+import type { Workload } from '../workload.js';
+
+export const FAULT_NAMES = [
+  'kill-active-order',
+  'sigterm-active-order',
+  'kill-customer',
+  'broker-outage',
+  'postgres-restart',
+  'close-connections',
+] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+export interface FaultContext {
+  system: System;
+  workload: Workload;
+  dbs: Databases;
+  log(line: string): void;
+}
+
+export interface FaultOutcome {
+  /** What was done, in a few words. */
+  injected: string;
+  /** From the fault (or the end of the outage) until the system served again; the worst when several. */
+  recoveryMs: number;
+  /** Figures worth printing (takeover times, pending outbox at the kill, ...). */
+  details: string[];
+  /** Requirements of the fault that were not met (fail the run). */
+  problems: string[];
+  /** performance.now() when the fault began and when recovery was observed. */
+  window: { start: number; end: number };
+}
+
+export interface Fault {
+  name: FaultName;
+  inject(context: FaultContext): Promise<FaultOutcome>;
+}

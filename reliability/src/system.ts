@@ -1,0 +1,214 @@
+/**
+ * Process and infrastructure control of the running system: the project's own scripts
+ * (scripts/services.sh, scripts/infra.sh), pid files in .run/, readiness endpoints, the broker's
+ * management API. Everything the fault injectors and the restore step need.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describeError, request } from './http.js';
+import { pollUntil } from './poll.js';
+import { ORDER_INSTANCES, type OrderInstance, type ServiceName, type Settings } from './settings.js';
+
+const exec = promisify(execFile);
+
+export interface OrderStatus {
+  instance: OrderInstance;
+  reachable: boolean;
+  role?: 'active' | 'standby';
+  appliedOffset?: number;
+}
+
+export class System {
+  constructor(readonly settings: Settings) {}
+
+  /** Runs a project script and returns its output; throws with the output's tail when it fails. */
+  async script(script: 'services.sh' | 'infra.sh', ...args: string[]): Promise<string> {
+    try {
+      const { stdout, stderr } = await exec('bash', [path.join(this.settings.repo, 'scripts', script), ...args], {
+        cwd: this.settings.repo,
+        timeout: 180_000,
+        maxBuffer: 10 * 1024 * 1024,
+      });
+      return stdout + stderr;
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string; message: string };
+      const tail = `${failed.stdout ?? ''}${failed.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
+      throw new Error(`scripts/${script} ${args.join(' ')} failed: ${failed.message.split('\n')[0]}\n${tail}`);
+    }
+  }
+
+  start(name: ServiceName) {
+    return this.script('services.sh', 'start', name);
+  }
+
+  async pidOf(name: ServiceName): Promise<number | undefined> {
+    try {
+      const pid = Number((await readFile(path.join(this.settings.repo, '.run', `${name}.pid`), 'utf8')).trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async isAlive(name: ServiceName): Promise<boolean> {
+    const pid = await this.pidOf(name);
+    return pid !== undefined && pidAlive(pid);
+  }
+
+  /** Sends a signal to a service by its pid file; returns the pid. */
+  async signal(name: ServiceName, signal: 'SIGKILL' | 'SIGTERM'): Promise<number> {
+    const pid = await this.pidOf(name);
+    if (pid === undefined || !pidAlive(pid)) throw new Error(`${name} is not running (no live pid in .run/${name}.pid)`);
+    process.kill(pid, signal);
+    return pid;
+  }
+
+  async waitExit(pid: number, timeoutMs = 20_000): Promise<void> {
+    await pollUntil(async () => !pidAlive(pid), { timeoutMs, intervalMs: 50, what: `pid ${pid} to exit` });
+  }
+
+  urlOf(name: ServiceName): string {
+    return name === 'customer' ? this.settings.customerUrl : this.settings.orderUrls[name];
+  }
+
+  async customerReady(): Promise<boolean> {
+    try {
+      return (await request(`${this.settings.customerUrl}/ready`, { timeoutMs: 2_000 })).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async orderStatus(instance: OrderInstance): Promise<OrderStatus> {
+    try {
+      const answer = await request(`${this.settings.orderUrls[instance]}/ready`, { timeoutMs: 2_000 });
+      const body = answer.json as { role?: string; applied_offset?: number | string | null } | undefined;
+      const role = body?.role === 'active' || body?.role === 'standby' ? body.role : undefined;
+      const offset = body?.applied_offset;
+      return {
+        instance,
+        reachable: answer.status === 200,
+        role,
+        appliedOffset: offset === null || offset === undefined ? undefined : Number(offset),
+      };
+    } catch {
+      return { instance, reachable: false };
+    }
+  }
+
+  async orderStatuses(): Promise<OrderStatus[]> {
+    return Promise.all(ORDER_INSTANCES.map((instance) => this.orderStatus(instance)));
+  }
+
+  /** The one active order instance, once exactly one says so. */
+  async waitActive(options: { timeoutMs: number; not?: OrderInstance; intervalMs?: number }): Promise<OrderInstance> {
+    return pollUntil(
+      async () => {
+        const active = (await this.orderStatuses()).filter((s) => s.reachable && s.role === 'active');
+        if (active.length !== 1 || active[0]!.instance === options.not) return undefined;
+        return active[0]!.instance;
+      },
+      { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 25, what: `exactly one active order instance${options.not ? ` other than ${options.not}` : ''}` },
+    );
+  }
+
+  /** customer-service ready, both order instances ready and exactly one of them active. */
+  async healthy(): Promise<boolean> {
+    const [customer, orders] = await Promise.all([this.customerReady(), this.orderStatuses()]);
+    return customer && orders.every((s) => s.reachable) && orders.filter((s) => s.role === 'active').length === 1;
+  }
+
+  async waitHealthy(timeoutMs: number, intervalMs = 50): Promise<void> {
+    await pollUntil(() => this.healthy(), { timeoutMs, intervalMs, what: 'the system to be healthy (customer ready, one active order instance, both reachable)' });
+  }
+
+  async brokerUp(): Promise<boolean> {
+    return (await this.script('infra.sh', 'status').catch(() => '')).includes('rabbitmq: up');
+  }
+
+  async postgresUp(): Promise<boolean> {
+    return (await this.script('infra.sh', 'status').catch(() => '')).includes('postgresql: up');
+  }
+
+  /** Brings back whatever a fault left down: PostgreSQL, the broker, the three services. */
+  async restore(log: (line: string) => void): Promise<void> {
+    const status = await this.script('infra.sh', 'status').catch(() => '');
+    if (!status.includes('postgresql: up')) {
+      log('restore: starting PostgreSQL');
+      await this.script('infra.sh', 'postgres-start');
+    }
+    if (!status.includes('rabbitmq: up')) {
+      log('restore: starting RabbitMQ');
+      await this.script('infra.sh', 'rabbitmq-start');
+    }
+    for (const name of ['customer', ...ORDER_INSTANCES] as const) {
+      if (!(await this.isAlive(name))) {
+        log(`restore: starting ${name}`);
+        await this.start(name);
+      }
+    }
+    await this.waitHealthy(60_000, 200);
+  }
+
+  // ------------------------------------------------------------------ broker
+  private authorization() {
+    return { authorization: `Basic ${Buffer.from(`${this.settings.stream.user}:${this.settings.stream.password}`).toString('base64')}` };
+  }
+
+  /** The broker's stream connections (management API). */
+  async streamConnections(): Promise<Array<{ name: string; connectionName: string }>> {
+    const answer = await request(`${this.settings.managementUrl}/api/stream/connections`, { headers: this.authorization(), timeoutMs: 5_000 });
+    if (answer.status !== 200) throw new Error(`management API answered ${answer.status}`);
+    return (answer.json as Array<{ name: string; client_properties?: { connection_name?: string } }>).map((c) => ({
+      name: c.name,
+      connectionName: c.client_properties?.connection_name ?? '',
+    }));
+  }
+
+  /** rabbitmqctl close_all_connections: closes AMQP and stream connections alike (checked on 4.0.5). */
+  async closeAllConnections(reason: string): Promise<string> {
+    const { stdout, stderr } = await exec(
+      'chroot',
+      [this.settings.rabbitmqRoot, 'env', 'HOME=/var/lib/rabbitmq', 'rabbitmqctl', '-n', 'rabbit@localhost', 'close_all_connections', reason],
+      { timeout: 60_000 },
+    );
+    return (stdout + stderr).trim();
+  }
+
+  /** Fallback: closes each stream connection through the management API. */
+  async closeStreamConnectionsViaApi(): Promise<number> {
+    let closed = 0;
+    for (const connection of await this.streamConnections()) {
+      const answer = await request(`${this.settings.managementUrl}/api/connections/${encodeURIComponent(connection.name)}`, {
+        method: 'DELETE',
+        headers: this.authorization(),
+      }).catch((error: unknown) => ({ status: 0, text: describeError(error) }));
+      if (answer.status === 204) closed++;
+    }
+    return closed;
+  }
+
+  /** A gauge or counter from a service's /metrics (summed over labels matching `labels`). */
+  async metric(name: ServiceName, metric: string, labels = ''): Promise<number | undefined> {
+    const answer = await request(`${this.urlOf(name)}/metrics`, { timeoutMs: 2_000 });
+    let total: number | undefined;
+    for (const line of answer.text.split('\n')) {
+      if (!line.startsWith(metric) || (line[metric.length] !== ' ' && line[metric.length] !== '{')) continue;
+      if (labels && !line.includes(labels)) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (Number.isFinite(value)) total = (total ?? 0) + value;
+    }
+    return total;
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
