@@ -3,7 +3,7 @@ import { replicaProgress, replicaSummary } from './databases.js';
 
 export interface Convergence {
   converged: boolean;
-  /** When the replica was first seen equal to customer_db (ms since epoch). */
+  /** Start of the first poll that saw the replica equal to customer_db (its snapshot time). */
   convergedAt?: number;
   /** convergedAt − the last acknowledged write. */
   afterLastWriteMs?: number;
@@ -11,35 +11,53 @@ export interface Convergence {
   replica: Summary | { count: number; versionSum: number };
 }
 
+export interface Expectation {
+  ids: readonly string[];
+  count: number;
+  versionSum: number;
+}
+
 /**
- * Polls order_db's replica of this run's ids until it holds as many rows and versions as
- * customer_db and then the same digest; bounded by `timeoutMs`. Each poll is one cheap query;
- * the digest is only computed when the counts already agree.
+ * Polls order_db's replica until it holds this run's customers as customer_db does; bounded by
+ * `timeoutMs`. Polling starts at once with what the API acknowledged (ids, writes per customer),
+ * while customer_db's own digest is computed alongside; each poll is one cheap count/sum query,
+ * and the digest of the replica is only computed once the counts agree. A poll's result is the
+ * state at its start (statement snapshot), so that is when convergence is dated.
  */
 export async function waitForConvergence(
   dbs: Databases,
-  source: Summary & { ids: string[] },
+  expected: Expectation,
+  source: Promise<Summary & { ids: string[] }>,
   lastWriteAt: number,
   timeoutMs: number,
-  onPoll: (state: { count: number; versionSum: number }) => void,
+  onPoll: (state: { count: number; versionSum: number }, target: { count: number; versionSum: number }) => void,
 ): Promise<Convergence> {
   const deadline = Date.now() + timeoutMs;
   let polls = 0;
   let replica: Summary | { count: number; versionSum: number } = { count: 0, versionSum: 0 };
+  let known: (Summary & { ids: string[] }) | undefined;
+  void source.then((state) => (known = state), () => undefined);
+  let seenAt: number | undefined;
   for (;;) {
     polls++;
-    const progress = await replicaProgress(dbs.order, source.ids);
+    const target = known ?? expected;
+    const polledAt = Date.now();
+    const progress = await replicaProgress(dbs.order, target.ids);
     replica = progress;
-    onPoll(progress);
-    if (progress.count === source.count && progress.versionSum === source.versionSum) {
-      const summary = await replicaSummary(dbs.order, source.ids);
-      replica = summary;
-      if (summary.digest === source.digest) {
-        const convergedAt = Date.now();
-        return { converged: true, convergedAt, afterLastWriteMs: convergedAt - lastWriteAt, polls, replica };
+    onPoll(progress, target);
+    if (progress.count === target.count && progress.versionSum === target.versionSum) {
+      seenAt ??= polledAt;
+      const state = await source;
+      if (state.count === target.count && state.versionSum === target.versionSum) {
+        const summary = await replicaSummary(dbs.order, state.ids);
+        replica = summary;
+        if (summary.digest === state.digest) {
+          return { converged: true, convergedAt: seenAt, afterLastWriteMs: Math.max(0, seenAt - lastWriteAt), polls, replica };
+        }
       }
+      seenAt = undefined;
     }
     if (Date.now() >= deadline) return { converged: false, polls, replica };
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

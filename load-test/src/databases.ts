@@ -14,6 +14,8 @@ export interface Databases {
 export function openDatabases(customerUrl: string, orderUrl: string): Databases {
   const customer = new pg.Pool({ connectionString: customerUrl, max: 2, application_name: 'load-test' });
   const order = new pg.Pool({ connectionString: orderUrl, max: 2, application_name: 'load-test' });
+  // An idle connection cut by the server (restart, outage) must not crash the run: the next query reconnects.
+  for (const pool of [customer, order]) pool.on('error', () => undefined);
   return {
     customer,
     order,
@@ -32,7 +34,7 @@ export interface Summary {
 // One line per customer, ordered by id, hashed in SQL: the same text on both sides when they agree.
 const DIGEST = (deleted: string) =>
   `count(*)::int AS count, coalesce(sum(version), 0)::bigint AS "versionSum",
-   md5(coalesce(string_agg(id::text || '|' || address || '|' || version::text || '|' || (${deleted})::text, E'\\n' ORDER BY id), '')) AS digest`;
+   md5(coalesce(string_agg(id::text || '|' || coalesce(address, '<null>') || '|' || version::text || '|' || (${deleted})::text, E'\\n' ORDER BY id), '')) AS digest`;
 
 /** This run's customers in customer_db (found by the run id in their email) and their ids. */
 export async function sourceState(db: pg.Pool, runId: string): Promise<Summary & { ids: string[] }> {

@@ -160,17 +160,24 @@ async function main(): Promise<number> {
       progress.untrack(counters.update);
       log(`updated ${report.update.succeeded}/${plan.total} (${plan.rounds.map((r) => r.length).join('+')}) in ${report.update.seconds.toFixed(1)} s (${report.update.perS.toFixed(0)}/s)`);
       phase = 'converge';
-      const state = await sourceState(dbs.customer, config.runId);
-      source.state = state;
       const lastWriteAt = model.lastWriteAt;
-      const convergence = await waitForConvergence(dbs, state, lastWriteAt, config.convergeTimeoutMs, (p) =>
-        setStatus(`converge  replica ${p.count}/${state.count} customers, ${p.versionSum}/${state.versionSum} versions, ${((Date.now() - lastWriteAt) / 1000).toFixed(1)} s after the last write`),
+      const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
+      const expected = {
+        ids: acknowledged.map((i) => model.ids[i]!),
+        count: acknowledged.length,
+        versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
+      };
+      const state = sourceState(dbs.customer, config.runId);
+      void state.then((s) => (source.state = s), () => undefined);
+      const convergence = await waitForConvergence(dbs, expected, state, lastWriteAt, config.convergeTimeoutMs, (p, target) =>
+        setStatus(`converge  replica ${p.count}/${target.count} customers, ${p.versionSum}/${target.versionSum} versions, ${((Date.now() - lastWriteAt) / 1000).toFixed(1)} s after the last write`),
       );
+      source.state = await state;
       setStatus('');
       report.convergence = { converged: convergence.converged, afterLastWriteMs: convergence.afterLastWriteMs, polls: convergence.polls };
       log(convergence.converged ? `replica converged ${convergence.afterLastWriteMs} ms after the last write` : `replica did not converge within ${config.convergeTimeoutMs} ms`);
     })();
-    const orders = placeOrders(model, orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http);
+    const orders = placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http);
     const [, ordered] = await Promise.all([updatesThenConverge, orders]);
     report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };
     progress.track([]);

@@ -27,7 +27,8 @@ export function createProgress(startedAt: number, write: (line: string) => void 
   let last = new Map<PhaseCounter, number>();
   const timer = setInterval(() => {
     const elapsed = (Date.now() - startedAt) / 1000;
-    if (status) write(`[load ${elapsed.toFixed(0).padStart(4)}s] ${status()}`);
+    const text = status?.();
+    if (text) write(`[load ${elapsed.toFixed(0).padStart(4)}s] ${text}`);
     for (const counter of counters) {
       const done = counter.ok;
       const rate = done - (last.get(counter) ?? 0);

@@ -17,19 +17,20 @@ export interface OrderOutcome {
 }
 
 /**
- * POST /orders for customers that were never updated (their address is known exactly), split
+ * POST /orders for customers that are not planned for an update (their address is known exactly), split
  * evenly across the order instances and sent to all of them at once: `Failed` is expected for
  * the address `unknown`, `Processing` otherwise.
  */
 export async function placeOrders(
   model: RunModel,
+  planned: ReadonlySet<number>,
   count: number,
   orderUrls: string[],
   random: () => number,
   counters: PhaseCounter[],
   options: Omit<PhaseOptions, 'baseUrl'>,
 ): Promise<OrderOutcome> {
-  const candidates = model.ids.flatMap((id, i) => (id && !model.updated[i] ? [i] : []));
+  const candidates = model.ids.flatMap((id, i) => (id && !planned.has(i) && !model.updated[i] ? [i] : []));
   const picks = Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]!).filter(
     (i) => i !== undefined,
   );
