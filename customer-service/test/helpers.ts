@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -208,4 +208,66 @@ export async function relayRoleOf(service: ServiceProcess): Promise<string | und
 export function customerInput(label = 'c') {
   const id = randomUUID().slice(0, 12);
   return { name: `Name ${label} ${id}`, email: `${label}.${id}@example.com`, address: `Street ${id}` };
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** scripts/infra.sh rabbitmq-stop | rabbitmq-start (the broker is shared: keep outages short). */
+export async function infra(command: 'rabbitmq-stop' | 'rabbitmq-start'): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    execFile('bash', ['scripts/infra.sh', command], { cwd: REPO_ROOT, timeout: 60_000 }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`infra.sh ${command} failed: ${stderr}`)) : resolve(),
+    ),
+  );
+}
+
+/** Event ids that occur more than once (must be none). */
+export function duplicates(events: ReceivedEvent[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const { event } of events) {
+    if (seen.has(event.metadata.event_id)) twice.add(event.metadata.event_id);
+    seen.add(event.metadata.event_id);
+  }
+  return [...twice];
+}
+
+/** Asserts per customer: versions 1, 2, 3, ... in stream order, nothing missing, nothing repeated. */
+export function versionsOutOfOrder(events: ReceivedEvent[]): string[] {
+  const last = new Map<string, number>();
+  const problems: string[] = [];
+  for (const { event, offset } of events) {
+    const id = event.data.customer_id;
+    const expected = (last.get(id) ?? 0) + 1;
+    if (event.data.version !== expected) problems.push(`${id}: version ${event.data.version} at ${offset}, expected ${expected}`);
+    last.set(id, event.data.version);
+  }
+  return problems;
+}
+
+/** Creates customers and updates some of them, `parallel` requests at a time; returns the number of events. */
+export async function makeBacklog(app: App, customers: number, updatesEach: number, parallel = 32): Promise<number> {
+  const ids: string[] = [];
+  for (let i = 0; i < customers; i += parallel) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(parallel, customers - i) }, () =>
+        app.http.inject({ method: 'POST', url: '/customers', payload: customerInput('backlog') }),
+      ),
+    );
+    for (const response of batch) {
+      if (response.statusCode !== 201) throw new Error(`create answered ${response.statusCode}: ${response.body}`);
+      ids.push(response.json<{ customer_id: string }>().customer_id);
+    }
+  }
+  const updated = ids.slice(0, Math.floor(ids.length / 2));
+  for (let round = 1; round <= updatesEach; round++) {
+    for (let i = 0; i < updated.length; i += parallel) {
+      await Promise.all(
+        updated.slice(i, i + parallel).map((id) =>
+          app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: { address: `Round ${round}` } }),
+        ),
+      );
+    }
+  }
+  return ids.length + updated.length * updatesEach;
 }
