@@ -72,7 +72,18 @@ beforeAll(async () => {
     address: '1 Scrape Street',
   });
   expect(customer.status, JSON.stringify(customer.body)).toBe(201);
-  const order = await postJson(`${ORDER_URLS[0]}/orders`, { customer_id: customer.body.customer_id });
+  // Read-your-writes is the order suites' subject; here, only wait for the replica (a busy machine may lag).
+  const orderUrl = await eventually(
+    async () => {
+      for (const url of ORDER_URLS) {
+        const response = await fetch(`${url}/replica/customers/${String(customer.body.customer_id)}`).catch(() => undefined);
+        if (response?.status === 200) return url;
+      }
+      throw new Error('no order-service instance has the customer in its replica yet');
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the customer in the replica' },
+  );
+  const order = await postJson(`${orderUrl}/orders`, { customer_id: customer.body.customer_id });
   expect(order.status, JSON.stringify(order.body)).toBe(201);
 });
 
