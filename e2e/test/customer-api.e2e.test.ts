@@ -70,14 +70,15 @@ describe('customer-service: create', () => {
     expect(response.body).toEqual({ error: 'invalid_json', message: expect.any(String) });
   });
 
-  it('POST /customers with a text/plain body → 415, nothing created', async () => {
+  // Issue 3 does not name a status for a non-JSON content type: any clear 4xx JSON error will do.
+  it.each(['text/plain', 'application/xml'])('POST /customers with a %s body → 4xx JSON error, nothing created', async (type) => {
     const input = newCustomerInput();
     const response = await request('POST', `${CUSTOMER_URL}/customers`, {
       raw: JSON.stringify(input),
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': type },
     });
-    expect(response.status, response.text).toBe(415);
-    expect(response.body).toEqual({ error: 'unsupported_media_type', message: expect.any(String) });
+    expect([400, 415], response.text).toContain(response.status);
+    expect(response.body).toEqual(anError);
     expect(await customersWithEmail(db, input.email)).toBe(0);
   });
 
