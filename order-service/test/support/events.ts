@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEvent, type CustomerEvent } from '@demo/contract';
+import { decodeEvent, encodeEvent, type CustomerEvent } from '@demo/contract';
+import { Offset } from 'rabbitmq-stream-js-client';
 import { createConfirmingPublisher, type ConfirmingPublisher, type OutgoingMessage, type StreamConnection } from '@demo/stream';
 import { foldEvents, type PositionedEvent, type ReplicaRow } from '../../src/domain/replica-fold.js';
 
@@ -56,18 +57,9 @@ export class TestPublisher {
     this.published.push(...items);
   }
 
-  /** Offset of the last message published (the stream holds only this test's messages). */
-  get lastOffset(): bigint {
-    return BigInt(this.published.length - 1);
-  }
-
-  /** The replica the stream should produce. */
-  expectedReplica(): Map<string, ReplicaRow> {
-    const events: PositionedEvent[] = [];
-    this.published.forEach((item, index) => {
-      if ('type' in item) events.push({ offset: BigInt(index), event: item });
-    });
-    return foldEvents(events);
+  /** What the stream holds now, read back from the broker (with real offsets). */
+  async contents(connection: StreamConnection, stream: string): Promise<StreamContents> {
+    return readStream(connection, stream, this.published.length);
   }
 
   close(): Promise<void> {
@@ -102,4 +94,39 @@ export function interleave(histories: CustomerEvent[][]): CustomerEvent[] {
     }
   }
   return out;
+}
+
+export interface StreamContents {
+  /** Offset of the last message in the stream (offsets are not contiguous: the broker's tracking entries take some). */
+  lastOffset: bigint;
+  messages: Array<{ offset: bigint; body: Buffer; annotations: Record<string, unknown> }>;
+}
+
+/** Reads the stream from its first offset until `count` messages arrived: what the applier sees. */
+export async function readStream(connection: StreamConnection, stream: string, count: number, timeoutMs = 30_000): Promise<StreamContents> {
+  const client = await connection.ready();
+  const messages: StreamContents['messages'] = [];
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const consumer = await client.declareConsumer({ stream, offset: Offset.first() }, (message) => {
+    if (message.offset === undefined) return;
+    messages.push({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
+    if (messages.length >= count) done();
+  });
+  const timer = setTimeout(done, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await client.closeConsumer(consumer.extendedId).catch(() => undefined);
+  if (messages.length < count) throw new Error(`read ${messages.length} of ${count} messages from ${stream}`);
+  return { lastOffset: messages[messages.length - 1]!.offset, messages: messages.slice(0, count) };
+}
+
+/** The replica the stream should produce: the fold of its valid events, at their real offsets. */
+export function foldStream(contents: StreamContents): Map<string, ReplicaRow> {
+  const events: PositionedEvent[] = [];
+  for (const message of contents.messages) {
+    const decoded = decodeEvent(message.body, message.annotations);
+    if (decoded.ok) events.push({ offset: message.offset, event: decoded.event });
+  }
+  return foldEvents(events);
 }

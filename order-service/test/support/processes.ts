@@ -71,8 +71,13 @@ export class OrderProcess {
     clearTimeout(timer);
   }
 
-  async ready(timeoutMs = 20_000): Promise<void> {
-    await until(async () => (await fetch(`${this.url}/ready`)).ok, timeoutMs, `${this.name} ready`);
+  async ready(timeoutMs = 60_000): Promise<void> {
+    try {
+      await until(async () => (await fetch(`${this.url}/ready`)).ok, timeoutMs, `${this.name} ready`);
+    } catch (error) {
+      const tail = this.lines.slice(-10).map((line) => JSON.stringify(line)).join('\n');
+      throw new Error(`${(error as Error).message}; last log lines:\n${tail}`);
+    }
   }
 
   async status(): Promise<{ role: string; applied_offset: string | null } | undefined> {
