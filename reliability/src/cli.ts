@@ -8,7 +8,8 @@ export interface CliOptions {
   single: FaultName[];
   /** Faults run together in one more run (empty: no combined run). */
   combined: FaultName[];
-  badInput: boolean;
+  /** Which bad-input checks run after the faults. */
+  badInput: { http: boolean; stream: boolean };
   quick: boolean;
   convergeTimeoutMs: number;
 }
@@ -16,7 +17,7 @@ export interface CliOptions {
 export const QUICK_FAULTS: FaultName[] = ['kill-active-order', 'broker-outage', 'close-connections'];
 
 export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
-  [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--no-bad-input]
+  [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]
 faults: ${FAULT_NAMES.join(', ')}
   all       each fault in its own run, then all of them in one run (the default)
   combined  only the run with all of them
@@ -30,9 +31,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new CliError(`unexpected argument "${arg}"`);
     const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (['quick', 'no-bad-input', 'help'].includes(key)) {
+    if (['quick', 'help'].includes(key)) {
       flags.set(key, true);
-    } else if (['ops', 'faults', 'concurrency', 'converge-timeout'].includes(key)) {
+    } else if (['ops', 'faults', 'concurrency', 'converge-timeout', 'bad-input'].includes(key)) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith('--')) throw new CliError(`--${key} needs a value`);
       flags.set(key, value);
@@ -79,8 +80,23 @@ export function parseCli(argv: readonly string[]): CliOptions {
     concurrency: number('concurrency', quick ? 8 : 16, 1),
     single,
     combined,
-    badInput: !flags.has('no-bad-input'),
+    badInput: badInputOf(flags.get('bad-input')),
     quick,
     convergeTimeoutMs: number('converge-timeout', 120_000, 1_000),
   };
+}
+
+function badInputOf(value: string | true | undefined): CliOptions['badInput'] {
+  switch (value ?? 'all') {
+    case 'all':
+      return { http: true, stream: true };
+    case 'http':
+      return { http: true, stream: false };
+    case 'stream':
+      return { http: false, stream: true };
+    case 'none':
+      return { http: false, stream: false };
+    default:
+      throw new CliError(`--bad-input must be all, http, stream or none, got "${String(value)}"`);
+  }
 }

@@ -38,7 +38,7 @@ export function badInputTable(http: HttpBadInputResult | undefined, stream: Stre
     rows.push([
       'HTTP corpus',
       `${http.cases} cases (${Object.entries(http.byCategory).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-      `${http.failures.length} wrong answers, ${http.databaseChanges.length} tables changed`,
+      `${http.failures.length} wrong answers, ${http.databaseChanges.length} tables changed${http.foreignChanges.length ? ` (${http.foreignChanges.length} changed by other clients)` : ''}`,
       http.failures.length + http.databaseChanges.length === 0 ? 'PASS' : 'FAIL',
     ]);
   }

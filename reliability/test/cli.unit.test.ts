@@ -7,7 +7,7 @@ describe('parseCli', () => {
     // Given / When
     const options = parseCli([]);
     // Then
-    expect(options).toMatchObject({ ops: 20_000, single: [...FAULT_NAMES], combined: [...FAULT_NAMES], badInput: true, quick: false });
+    expect(options).toMatchObject({ ops: 20_000, single: [...FAULT_NAMES], combined: [...FAULT_NAMES], badInput: { http: true, stream: true }, quick: false });
   });
 
   it('--quick runs a subset with 2,000 operations and no combined run', () => {
@@ -18,6 +18,7 @@ describe('parseCli', () => {
   it('takes a list of faults, combined and --ops in both spellings', () => {
     const options = parseCli(['--faults', 'broker-outage,combined', '--ops=500']);
     expect(options).toMatchObject({ ops: 500, single: ['broker-outage'], combined: [...FAULT_NAMES] });
+    expect(parseCli(['--bad-input', 'http']).badInput).toEqual({ http: true, stream: false });
   });
 
   it('refuses unknown faults, flags and bad numbers', () => {
@@ -25,5 +26,6 @@ describe('parseCli', () => {
     expect(() => parseCli(['--fast'])).toThrow(/unknown flag/);
     expect(() => parseCli(['--ops', 'many'])).toThrow(/--ops must be an integer/);
     expect(() => parseCli(['--ops'])).toThrow(/needs a value/);
+    expect(() => parseCli(['--bad-input', 'some'])).toThrow(/--bad-input must be/);
   });
 });

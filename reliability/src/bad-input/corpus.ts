@@ -187,6 +187,10 @@ export function generateCorpus(fx: CorpusFixtures): BadRequest[] {
     add({ service: 'order', method: 'GET', path: `/orders${query ? `?${query}` : ''}`, category: 'malformed-query', name: `list-orders/${index}-${query.slice(0, 30) || 'no-customer_id'}` });
   });
 
+  ['limit=0', 'limit=-5', 'limit=abc', 'limit=100000', 'after=abc', 'after=-1', 'after=1.5', `after=${'9'.repeat(40)}`].forEach((query, index) => {
+    add({ service: 'order', method: 'GET', path: `/admin/parked-events?${query}`, category: 'malformed-query', name: `list-parked/${index}-${query.slice(0, 30)}` });
+  });
+
   // ---- unknown routes and methods
   for (const service of ['customer', 'order'] as const) {
     for (const [method, path] of [

@@ -8,7 +8,7 @@ import { request, requestJson } from '../http.js';
 import type { Databases } from '../db.js';
 import { pollUntil, since } from '../poll.js';
 import type { Settings } from '../settings.js';
-import { openStreamConnection } from '../stream-reader.js';
+import { openStreamConnection, tailOffset } from '../stream-reader.js';
 import { createCustomer, waitReplicated } from './fixtures.js';
 import { poisonMessages, type PoisonMessage } from './poison.js';
 
@@ -40,6 +40,7 @@ export async function checkStreamBadInput(settings: Settings, dbs: Databases, lo
   const first = await createCustomer(settings, `${tag}-poison-1`);
   await waitReplicated(dbs, [first.id]);
   const poison = poisonMessages(first.id);
+  const tailBefore = await tailOffset(settings);
   const connection = openStreamConnection(settings, 'poison');
   // Our own publisherRef: customer-service's deduplication sequence is not touched.
   const publisher = createConfirmingPublisher(connection, { stream: settings.stream.name, publisherRef: `reliability-poison-${tag}` });
@@ -93,12 +94,30 @@ export async function checkStreamBadInput(settings: Settings, dbs: Databases, lo
     reasons[message.name] = message.expectedReason;
     if (!row.includes(message.expectedReason)) failures.push(`${message.name} parked without reason ${message.expectedReason}: ${row.slice(0, 300)}`);
   }
-  // The operator's view lists them too.
-  const listed = await request(`${settings.orderUrls['order-1']}/admin/parked-events`).catch(() => undefined);
-  if (listed?.status !== 200) failures.push(`GET /admin/parked-events answered ${listed?.status ?? 'nothing'}`);
-  else {
-    const missing = poison.filter((m) => m.eventId && !listed.text.includes(m.eventId)).map((m) => m.name);
+  // The operator's view lists them too (paged by offset: start just before ours).
+  try {
+    const listed = await listParked(settings, tailBefore);
+    const missing = poison.filter((m) => !listed.includes(m.eventId ?? m.marker)).map((m) => m.name);
     if (missing.length > 0) failures.push(`GET /admin/parked-events does not list ${missing.join(', ')}`);
+  } catch (error) {
+    failures.push(`GET /admin/parked-events: ${(error as Error).message}`);
   }
   return { published: poison.length, parked, appliedAfterMs, reasons, failures };
+}
+
+/** Every page of GET /admin/parked-events after `from`, concatenated as text (either instance answers). */
+async function listParked(settings: Settings, from: bigint): Promise<string> {
+  let text = '';
+  let after: string | undefined = from > 0n ? String(from - 1n) : undefined;
+  for (let page = 0; page < 100; page++) {
+    const query = `?limit=100${after === undefined ? '' : `&after=${after}`}`;
+    const answer = await request(`${settings.orderUrls['order-1']}/admin/parked-events${query}`)
+      .catch(() => request(`${settings.orderUrls['order-2']}/admin/parked-events${query}`));
+    if (answer.status !== 200) throw new Error(`answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    text += answer.text;
+    const next = (answer.json as { next?: string | number | null } | undefined)?.next;
+    if (next === undefined || next === null) return text;
+    after = String(next);
+  }
+  return text;
 }

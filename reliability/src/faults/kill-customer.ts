@@ -5,8 +5,9 @@
 import { pollUntil, since } from '../poll.js';
 import type { Fault, FaultOutcome } from './fault.js';
 
-async function outboxRows(context: Parameters<Fault['inject']>[0]): Promise<number> {
-  const { rows } = await context.dbs.customer.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+/** Outbox rows the relay has given a publishing id but the broker has not confirmed yet (they are deleted on confirm). */
+async function inFlight(context: Parameters<Fault['inject']>[0]): Promise<number> {
+  const { rows } = await context.dbs.customer.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE publishing_id IS NOT NULL');
   return rows[0]!.n;
 }
 
@@ -14,22 +15,22 @@ export const killCustomer: Fault = {
   name: 'kill-customer',
   async inject(context): Promise<FaultOutcome> {
     const { system, log } = context;
-    const pending = await pollUntil(async () => { const n = await outboxRows(context); return n > 0 ? n : undefined; }, {
-      timeoutMs: 10_000, intervalMs: 5, what: 'outbox rows waiting for the relay',
+    const pending = await pollUntil(async () => { const n = await inFlight(context); return n > 0 ? n : undefined; }, {
+      timeoutMs: 10_000, intervalMs: 2, what: 'outbox rows in flight (sent, not confirmed)',
     }).catch(() => 0);
     const start = performance.now();
     const pid = await system.signal('customer', 'SIGKILL');
-    log(`kill -9 customer (pid ${pid}) with ${pending} outbox rows pending`);
+    log(`kill -9 customer (pid ${pid}) with ${pending} outbox rows in flight`);
     await system.waitExit(pid);
     await system.start('customer');
     const recoveryMs = since(start);
-    const afterRestart = await outboxRows(context).catch(() => -1);
-    log(`customer ready again after ${recoveryMs} ms (${afterRestart} outbox rows pending)`);
+    const afterRestart = await inFlight(context).catch(() => -1);
+    log(`customer ready again after ${recoveryMs} ms (${afterRestart} outbox rows in flight)`);
     return {
-      injected: `kill -9 customer-service with ${pending} outbox rows unpublished`,
+      injected: `kill -9 customer-service with ${pending} events in flight`,
       recoveryMs,
-      details: [`restart to ready ${recoveryMs} ms`, `outbox at kill ${pending}, right after restart ${afterRestart}`],
-      problems: pending > 0 ? [] : ['no outbox row was pending at the kill (the relay was idle): the fault did not hit in-flight messages'],
+      details: [`restart to ready ${recoveryMs} ms`, `in flight at the kill ${pending}, right after the restart ${afterRestart}`],
+      problems: pending > 0 ? [] : ['no outbox row was in flight at the kill: the fault did not hit unconfirmed messages'],
       window: { start, end: performance.now() },
     };
   },
