@@ -39,6 +39,7 @@ export function createReplicaNotifications(url: string, applicationName: string,
 
   async function connectOnce(): Promise<pg.Client> {
     const fresh = new pg.Client({ connectionString: url, application_name: `${applicationName} listen`, connectionTimeoutMillis: 5_000 });
+    fresh.on('error', () => undefined); // reported by the loop below once connected
     try {
       await fresh.connect();
       fresh.on('notification', dispatch);
@@ -64,7 +65,7 @@ export function createReplicaNotifications(url: string, applicationName: string,
         attempt = 0;
         for (const listener of connectedListeners) listener();
         await new Promise<void>((resolve) => {
-          fresh.once('error', (error) => {
+          fresh.on('error', (error) => {
             logger.warn({ err: describe(error) }, 'replica notifications connection failed; reconnecting');
             resolve();
           });
