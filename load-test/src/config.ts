@@ -14,6 +14,8 @@ export interface LoadConfig {
   requestTimeoutS: number;
   maxRetries: number;
   baselines: boolean;
+  /** Send an Idempotency-Key with each create (retries then return the original response). */
+  idempotencyKeys: boolean;
   baselineMessages: number;
   rebuild: 'on' | 'off' | 'auto';
   resultsDir: string;
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
     requestTimeoutS: int(env, 'REQUEST_TIMEOUT_S', 10, 1, 600),
     maxRetries: int(env, 'MAX_RETRIES', 3, 0, 20),
     baselines: flag(env, 'BASELINES', true),
+    idempotencyKeys: flag(env, 'IDEMPOTENCY_KEYS', true),
     baselineMessages: int(env, 'BASELINE_MESSAGES', 100_000, 1_000),
     rebuild: oneOf(env, 'REBUILD', ['on', 'off', 'auto'] as const, 'auto'),
     resultsDir: path.resolve(repoRoot, env.RESULTS_DIR || 'results'),

@@ -142,7 +142,13 @@ async function main(): Promise<number> {
     progress.track([counters.create]);
     const unknownDraw = seededRandom(`${config.runId}:unknown`);
     const unknown = Array.from({ length: config.n }, () => unknownDraw() < config.unknownShare);
-    const created = await createCustomers(model, (i) => unknown[i]!, counters.create, { ...http, baseUrl: config.customerUrl });
+    const created = await createCustomers(model, (i) => unknown[i]!, counters.create, {
+      ...http,
+      baseUrl: config.customerUrl,
+      idempotencyKeys: config.idempotencyKeys,
+      resolveEmail: async (email) =>
+        (await dbs.customer.query<{ id: string }>('SELECT id::text FROM customers WHERE lower(email) = lower($1)', [email])).rows[0]?.id,
+    });
     report.create = phaseReport([created], config.n);
     log(`created ${created.succeeded}/${config.n} in ${report.create.seconds.toFixed(1)} s (${report.create.perS.toFixed(0)}/s)`);
 

@@ -8,15 +8,20 @@ export interface PhaseOptions {
   maxRetries: number;
 }
 
-/** N × POST /customers, each with its own email and Idempotency-Key (a retry returns the original). */
+/**
+ * N × POST /customers, each with its own email. With an Idempotency-Key a retry returns the
+ * original response; without one, a retry answered 409 (the first attempt did commit) is resolved
+ * by reading the customer's id from customer_db (`resolveEmail`).
+ */
 export async function createCustomers(
   model: RunModel,
   unknown: (i: number) => boolean,
   counter: PhaseCounter,
-  options: PhaseOptions,
+  options: PhaseOptions & { idempotencyKeys: boolean; resolveEmail(email: string): Promise<string | undefined> },
 ): Promise<BatchResult<number>> {
   const items = Array.from({ length: model.n }, (_, i) => i);
   const attempts = new Uint8Array(model.n);
+  const conflicts: number[] = [];
   const result = await runBatch<number>({
     ...options,
     counter,
@@ -27,11 +32,15 @@ export async function createCustomers(
       return {
         method: 'POST',
         path: '/customers',
-        headers: { 'idempotency-key': `load-${model.runId}-${i}` },
+        headers: options.idempotencyKeys ? { 'idempotency-key': `load-${model.runId}-${i}` } : ({} as Record<string, string>),
         body: JSON.stringify({ name: `Load Customer ${i}`, email: emailOf(model.runId, i), address }),
       };
     },
     accept(i, status, body) {
+      if (status === 409 && model.ambiguous[i]) {
+        conflicts.push(i);
+        return 'ok';
+      }
       if (status !== 201) return errorKind(status, body);
       const customer = JSON.parse(body) as { customer_id?: string; address?: string; version?: number };
       if (typeof customer.customer_id !== 'string') return '201 without customer_id';
@@ -42,5 +51,18 @@ export async function createCustomers(
       return 'ok';
     },
   });
+  for (const i of conflicts) {
+    const id = await options.resolveEmail(emailOf(model.runId, i));
+    const kind = id ? '409 on retry, resolved from customer_db' : '409 on retry, not in customer_db';
+    result.errorsByKind[kind] = (result.errorsByKind[kind] ?? 0) + 1;
+    if (!id) {
+      result.succeeded--;
+      result.failed.push(i);
+      continue;
+    }
+    model.ids[i] = id;
+    model.addresses[i] = unknown(i) ? 'unknown' : `${i} Load Street, Run ${model.runId}`;
+    model.writes[i] = 1;
+  }
   return result;
 }
