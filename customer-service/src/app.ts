@@ -100,7 +100,7 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     description: 'Customers (source of truth) and the only writer of the `customer` stream, through a transactional outbox.',
     version: '1.0.0',
   });
-  const customers = customerService({ db, customers: customerRepository(db), metrics, outbox: signal });
+  const customers = customerService({ db, customers: customerRepository(db, pool), metrics, outbox: signal });
   await http.register(healthRoutes, { db, connection, relay });
   await http.register(customerRoutes, { customers });
 

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { CustomerRecord } from '../domain/customer.js';
 import type { PendingEvent } from '../domain/events.js';
 import { outboxInsertFrom } from './outbox-insert.js';
+import { runPrepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 export class EmailTakenError extends Error {}
@@ -21,11 +23,12 @@ const columns = ['id', 'name', 'email', 'address', 'version', 'created_at', 'upd
  * RETURNING the row, feeding the outbox INSERT), hence one transaction and one round trip. The
  * row lock taken by UPDATE orders a customer's outbox rows by version.
  */
-export function customerRepository(db: Kysely<Database>) {
+export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
   return {
-    async create(customer: NewCustomer, event: PendingEvent, executor: Kysely<Database> = db): Promise<CustomerRecord> {
+    /** Inside `trx` when given (idempotent creates), else as a prepared statement of its own. */
+    async create(customer: NewCustomer, event: PendingEvent, trx?: Kysely<Database>): Promise<CustomerRecord> {
       try {
-        const row = await executor
+        const query = (trx ?? db)
           .with('c', (q) =>
             q
               .insertInto('customers')
@@ -42,8 +45,9 @@ export function customerRepository(db: Kysely<Database>) {
           )
           .with('o', (q) => outboxInsertFrom(q, event))
           .selectFrom('c')
-          .selectAll()
-          .executeTakeFirstOrThrow();
+          .selectAll();
+        const [row] = trx ? await query.execute() : await runPrepared(pool, 'customer_create', query.compile());
+        if (!row) throw new Error('insert returned no row');
         return row;
       } catch (error) {
         if (isUniqueViolation(error, 'customers_email_live')) throw new EmailTakenError(customer.email);
@@ -65,7 +69,7 @@ export function customerRepository(db: Kysely<Database>) {
     },
 
     async updateAddress(id: string, address: string, timestamp: Date, event: PendingEvent): Promise<CustomerRecord | undefined> {
-      return db
+      const query = db
         .with('c', (q) =>
           q
             .updateTable('customers')
@@ -76,13 +80,13 @@ export function customerRepository(db: Kysely<Database>) {
         )
         .with('o', (q) => outboxInsertFrom(q, event))
         .selectFrom('c')
-        .selectAll()
-        .executeTakeFirst();
+        .selectAll();
+      return (await runPrepared(pool, 'customer_update_address', query.compile()))[0];
     },
 
     /** Soft delete: the row stays (with its last version), the email is freed, GET answers 404. */
     async softDelete(id: string, timestamp: Date, event: PendingEvent): Promise<CustomerRecord | undefined> {
-      return db
+      const query = db
         .with('c', (q) =>
           q
             .updateTable('customers')
@@ -93,8 +97,8 @@ export function customerRepository(db: Kysely<Database>) {
         )
         .with('o', (q) => outboxInsertFrom(q, event))
         .selectFrom('c')
-        .selectAll()
-        .executeTakeFirst();
+        .selectAll();
+      return (await runPrepared(pool, 'customer_delete', query.compile()))[0];
     },
   };
 }

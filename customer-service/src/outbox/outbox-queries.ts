@@ -36,15 +36,16 @@ export const outboxQueries = {
    * crash then carries the same id and the broker drops it as a duplicate.
    */
   async assignNext(client: pg.ClientBase, next: bigint, limit: number): Promise<OutboxRow[]> {
-    const result = await client.query<OutboxRow>(
-      `WITH picked AS (
+    const result = await client.query<OutboxRow>({
+      name: 'outbox_assign_next',
+      text: `WITH picked AS (
          SELECT id, $1::bigint + row_number() OVER (ORDER BY id) - 1 AS publishing_id
          FROM (SELECT id FROM outbox WHERE publishing_id IS NULL ORDER BY id LIMIT $2) AS unassigned
        )
        UPDATE outbox SET publishing_id = picked.publishing_id FROM picked WHERE outbox.id = picked.id
        RETURNING ${ROW.split(', ').map((column) => `outbox.${column}`).join(', ')}`,
-      [next.toString(), limit],
-    );
+      values: [next.toString(), limit],
+    });
     return result.rows.sort((a, b) => compareBigint(a.publishing_id, b.publishing_id));
   },
 
@@ -55,7 +56,7 @@ export const outboxQueries = {
 
   /** Only after the broker confirmed them. */
   async remove(client: pg.ClientBase, ids: string[]): Promise<void> {
-    await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+    await client.query({ name: 'outbox_remove', text: 'DELETE FROM outbox WHERE id = ANY($1::bigint[])', values: [ids] });
   },
 };
 

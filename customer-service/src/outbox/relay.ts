@@ -103,14 +103,19 @@ export function createRelay(options: RelayOptions): Relay {
       logger,
     });
     let next: bigint | undefined;
+    let resend = true;
     try {
       for (let failures = 0; !stopping.signal.aborted; ) {
         const fault = broken();
         if (fault) throw fault;
         try {
-          next ??= await resumePoint(client, publisher);
-          const outcome = await cycle(client, publisher, next);
+          if (next === undefined) {
+            next = await resumePoint(client, publisher);
+            resend = true;
+          }
+          const outcome = await cycle(client, publisher, next, resend);
           next = outcome.next;
+          resend = outcome.resend;
           failures = 0;
           if (!outcome.full) await options.signal.wait(options.pollMs, stopping.signal);
         } catch (error) {
@@ -151,13 +156,18 @@ export function createRelay(options: RelayOptions): Relay {
     return next;
   }
 
-  async function cycle(client: pg.Client, publisher: ConfirmingPublisher, next: bigint) {
-    let rows = await outboxQueries.assigned(client, options.batchSize);
-    if (rows.length === 0) {
+  /**
+   * One batch: rows already holding a publishing id first (only after a resume or a failure can
+   * there be any: a successful cycle deletes what it assigned), else the next committed rows.
+   */
+  async function cycle(client: pg.Client, publisher: ConfirmingPublisher, next: bigint, resend: boolean) {
+    let rows = resend ? await outboxQueries.assigned(client, options.batchSize) : [];
+    const resending = rows.length > 0;
+    if (!resending) {
       rows = await outboxQueries.assignNext(client, next, options.batchSize);
       next += BigInt(rows.length);
     }
-    if (rows.length === 0) return { next, full: false };
+    if (rows.length === 0) return { next, full: false, resend: false };
     try {
       await publisher.publish(rows.map(toMessage));
     } catch (error) {
@@ -173,7 +183,7 @@ export function createRelay(options: RelayOptions): Relay {
       metrics.publishLag.observe(Math.max(0, confirmedAt - row.created_at.getTime()) / 1000);
     }
     logger.debug({ count: rows.length, last: rows.at(-1)?.publishing_id }, 'outbox rows published');
-    return { next, full: rows.length === options.batchSize };
+    return { next, full: rows.length === options.batchSize, resend: resending && rows.length === options.batchSize };
   }
 
   return {
