@@ -120,6 +120,7 @@ export function createRelay(options: RelayOptions): Relay {
           if (!outcome.full) await options.signal.wait(options.pollMs, stopping.signal);
         } catch (error) {
           if (!(error instanceof PublishFailed)) throw error;
+          if (stopping.signal.aborted) break; // interrupted by stop(): not a failure
           metrics.publishErrors.inc();
           next = undefined; // ask the broker again once it is back
           const delay = backoffDelay(failures++, 100, 2_000);
