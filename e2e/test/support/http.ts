@@ -27,12 +27,20 @@ export async function request<T = unknown>(
     headers['content-type'] ??= 'application/json';
     body = JSON.stringify(options.json);
   }
-  const response = await fetch(url, {
-    method,
-    headers,
-    body,
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (error) {
+    // fetch says only "fetch failed": name the request and the cause (ECONNREFUSED, timeout, ...)
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new Error(`${method} ${url}: no answer (${reason})`, { cause: error });
+  }
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').includes('json');
   let parsed: unknown = text;
