@@ -12,6 +12,7 @@ import { createStreamConnection, ensureStream, type StreamConnection } from '@de
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
+import { createCustomerBatcher } from './db/create-batcher.js';
 import { customerRepository } from './db/customers.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
@@ -100,7 +101,13 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     description: 'Customers (source of truth) and the only writer of the `customer` stream, through a transactional outbox.',
     version: '1.0.0',
   });
-  const customers = customerService({ db, customers: customerRepository(db, pool), metrics, outbox: signal });
+  const customers = customerService({
+    db,
+    customers: customerRepository(db, pool),
+    creates: createCustomerBatcher(pool),
+    metrics,
+    outbox: signal,
+  });
   await http.register(healthRoutes, { db, connection, relay });
   await http.register(customerRoutes, { customers });
 

@@ -307,3 +307,32 @@ describe('operations endpoints', () => {
     expect((await app.http.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });
+
+describe('concurrent creates (they share statements: group commit)', () => {
+  it('creates every distinct customer once and lets exactly one of a shared email through', async () => {
+    // Given 40 distinct customers and 10 that share one email, in mixed case
+    const shared = `shared.${randomUUID().slice(0, 8)}@example.com`;
+    const distinct = Array.from({ length: 40 }, () => customerInput());
+    const clashing = Array.from({ length: 10 }, (_, i) => ({
+      ...customerInput(),
+      email: i % 2 === 0 ? shared : shared.toUpperCase(),
+    }));
+    // When they all arrive at once
+    const responses = await Promise.all([...distinct, ...clashing].map((input) => post(input)));
+    // Then
+    expect(responses.slice(0, 40).map((response) => response.statusCode)).toEqual(Array(40).fill(201));
+    const clashStatuses = responses.slice(40).map((response) => response.statusCode).sort();
+    expect(clashStatuses).toEqual([201, ...Array(9).fill(409)]);
+    for (const response of responses.slice(40).filter((r) => r.statusCode === 409)) {
+      expectError(response, 409, 'email_taken');
+    }
+    const ids = responses.filter((r) => r.statusCode === 201).map((r) => r.json<{ customer_id: string }>().customer_id);
+    const stored = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM customers WHERE id = ANY($1::uuid[]) AND version = 1',
+      [ids],
+    );
+    expect(stored.rows[0]?.n).toBe(41);
+    const live = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers WHERE lower(email) = $1', [shared]);
+    expect(live.rows[0]?.n).toBe(1);
+  });
+});

@@ -3,6 +3,7 @@ import { HttpError, conflict, notFound } from '@demo/service-kit';
 import type { Kysely } from 'kysely';
 import { normaliseEmail, toView, type CustomerRecord, type CustomerView } from '../domain/customer.js';
 import { customerAddressUpdated, customerCreated, customerDeleted } from '../domain/events.js';
+import type { CustomerCreateBatcher } from '../db/create-batcher.js';
 import { EmailTakenError, type CustomerRepository } from '../db/customers.js';
 import { idempotencyKeys } from '../db/idempotency.js';
 import type { Database } from '../db/schema.js';
@@ -24,10 +25,12 @@ export interface Context {
 export function customerService(deps: {
   db: Kysely<Database>;
   customers: CustomerRepository;
+  /** Creates without an Idempotency-Key share statements (group commit). */
+  creates: CustomerCreateBatcher;
   metrics: Metrics;
   outbox: OutboxSignal;
 }) {
-  const { db, customers, metrics, outbox } = deps;
+  const { db, customers, creates, metrics, outbox } = deps;
 
   function committed(context: Context, eventId: string, eventType: string, customerId: string) {
     outbox.notify();
@@ -55,7 +58,7 @@ export function customerService(deps: {
       const newCustomer = { ...record, timestamp };
       try {
         if (idempotencyKey === undefined) {
-          await customers.create(newCustomer, event);
+          if ((await creates.create(newCustomer, event)) === 'email_taken') throw new EmailTakenError(record.email);
         } else {
           const requestHash = hashOf(input);
           const outcome = await db.transaction().execute(async (trx) => {
