@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -47,8 +47,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     genReqId: correlationIdOf,
-    requestIdLogLabel: 'correlation_id',
-    disableRequestLogging: true,
+    // Request lines are ours (debug level, below); every line of a request carries correlation_id.
+    logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
