@@ -50,6 +50,8 @@ export class UnsupportedBrokerError extends Error {}
 export function createStreamConnection(settings: StreamSettings, logger: StreamLogger = silentLogger): StreamConnection {
   const connectTimeoutMs = settings.connectTimeoutMs ?? 5_000;
   let client: Client | undefined;
+  /** True once every ready hook has run on the current client (the stream is declared, ...). */
+  let hooksDone = false;
   let generation = 0;
   let closed = false;
   let started = false;
@@ -112,8 +114,10 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
           );
         }
         client = fresh;
+        hooksDone = false;
         for (const hook of hooks) await hook(fresh);
         if (myGeneration !== generation) continue; // lost while running hooks: go round again
+        hooksDone = true;
         logger.info({ broker: `${settings.host}:${settings.port}`, brokerVersion, attempt }, 'stream connection ready');
         const waiters = readyWaiters;
         readyWaiters = [];
@@ -150,6 +154,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
   function drop(reason: string) {
     const stale = client;
     client = undefined;
+    hooksDone = false;
     generation++;
     logger.warn({ reason }, 'stream connection lost; reconnecting');
     for (const listener of lostListeners) listener(reason);
@@ -164,7 +169,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     },
     async ready(signal) {
       if (!started) this.start();
-      if (client) return client;
+      if (client && hooksDone) return client;
       if (fatal) throw fatal;
       const got = await new Promise<Client | undefined>((resolve, reject) => {
         readyWaiters.push(resolve);
@@ -176,7 +181,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       return got;
     },
     get isConnected() {
-      return client !== undefined;
+      return client !== undefined && hooksDone;
     },
     get brokerVersion() {
       return brokerVersion;
@@ -205,6 +210,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       generation++;
       const current = client;
       client = undefined;
+      hooksDone = false;
       const waiters = readyWaiters;
       readyWaiters = [];
       for (const resolve of waiters) resolve(undefined as unknown as Client);
