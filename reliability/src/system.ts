@@ -39,8 +39,21 @@ export class System {
     }
   }
 
-  start(name: ServiceName) {
-    return this.script('services.sh', 'start', name);
+  /**
+   * Starts a service through scripts/services.sh. When the script refuses because something else
+   * already serves the port (another client of the shared system restarted it), that is accepted
+   * once the port answers /health.
+   */
+  async start(name: ServiceName): Promise<void> {
+    try {
+      await this.script('services.sh', 'start', name);
+    } catch (error) {
+      const answering = await pollUntil(
+        async () => (await request(`${this.urlOf(name)}/health`, { timeoutMs: 1_000 })).status === 200,
+        { timeoutMs: 10_000, intervalMs: 200, what: `${name} to answer /health` },
+      ).catch(() => false);
+      if (!answering) throw error;
+    }
   }
 
   async pidOf(name: ServiceName): Promise<number | undefined> {

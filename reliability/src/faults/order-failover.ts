@@ -20,6 +20,8 @@ async function waitConsuming({ system }: FaultContext, instance: OrderInstance):
 
 async function failOver(context: FaultContext, signal: 'SIGKILL' | 'SIGTERM'): Promise<{ victim: OrderInstance; takeoverMs: number; consuming: boolean; restartMs: number; problem?: string }> {
   const { system, log } = context;
+  // A standby must be there to take over: both instances reachable, one active.
+  await system.waitHealthy(30_000, 100);
   const victim = await system.waitActive({ timeoutMs: 30_000 });
   const consuming = await waitConsuming(context, victim);
   const start = performance.now();
