@@ -102,7 +102,6 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     version: '1.0.0',
   });
   const customers = customerService({
-    db,
     customers: customerRepository(db, pool),
     creates: createCustomerBatcher(pool),
     metrics,

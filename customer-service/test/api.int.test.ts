@@ -336,3 +336,46 @@ describe('concurrent creates (they share statements: group commit)', () => {
     expect(live.rows[0]?.n).toBe(1);
   });
 });
+
+describe('concurrent retries with one Idempotency-Key', () => {
+  it('creates one customer; the same body gets the same answer, another body 422', async () => {
+    // Given one key, sent at once with the same body five times and with another body three times
+    const key = `key-${randomUUID()}`;
+    const input = customerInput('idem');
+    const other = customerInput('idem-other');
+    // When
+    const responses = await Promise.all([
+      ...Array.from({ length: 5 }, () => post(input, { 'idempotency-key': key })),
+      ...Array.from({ length: 3 }, () => post(other, { 'idempotency-key': key })),
+    ]);
+    // Then every same-body request answers 201 with the one customer, whichever came first
+    const statuses = responses.map((response) => response.statusCode);
+    const sameBody = responses.slice(0, 5);
+    const otherBody = responses.slice(5);
+    const firstWasSame = statuses.slice(0, 5).includes(201) && otherBody.every((r) => r.statusCode === 422);
+    const firstWasOther = otherBody.some((r) => r.statusCode === 201) && sameBody.every((r) => r.statusCode === 422);
+    expect(firstWasSame || firstWasOther).toBe(true);
+    const winners = responses.filter((response) => response.statusCode === 201);
+    expect(new Set(winners.map((r) => r.json<{ customer_id: string }>().customer_id)).size).toBe(1);
+    for (const loser of responses.filter((response) => response.statusCode !== 201)) {
+      expectError(loser, 422, 'idempotency_key_reused');
+    }
+    const stored = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM customers WHERE email IN ($1, $2)',
+      [input.email, other.email],
+    );
+    expect(stored.rows[0]?.n).toBe(1);
+  });
+
+  it('releases a key whose create failed on a taken email, so nothing is stored for it', async () => {
+    // Given a live customer
+    const taken = await create();
+    const key = `key-${randomUUID()}`;
+    // When a keyed create reuses its email
+    const response = await post({ ...customerInput(), email: taken.email }, { 'idempotency-key': key });
+    // Then 409 and the key is free again
+    expectError(response, 409, 'email_taken');
+    const keys = await pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
+    expect(keys.rowCount).toBe(0);
+  });
+});

@@ -6,8 +6,7 @@ import { outboxInsertFrom } from './outbox-insert.js';
 import { runPrepared } from './prepared.js';
 import type { Database } from './schema.js';
 
-export class EmailTakenError extends Error {}
-
+/** A customer to create (see create-batcher.ts: creates are written in groups). */
 export interface NewCustomer {
   id: string;
   name: string;
@@ -19,42 +18,12 @@ export interface NewCustomer {
 const columns = ['id', 'name', 'email', 'address', 'version', 'created_at', 'updated_at'] as const;
 
 /**
- * Customers and their outbox rows. Every write is ONE statement (a data-modifying CTE: the change
+ * Customers and their outbox rows (creates: create-batcher.ts). Every write is ONE statement (a data-modifying CTE: the change
  * RETURNING the row, feeding the outbox INSERT), hence one transaction and one round trip. The
  * row lock taken by UPDATE orders a customer's outbox rows by version.
  */
 export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
   return {
-    /** Inside `trx` when given (idempotent creates), else as a prepared statement of its own. */
-    async create(customer: NewCustomer, event: PendingEvent, trx?: Kysely<Database>): Promise<CustomerRecord> {
-      try {
-        const query = (trx ?? db)
-          .with('c', (q) =>
-            q
-              .insertInto('customers')
-              .values({
-                id: customer.id,
-                name: customer.name,
-                email: customer.email,
-                address: customer.address,
-                version: 1,
-                created_at: customer.timestamp,
-                updated_at: customer.timestamp,
-              })
-              .returning(columns),
-          )
-          .with('o', (q) => outboxInsertFrom(q, event))
-          .selectFrom('c')
-          .selectAll();
-        const [row] = trx ? await query.execute() : await runPrepared(pool, 'customer_create', query.compile());
-        if (!row) throw new Error('insert returned no row');
-        return row;
-      } catch (error) {
-        if (isUniqueViolation(error, 'customers_email_live')) throw new EmailTakenError(customer.email);
-        throw error;
-      }
-    },
-
     async find(id: string): Promise<CustomerRecord | undefined> {
       return db.selectFrom('customers').select(columns).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     },
@@ -104,9 +73,3 @@ export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
 }
 
 export type CustomerRepository = ReturnType<typeof customerRepository>;
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const err = error as { code?: string; constraint?: string };
-  return err?.code === '23505' && err.constraint === constraint;
-}
-

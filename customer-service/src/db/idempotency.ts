@@ -1,39 +1,22 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type pg from 'pg';
 
+/** What the first request with an Idempotency-Key answered; a retry with the same body gets it again. */
 export interface StoredResponse {
   requestHash: string;
   status: number;
   response: unknown;
 }
 
-/** Idempotency-Key records: the first request with a key stores its response with its change. */
-export const idempotencyKeys = {
-  /**
-   * Claims the key inside the caller's transaction, storing the response the request will give.
-   * When another request holds the key, waits for it to commit (ON CONFLICT) and returns what it
-   * stored; if that one rolled back, this one claims the key.
-   */
-  async claim(
-    trx: Kysely<Database>,
-    key: string,
-    entry: StoredResponse,
-  ): Promise<{ claimed: true } | { claimed: false; existing: StoredResponse }> {
-    const inserted = await trx
-      .insertInto('idempotency_keys')
-      .values({ key, request_hash: entry.requestHash, status: entry.status, response: JSON.stringify(entry.response) })
-      .onConflict((conflict) => conflict.column('key').doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    if (inserted) return { claimed: true };
-    const existing = await trx
-      .selectFrom('idempotency_keys')
-      .select(['request_hash', 'status', 'response'])
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
-    return {
-      claimed: false,
-      existing: { requestHash: existing.request_hash, status: existing.status, response: existing.response },
-    };
-  },
-};
+/** The stored responses of these keys (keys are claimed inside the create statement: create-batcher.ts). */
+export async function storedResponses(client: pg.PoolClient, keys: string[]): Promise<Map<string, StoredResponse>> {
+  const out = new Map<string, StoredResponse>();
+  if (keys.length === 0) return out;
+  const result = await client.query<{ key: string; request_hash: string; status: number; response: unknown }>(
+    'SELECT key, request_hash, status, response FROM idempotency_keys WHERE key = ANY($1::text[])',
+    [keys],
+  );
+  for (const row of result.rows) {
+    out.set(row.key, { requestHash: row.request_hash, status: row.status, response: row.response });
+  }
+  return out;
+}

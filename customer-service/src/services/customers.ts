@@ -1,12 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HttpError, conflict, notFound } from '@demo/service-kit';
-import type { Kysely } from 'kysely';
 import { normaliseEmail, toView, type CustomerRecord, type CustomerView } from '../domain/customer.js';
 import { customerAddressUpdated, customerCreated, customerDeleted } from '../domain/events.js';
 import type { CustomerCreateBatcher } from '../db/create-batcher.js';
-import { EmailTakenError, type CustomerRepository } from '../db/customers.js';
-import { idempotencyKeys } from '../db/idempotency.js';
-import type { Database } from '../db/schema.js';
+import type { CustomerRepository } from '../db/customers.js';
 import type { Metrics } from '../metrics.js';
 import type { OutboxSignal } from '../outbox/signal.js';
 
@@ -23,14 +20,13 @@ export interface Context {
 
 /** What the routes call: each change and its event in one transaction, then the relay is woken. */
 export function customerService(deps: {
-  db: Kysely<Database>;
   customers: CustomerRepository;
   /** Creates without an Idempotency-Key share statements (group commit). */
   creates: CustomerCreateBatcher;
   metrics: Metrics;
   outbox: OutboxSignal;
 }) {
-  const { db, customers, creates, metrics, outbox } = deps;
+  const { customers, creates, metrics, outbox } = deps;
 
   function committed(context: Context, eventId: string, eventType: string, customerId: string) {
     outbox.notify();
@@ -56,30 +52,17 @@ export function customerService(deps: {
       };
       const event = customerCreated({ ...record, customerId: record.id, timestamp, correlationId: context.correlationId });
       const newCustomer = { ...record, timestamp };
-      try {
-        if (idempotencyKey === undefined) {
-          if ((await creates.create(newCustomer, event)) === 'email_taken') throw new EmailTakenError(record.email);
-        } else {
-          const requestHash = hashOf(input);
-          const outcome = await db.transaction().execute(async (trx) => {
-            const claim = await idempotencyKeys.claim(trx, idempotencyKey, {
-              requestHash,
-              status: 201,
-              response: toView(record),
-            });
-            if (claim.claimed) await customers.create(newCustomer, event, trx);
-            return claim;
-          });
-          if (!outcome.claimed) {
-            if (outcome.existing.requestHash !== requestHash) {
-              throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
-            }
-            return { status: outcome.existing.status, body: outcome.existing.response };
-          }
+      const idempotency =
+        idempotencyKey === undefined
+          ? undefined
+          : { key: idempotencyKey, requestHash: hashOf(input), response: toView(record) };
+      const outcome = await creates.create(newCustomer, event, idempotency);
+      if (outcome.kind === 'email_taken') throw conflict('email_taken', `email ${input.email} is already used`);
+      if (outcome.kind === 'replay') {
+        if (outcome.existing.requestHash !== idempotency?.requestHash) {
+          throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
         }
-      } catch (error) {
-        if (error instanceof EmailTakenError) throw conflict('email_taken', `email ${input.email} is already used`);
-        throw error;
+        return { status: outcome.existing.status, body: outcome.existing.response };
       }
       metrics.customersCreated.inc();
       committed(context, event.eventId, event.type, record.id);
