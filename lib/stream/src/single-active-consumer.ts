@@ -1,5 +1,8 @@
 import { Offset, type Client, type Consumer } from 'rabbitmq-stream-js-client';
-import { creditsOnChunkCompleted } from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
+import {
+  ConsumerCreditPolicy,
+  type CreditRequestWrapper,
+} from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
 import { backoffDelay, sleep, withTimeout } from './backoff.js';
 import { describe, type StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
@@ -53,8 +56,9 @@ export interface SingleActiveConsumer {
  * - the consumer-update callback runs on promotion and on step-down alike, without saying which:
  *   the broker only sends it on a change of state, so calls alternate, starting with a promotion.
  * - a handler that throws stalls the subscription: ours only buffers and never throws.
- * - with more than one chunk of credit, deliveries of two chunks interleave: we grant one chunk
- *   at a time, after it has been buffered, and wait while the buffer is full (bounded memory).
+ * - with more than one chunk of credit, deliveries of two chunks can interleave: we grant one
+ *   chunk at a time, as soon as the previous one is buffered (so the next chunk travels while a
+ *   batch is being applied) but only while the buffer is below its high-water mark (bounded memory).
  */
 export function createSingleActiveConsumer(
   connection: StreamConnection,
@@ -62,6 +66,8 @@ export function createSingleActiveConsumer(
 ): SingleActiveConsumer {
   const logger = options.logger ?? silentLogger;
   const maxBatchSize = options.maxBatchSize ?? 500;
+  // Buffered messages beyond which no more credit is granted (plus at most the chunk in flight).
+  const highWater = maxBatchSize * 4;
   const brokerOffsetEveryMs = options.brokerOffsetEveryMs ?? 5_000;
 
   let consumer: Consumer | undefined;
@@ -94,11 +100,15 @@ export function createSingleActiveConsumer(
     for (const resolve of waiters) resolve();
   }
 
-  async function onMessage(message: { offset?: bigint; content: Buffer; messageAnnotations?: Record<string, unknown> }) {
+  function onMessage(message: { offset?: bigint; content: Buffer; messageAnnotations?: Record<string, unknown> }) {
     if (role !== 'active' || message.offset === undefined) return;
     buffer.push({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
     schedulePump();
-    if (buffer.length >= maxBatchSize) {
+  }
+
+  /** Credit for the next chunk is granted once this one is buffered and the buffer has room. */
+  async function waitForRoom() {
+    while (role === 'active' && !closed && buffer.length >= highWater) {
       await new Promise<void>((resolve) => spaceWaiters.push(resolve));
     }
   }
@@ -134,7 +144,7 @@ export function createSingleActiveConsumer(
       if (myEpoch !== epoch) return;
       buffer = buffer.slice(batch.length);
       lastHandledOffset = batch[batch.length - 1]?.offset;
-      if (buffer.length < maxBatchSize) releaseSpace();
+      if (buffer.length < highWater) releaseSpace();
     }
   }
 
@@ -190,10 +200,10 @@ export function createSingleActiveConsumer(
         singleActive: true,
         // Only used if resumeFrom keeps failing: replaying is safe, skipping is not.
         offset: Offset.first(),
-        creditPolicy: creditsOnChunkCompleted(1, 1),
+        creditPolicy: new CreditWhenBuffered(waitForRoom),
         consumerUpdateListener: async () => onConsumerUpdate(),
       },
-      (message) => onMessage(message).catch((error: unknown) => logger.error({ err: describe(error) }, 'buffering failed')),
+      (message) => onMessage(message),
     );
   }
 
@@ -254,4 +264,16 @@ export function createSingleActiveConsumer(
       await inFlight?.catch(() => undefined);
     },
   };
+}
+
+/** One chunk of credit at a time, granted when the chunk is buffered and the buffer has room. */
+class CreditWhenBuffered extends ConsumerCreditPolicy {
+  constructor(private readonly waitForRoom: () => Promise<void>) {
+    super(1);
+  }
+
+  override async onChunkCompleted(requestWrapper: CreditRequestWrapper): Promise<void> {
+    await this.waitForRoom();
+    await this.requestCredits(requestWrapper, 1);
+  }
 }

@@ -1,8 +1,8 @@
 import { decodeEvent } from '@demo/contract';
 import type { StreamMessage } from '@demo/stream';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { advancePosition, APPLIED_CHANNEL, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
+import { advancePosition, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
 import { insertParkedEvents, type ParkedEvent } from '../db/parked-events.js';
 import { upsertReplicaRows } from '../db/replica.js';
 import type { Database } from '../db/schema.js';
@@ -68,7 +68,6 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       if (!(await advancePosition(trx, key, expected, last))) throw new Fenced();
       await upsertReplicaRows(trx, rows);
       await insertParkedEvents(trx, parked);
-      await sql`SELECT pg_notify(${APPLIED_CHANNEL}, ${last.toString()})`.execute(trx);
     });
 
     const committedAt = Date.now();

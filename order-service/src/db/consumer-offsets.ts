@@ -1,6 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
+export const REBUILD_CHANNEL = 'replica_rebuild';
+export const APPLIED_CHANNEL = 'replica_applied';
+
 /** Which consumer, on which stream: the key of its stored position. */
 export interface ConsumerKey {
   consumerName: string;
@@ -34,6 +37,7 @@ export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Prom
  * no rebuild happened since this instance read it. It also locks the row until the transaction
  * ends, so two instances that both believe they are active apply one after the other, and the
  * second one finds its expectation broken. Returns false when fenced: the caller must roll back.
+ * It also queues the NOTIFY that wakes read-your-writes waiters when the transaction commits.
  */
 export async function advancePosition(
   trx: Transaction<Database>,
@@ -48,12 +52,11 @@ export async function advancePosition(
     .where('stream', '=', key.stream)
     .where('generation', '=', expected.generation)
     .where(sql<boolean>`last_offset IS NOT DISTINCT FROM ${expected.lastOffset === null ? null : expected.lastOffset.toString()}::bigint`)
+    // Tell waiting readers and standbys, at commit (discarded with a rollback), in the same round trip.
+    .returning(sql<string>`pg_notify(${APPLIED_CHANNEL}, ${last.toString()})`.as('notified'))
     .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return result !== undefined;
 }
-
-export const REBUILD_CHANNEL = 'replica_rebuild';
-export const APPLIED_CHANNEL = 'replica_applied';
 
 /**
  * Empties the replica and the parked events and resets the stored offset, in one transaction

@@ -53,7 +53,19 @@ export class TestPublisher {
       const encoded = 'type' in item ? encodeEvent(item) : item;
       return { publishingId: this.nextId++, body: encoded.body, annotations: encoded.annotations };
     });
-    for (let i = 0; i < messages.length; i += 2_000) await this.publisher.publish(messages.slice(i, i + 2_000));
+    for (let i = 0; i < messages.length; i += 2_000) {
+      const chunk = messages.slice(i, i + 2_000);
+      // A lost connection (e.g. another suite restarting the broker): resend, the broker deduplicates.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.publisher.publish(chunk);
+          break;
+        } catch (error) {
+          if (attempt >= 100) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    }
     this.published.push(...items);
   }
 

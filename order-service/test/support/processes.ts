@@ -20,6 +20,7 @@ export class OrderProcess {
     readonly name: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    private readonly logLevel = 'debug',
   ) {}
 
   get url(): string {
@@ -28,7 +29,7 @@ export class OrderProcess {
 
   start(): this {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...this.env, PORT: String(this.port), INSTANCE_ID: this.name, NODE_ENV: 'test', LOG_LEVEL: 'debug' },
+      env: { ...process.env, PORT: String(this.port), INSTANCE_ID: this.name, NODE_ENV: 'test', LOG_LEVEL: this.logLevel, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
