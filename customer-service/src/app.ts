@@ -47,7 +47,12 @@ export interface App {
 export async function buildApp({ config, logger, relay: startRelay = true }: AppDeps): Promise<App> {
   const instance = config.INSTANCE_ID ?? `customer-service:${config.PORT}`;
   await ensureDatabase(config.DATABASE_URL);
-  const pool = createPool({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instance });
+  const pool = createPool({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: instance,
+    logger,
+  });
   const db = createKysely<Database>(pool);
   await migrateToLatest(db as never, migrations, logger);
 

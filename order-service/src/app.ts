@@ -48,12 +48,11 @@ export interface OrderService {
 export async function buildApp({ config, logger, instance }: AppDeps): Promise<OrderService> {
   // Database: created if missing, migrated under the migrator's lock.
   await ensureDatabase(config.DATABASE_URL);
-  const pool = createPool({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: instance });
-  pool.on('error', (error) => logger.warn({ err: describe(error) }, 'idle database connection failed'));
-  // A connection terminated while checked out (between two statements of a transaction) emits
-  // 'error' on the client itself; without a listener that would crash the process.
-  pool.on('connect', (client) => {
-    client.on('error', (error) => logger.warn({ err: describe(error) }, 'database connection failed'));
+  const pool = createPool({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: instance,
+    logger,
   });
   const db = createKysely<Database>(pool);
   await migrateToLatest(db as Kysely<unknown>, migrations, logger);

@@ -8,6 +8,8 @@ export interface DatabaseSettings {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /** Told about connections the server cut (restart, terminate); the pool replaces them. */
+  logger?: { warn(details: object, message: string): void };
 }
 
 /** Creates the database named in the URL when it does not exist (the role needs CREATEDB). */
@@ -23,7 +25,8 @@ export async function ensureDatabase(url: string): Promise<void> {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by a concurrent start
+        // Created meanwhile by a concurrent start: 42P04, or 23505 when both passed the check at once.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
@@ -31,14 +34,23 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/**
+ * A pool that survives the database going away: a connection the server terminates emits 'error'
+ * on the pool when idle and on the client itself when checked out, and either would crash the
+ * process without a listener. The query in flight fails (a 503 upstream); the pool reconnects.
+ */
 export function createPool(settings: DatabaseSettings): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: settings.url,
     max: settings.poolSize ?? 20,
     application_name: settings.applicationName,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
+  const report = (error: Error) => settings.logger?.warn({ err: error.message }, 'database connection failed');
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+  return pool;
 }
 
 export function createKysely<Schema>(pool: pg.Pool): Kysely<Schema> {

@@ -39,6 +39,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     code === '57P01' || // admin shutdown
     code === '57P02' || // crash shutdown
     code === '57P03' || // cannot connect now
+    code.startsWith('53') || // insufficient resources, e.g. 53300 too many connections
+    (code === '55000' && /not currently accepting connections/i.test(err?.message ?? '')) ||
     /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
       err?.message ?? '',
     )
