@@ -90,6 +90,7 @@ async function main(options: CliOptions): Promise<number> {
     console.log(`Faults (${options.ops} operations per run at concurrency ${options.concurrency}; recovery = until the system served again)`);
     console.log(faultTable(runs));
     for (const run of runs) for (const outcome of run.outcomes) console.log(`  ${run.label}: ${outcome.injected}: ${outcome.details.join('; ')}`);
+    for (const run of runs) if (run.workload.samples503.length > 0) console.log(`  ${run.label}: 503 answers (retried), e.g. ${run.workload.samples503.join(' | ')}`);
     console.log('');
   }
   if (http || stream) {

@@ -35,6 +35,8 @@ export interface WorkloadStats {
   retries: number;
   /** Expected during a PostgreSQL outage. */
   status503: number;
+  /** A few of the 503 answers, to see why. */
+  samples503: string[];
   /** Always a failure. */
   status5xx: number;
   networkErrors: number;
@@ -51,7 +53,7 @@ type Outcome = { kind: 'ack'; version?: number; id?: string } | { kind: 'retry';
 export class Workload {
   readonly stats: WorkloadStats = {
     issued: 0, acknowledged: 0, creates: 0, updates: 0, deletes: 0, attempts: 0, retries: 0,
-    status503: 0, status5xx: 0, networkErrors: 0, failed: 0, failures: [],
+    status503: 0, samples503: [], status5xx: 0, networkErrors: 0, failed: 0, failures: [],
   };
   /** Every customer the run created (acknowledged), deleted ones included. */
   readonly acknowledged = new Map<string, Acknowledged>();
@@ -242,6 +244,7 @@ export class Workload {
   private classify(what: string, status: number, text: string): Outcome {
     if (status === 503) {
       this.stats.status503++;
+      if (this.stats.samples503.length < 3) this.stats.samples503.push(`${what}: ${text.slice(0, 160)}`);
       return { kind: 'retry', why: `${what}: 503 ${text.slice(0, 120)}` };
     }
     if (status >= 500) {

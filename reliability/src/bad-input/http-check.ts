@@ -71,14 +71,18 @@ export async function checkHttpBadInput(settings: Settings, system: System, dbs:
   for (const c of corpus) byCategory[c.category] = (byCategory[c.category] ?? 0) + 1;
   log(`[bad-input/http] ${corpus.length} malformed requests against customer and order services`);
 
-  // A quiet starting point: two equal digests in a row (the fixtures' events have been applied).
+  // A quiet starting point when there is one: two equal digests in a row (the fixtures' events
+  // applied). On a shared system in use it may never come: then other clients' writes are told
+  // apart from the corpus's own below.
   let before = await digestBoth(dbs);
   await pollUntil(async () => {
     const again = await digestBoth(dbs);
     const stable = diffDigests(before, again).length === 0;
     before = again;
     return stable;
-  }, { timeoutMs: 30_000, intervalMs: 300, what: 'the databases to be quiet before the corpus' });
+  }, { timeoutMs: 10_000, intervalMs: 300, what: 'the databases to be quiet before the corpus' }).catch(() =>
+    log('[bad-input/http] the databases are not quiet (other clients are writing); going on'),
+  );
 
   const traceBefore = await traceOfCorpus(dbs, fixtures);
   const since = new Date(Date.now() - 1_000);
