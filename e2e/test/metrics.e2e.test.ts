@@ -142,6 +142,13 @@ describe('metrics move by what the suite did', () => {
         s.customer.sum('outbox_publish_lag_seconds_count') - before.customer.sum('outbox_publish_lag_seconds_count') >=
           events,
     );
+    const foreign = customerSum('customers_created_total') - created.total;
+    if (foreign !== 0) {
+      console.log(
+        `other traffic during the window: customers_created_total moved by ${foreign} more than the suite's ${created.total}` +
+          (SHARED_SYSTEM ? '' : ' (the exact checks below will fail: run the suite alone, or with E2E_SHARED=1)'),
+      );
+    }
   });
 
   it(`customer-service: customers_created/updated/deleted_total moved by +${created.total}/+${updates}/+${deletes}`, () => {
@@ -159,11 +166,12 @@ describe('metrics move by what the suite did', () => {
       const labels = { event_type: type };
       expectDelta(`events_published_total${JSON.stringify(labels)}`, customerSum('events_published_total', labels), expected);
     }
-    if (!SHARED_SYSTEM) {
-      expectDelta('event_publish_errors_total', customerSum('event_publish_errors_total'), 0);
-    }
     expect(after.customer.has('outbox_pending')).toBe(true);
-    expect(after.customer.sum('outbox_pending')).toBe(0);
+    if (!SHARED_SYSTEM) {
+      // others' traffic may fail publishes and fill the outbox; ours alone must not
+      expectDelta('event_publish_errors_total', customerSum('event_publish_errors_total'), 0);
+      expect(after.customer.sum('outbox_pending'), 'outbox_pending once settled').toBe(0);
+    }
   });
 
   it(`customer-service: outbox_publish_lag_seconds counted +${events} observations`, () => {
