@@ -66,6 +66,7 @@ async function settledScrape(atLeast?: (s: Scrapes) => boolean): Promise<Scrapes
         );
       }
       expect(current.customer.sum('outbox_pending'), 'outbox_pending').toBe(0);
+      if (atLeast && !atLeast(current)) throw new Error('our own events are not all counted yet');
       return current;
     },
     { timeoutMs: 15_000, intervalMs: 200, what: 'metrics to settle' },
