@@ -17,7 +17,7 @@ import { renderSummary } from './report/markdown.js';
 import { evaluateTargets } from './report/targets.js';
 import type { LoadReport, PhaseReport } from './report/types.js';
 import { writeReport } from './report/write.js';
-import { createSampler, intervalHistogram, scrapeAll } from './sampler.js';
+import { createSampler } from './sampler.js';
 import { memoryOf, serviceRefs } from './services.js';
 import { NumberLog, summarize } from './stats.js';
 
@@ -133,7 +133,7 @@ async function main(): Promise<number> {
     () => phase,
   );
   try {
-    const before = await scrapeAll(services);
+    await sampler.tick(); // the first sample is the baseline of the per-second histogram diffs
     const http = { concurrency: config.concurrency, timeoutS: config.requestTimeoutS, maxRetries: config.maxRetries };
     const loadStarted = Date.now();
 
@@ -207,9 +207,9 @@ async function main(): Promise<number> {
     };
     log(verification.ok ? `verified ${verification.sourceCount} customers field by field (digest ${verification.sourceDigest})` : `VERIFICATION FAILED: ${verification.problems.join('; ')}`);
 
-    const after = await scrapeAll(services);
-    const replication = intervalHistogram('replication_lag_seconds', after, before);
-    const outbox = intervalHistogram('outbox_publish_lag_seconds', after, before);
+    await sampler.tick();
+    const replication = sampler.totals.replication;
+    const outbox = sampler.totals.outbox;
     const msOf = (v: number | undefined) => (v === undefined ? undefined : v * 1000);
     report.replicationLagMs = { p50: msOf(histogramQuantile(replication, 0.5)), p99: msOf(histogramQuantile(replication, 0.99)), observations: replication?.count ?? 0 };
     report.outboxPublishLagMs = { p50: msOf(histogramQuantile(outbox, 0.5)), p99: msOf(histogramQuantile(outbox, 0.99)), observations: outbox?.count ?? 0 };
@@ -229,7 +229,10 @@ async function main(): Promise<number> {
     const big = config.rebuild === 'on' || (config.rebuild === 'auto' && config.n >= 50_000);
     const script = await rebuildScript(config.repoRoot);
     if (!big) {
-      report.rebuild = { measured: false, reason: 'REBUILD=auto skips it below N=50000 (set REBUILD=on)' };
+      report.rebuild = {
+        measured: false,
+        reason: config.rebuild === 'off' ? 'REBUILD=off' : 'REBUILD=auto skips it below N=50000 (set REBUILD=on)',
+      };
     } else if (!script) {
       report.rebuild = { measured: false, reason: 'order-service has no rebuild script' };
     } else if (source.state && verification.ok) {

@@ -64,6 +64,8 @@ export function createSampler(services: readonly ServiceRef[], startedAt: number
   let previous: Map<string, Sample[] | undefined> | undefined;
   let previousCounts = counts();
   let busy = false;
+  // Summed per-second diffs: a service restarted mid-run only loses the second it restarted in.
+  const totals: { replication?: Histogram; outbox?: Histogram } = {};
 
   async function tick() {
     if (busy) return;
@@ -82,6 +84,8 @@ export function createSampler(services: readonly ServiceRef[], startedAt: number
       }
       const replication = previous ? intervalHistogram('replication_lag_seconds', scrapes, previous) : undefined;
       const outbox = previous ? intervalHistogram('outbox_publish_lag_seconds', scrapes, previous) : undefined;
+      totals.replication = addHistograms(totals.replication, replication);
+      totals.outbox = addHistograms(totals.outbox, outbox);
       points.push({
         tS: Math.round((Date.now() - startedAt) / 100) / 10,
         phase: phase(),
@@ -108,6 +112,13 @@ export function createSampler(services: readonly ServiceRef[], startedAt: number
     points,
     /** Highest resident set sampled during the run, per service, in bytes. */
     peakRss,
+    /** Lag histograms of everything observed since the sampler started. */
+    totals,
+    /** One more sample now (waits for one in flight), so that the totals cover the run's end. */
+    async tick() {
+      while (busy) await new Promise((resolve) => setTimeout(resolve, 20));
+      await tick();
+    },
     async stop() {
       clearInterval(timer);
       while (busy) await new Promise((resolve) => setTimeout(resolve, 20));
