@@ -379,3 +379,16 @@ describe('concurrent retries with one Idempotency-Key', () => {
     expect(keys.rowCount).toBe(0);
   });
 });
+
+describe('NUL characters', () => {
+  it('answers 400 invalid_encoding for a \\u0000 in a field (PostgreSQL text cannot hold one) and stores nothing', async () => {
+    // Given
+    const before = await counts();
+    const body = JSON.stringify(customerInput()).replace('Street', 'Str\\u0000eet');
+    // When
+    const response = await post(body);
+    // Then
+    expectError(response, 400, 'invalid_encoding');
+    expect(await counts()).toEqual(before);
+  });
+});

@@ -206,6 +206,9 @@ describe('poison events', () => {
       { body: Buffer.from(JSON.stringify(created(randomUUID(), 'x').data)), annotations: annotationsOf('customer.created', { schema_version: 2 }) },
       { body: Buffer.from(JSON.stringify({ ...created(randomUUID(), 'x').data, address: 'y'.repeat(300_000) })), annotations: annotationsOf('customer.created') },
       { body: Buffer.from([0xff, 0xfe, 0x00]), annotations: { event_type: 'customer.created' } },
+      // NUL bytes: PostgreSQL text cannot store them, so parking must not try to (it stalled the applier once).
+      { body: Buffer.from([0xff, 0x00, 0x7b]), annotations: annotationsOf('customer.created') },
+      { body: Buffer.from(JSON.stringify({ ...created(randomUUID(), 'x').data, address: 'nul\u0000here' })), annotations: annotationsOf('customer.created') },
       created(after, 'after'),
     ]);
     await applied();
@@ -219,6 +222,8 @@ describe('poison events', () => {
       'unsupported_schema_version',
       'invalid_body',
       'missing_metadata',
+      'unparseable_body',
+      'invalid_body',
     ]);
     expect(ours[0]).toMatchObject({ body: 'this is not JSON', body_encoding: 'utf8', event_type: 'customer.created', body_truncated: false });
     expect(ours[4]).toMatchObject({ body_truncated: true });
@@ -226,7 +231,7 @@ describe('poison events', () => {
     expect(ours[5]).toMatchObject({ body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), body_encoding: 'base64', event_id: null });
     expect((await service.app.inject(`/replica/customers/${after}`)).json().address).toBe('after');
     const metrics = (await service.app.inject('/metrics')).body;
-    expect(metrics).toMatch(/customer_events_parked_total [6-9]/);
+    expect(Number(/customer_events_parked_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(8);
   });
 
   it('pages the parked events by offset and rejects bad parameters', async () => {

@@ -10,7 +10,8 @@ const CustomerId = Type.String({ format: 'uuid' });
 /** The customer's own change counter: 1 on create, +1 on every change. Orders and deduplicates per customer. */
 const Version = Type.Integer({ minimum: 1 });
 const Timestamp = Type.String({ format: 'date-time' });
-const Text = Type.String({ minLength: 1, maxLength: 200 });
+/** Non-empty, at most 200 characters, no NUL (PostgreSQL text cannot hold one). */
+const Text = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$' });
 
 export const CustomerCreatedData = Type.Object({
   customer_id: CustomerId,

@@ -14,6 +14,14 @@ export interface ParkedEvent {
   annotations: Record<string, unknown>;
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold NUL: a poison event's id, type or parse error may carry
+ * one, and a parking insert that fails would stall the applier on that batch for ever.
+ */
+function storable(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
+}
+
 /** Parks in the applier's transaction; parking the same offset again (a replay) does nothing. */
 export async function insertParkedEvents(trx: Transaction<Database>, events: readonly ParkedEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -22,14 +30,20 @@ export async function insertParkedEvents(trx: Transaction<Database>, events: rea
     .values(
       events.map((event) => ({
         stream_offset: event.offset.toString(),
-        event_id: event.eventId?.slice(0, 200) ?? null,
-        event_type: event.eventType?.slice(0, 200) ?? null,
-        reason: event.reason,
-        detail: event.detail.slice(0, 1000),
+        event_id: event.eventId === undefined ? null : storable(event.eventId.slice(0, 200)),
+        event_type: event.eventType === undefined ? null : storable(event.eventType.slice(0, 200)),
+        reason: storable(event.reason),
+        detail: storable(event.detail.slice(0, 1000)),
         raw_body: event.body.subarray(0, PARKED_BODY_LIMIT),
         body_bytes: event.body.length,
         annotations: JSON.stringify(event.annotations, (_key, value: unknown) =>
-          typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('base64') : value,
+          typeof value === 'bigint'
+            ? value.toString()
+            : Buffer.isBuffer(value)
+              ? value.toString('base64')
+              : typeof value === 'string'
+                ? storable(value)
+                : value,
         ),
       })),
     )

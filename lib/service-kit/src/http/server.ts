@@ -32,6 +32,9 @@ export interface HttpServerOptions {
   bodyLimit?: number;
 }
 
+/** A JSON \u0000 escape (preceded by an even number of backslashes, i.e. not itself escaped). */
+const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
+
 function ajvFor(coerceTypes: boolean) {
   const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
   addFormats.default(ajv);
@@ -64,6 +67,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     const buffer = body as Buffer;
     if (!isUtf8(buffer)) return done(new HttpError(400, 'invalid_encoding', 'body is not valid UTF-8'), undefined);
     if (buffer.length === 0) return done(new HttpError(400, 'invalid_json', 'body is empty'), undefined);
+    if (NUL_ESCAPE.test(buffer.toString('latin1'))) {
+      // Valid JSON, but no PostgreSQL text column can hold a NUL character.
+      return done(new HttpError(400, 'invalid_encoding', 'NUL characters (\\u0000) are not accepted'), undefined);
+    }
     try {
       done(null, sjson.parse(buffer.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
