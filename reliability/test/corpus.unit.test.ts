@@ -40,7 +40,7 @@ describe('generateCorpus', () => {
     // Given / When
     const categories = new Set(corpus.map((c) => c.category));
     // Then
-    for (const category of ['wrong-type', 'missing-field', 'huge-string', 'deep-json', 'invalid-utf8', 'content-type', 'oversized', 'malformed-id', 'malformed-query', 'unknown-route', 'idempotency-reuse']) {
+    for (const category of ['wrong-type', 'missing-field', 'huge-string', 'deep-json', 'invalid-utf8', 'content-type', 'oversized', 'malformed-id', 'malformed-query', 'unknown-route', 'idempotency-reuse', 'nul-escape']) {
       expect(categories, category).toContain(category);
     }
     expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
@@ -81,7 +81,7 @@ describe('generateCorpus', () => {
       if (!isUtf8(c.body)) return false; // refused for its encoding
       try {
         const body = JSON.parse(c.body.toString()) as Record<string, unknown>;
-        const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 200;
+        const ok = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 200 && !v.includes('\u0000');
         return ok(body.name) && ok(body.address) && typeof body.email === 'string' && /^[^@\s]+@[^@\s]+\.[a-z]+$/.test(body.email) && body.email.length <= 200;
       } catch {
         return false;

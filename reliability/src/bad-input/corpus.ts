@@ -117,6 +117,8 @@ export function generateCorpus(fx: CorpusFixtures): BadRequest[] {
       add({ ...base, category: 'huge-string', name: `${route.route}/${field}-60k`, body: json({ ...route.valid(`${field}-60k`), [field]: 'h'.repeat(60_000) }) });
       add({ ...base, category: 'deep-json', name: `${route.route}/${field}-deep`, body: Buffer.from(JSON.stringify({ ...route.valid(`${field}-deep`), [field]: '__DEEP__' }).replace('"__DEEP__"', deepJson(10_000))) });
     }
+    // A JSON-escaped NUL (valid JSON, valid UTF-8) that PostgreSQL text cannot store.
+    add({ ...base, category: 'nul-escape', name: `${route.route}/nul-escape`, body: Buffer.from(JSON.stringify(route.valid('nul')).replace(/":"/, '":"\\u0000')) });
     add({ ...base, category: 'missing-field', name: `${route.route}/empty-object`, body: json({}) });
     for (const [kind, raw] of [
       ['array', '[]'], ['string', '"text"'], ['number', '7'], ['null', 'null'], ['true', 'true'],
