@@ -180,11 +180,10 @@ describe('Prometheus scraping the running system', () => {
   });
 
   it('has http_request_duration_seconds buckets per route on all three services', async () => {
-    // Given a request to /health on each service
-    for (const url of serviceUrls) expect((await fetch(`${url}/health`)).status).toBe(200);
-    // Then the next scrape carries it, per instance and route
+    // Given requests to /health on each service, Then a scrape carries them, per instance and route
     await eventually(
       async () => {
+        for (const url of serviceUrls) expect((await fetch(`${url}/health`)).status).toBe(200);
         const counts = await query('http_request_duration_seconds_count{route="/health", method="GET", status_code="200"}');
         const instances = counts.filter((sample) => sample.value >= 1).map((sample) => sample.labels.instance);
         expect(instances.sort()).toEqual(serviceUrls.map(hostPort).sort());
