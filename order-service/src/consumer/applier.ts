@@ -1,4 +1,5 @@
 import { decodeEvent } from '@demo/contract';
+import { isDatabaseUnavailable } from '@demo/service-kit';
 import type { StreamMessage } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -32,6 +33,9 @@ export interface ReplicaApplier {
 
 class Fenced extends Error {}
 
+/** A batch failing this often for a reason other than an unreachable database is applied one event at a time. */
+const ATTEMPTS_BEFORE_ISOLATING = 3;
+
 /**
  * The consumer side of the replica: decode → park poison → fold → one transaction that first
  * moves the stored offset (compare-and-set, the fence), then upserts the folded rows, parks the
@@ -41,13 +45,26 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
   const { db, key, metrics, logger } = options;
   let position: StoredPosition | undefined;
 
-  async function applyOnce(expected: StoredPosition, messages: StreamMessage[]) {
+  let failedAttempts = 0;
+
+  /** `parkAs`: park every message with this reason instead of applying it (an event the database refuses). */
+  async function applyOnce(expected: StoredPosition, messages: StreamMessage[], parkAs?: { detail: string }) {
     const started = performance.now();
     const events: PositionedEvent[] = [];
     const parked: ParkedEvent[] = [];
     for (const message of messages) {
       const decoded = decodeEvent(message.body, message.annotations);
-      if (decoded.ok) {
+      if (parkAs) {
+        parked.push({
+          offset: message.offset,
+          eventId: decoded.ok ? decoded.event.metadata.event_id : decoded.eventId,
+          eventType: decoded.ok ? decoded.event.type : decoded.eventType,
+          reason: 'apply_failed',
+          detail: parkAs.detail,
+          body: message.body,
+          annotations: message.annotations,
+        });
+      } else if (decoded.ok) {
         events.push({ offset: message.offset, event: decoded.event });
       } else {
         parked.push({
@@ -90,6 +107,26 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     options.onApplied?.(last);
   }
 
+  /**
+   * The batch keeps failing although the database answers: apply its events one at a time and
+   * park (reason apply_failed) each one the database refuses, so that one bad event never
+   * stalls the replica. A Fenced or an unreachable database still goes back to the caller.
+   */
+  async function isolate(messages: StreamMessage[]) {
+    logger.warn({ from: String(messages[0]?.offset), size: messages.length }, 'batch keeps failing; applying its events one by one');
+    for (const message of messages) {
+      const expected = position;
+      if (!expected) throw new Error('isolate before resumeFrom');
+      if (expected.lastOffset !== null && message.offset <= expected.lastOffset) continue;
+      try {
+        await applyOnce(expected, [message]);
+      } catch (error) {
+        if (error instanceof Fenced || isDatabaseUnavailable(error)) throw error;
+        await applyOnce(expected, [message], { detail: `the database refused it: ${(error as Error).message}` });
+      }
+    }
+  }
+
   return {
     get position() {
       return position;
@@ -112,11 +149,14 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         const fresh = expected.lastOffset === null ? messages : messages.filter((m) => m.offset > expected.lastOffset!);
         if (fresh.length === 0) return;
         try {
-          await applyOnce(expected, fresh);
+          if (failedAttempts >= ATTEMPTS_BEFORE_ISOLATING) await isolate(fresh);
+          else await applyOnce(expected, fresh);
+          failedAttempts = 0;
           return;
         } catch (error) {
           if (!(error instanceof Fenced)) {
             metrics.eventErrors.inc();
+            if (!isDatabaseUnavailable(error)) failedAttempts++;
             throw error;
           }
         }

@@ -13,7 +13,7 @@ export const ParkedEvent = Type.Object({
   stream_offset: Offset,
   event_id: Type.Union([Type.String(), Type.Null()]),
   event_type: Type.Union([Type.String(), Type.Null()]),
-  reason: Type.String({ description: 'missing_metadata, unknown_type, unsupported_schema_version, unparseable_body, invalid_body' }),
+  reason: Type.String({ description: 'missing_metadata, unknown_type, unsupported_schema_version, unparseable_body, invalid_body, apply_failed (the database refused a valid event)' }),
   detail: Type.String(),
   body: Type.String({ description: 'the raw body (first 64 KiB), as UTF-8 text or base64 (see body_encoding)' }),
   body_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
