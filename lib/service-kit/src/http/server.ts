@@ -62,6 +62,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   );
 
   // JSON bodies must be valid UTF-8 and plain JSON (no prototype poisoning).
+  // JSON only: any other content type is a 415 (Fastify would otherwise parse text/plain as a string).
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     const buffer = body as Buffer;
