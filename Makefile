@@ -5,10 +5,11 @@ N ?= 100000
 CONCURRENCY ?= 64
 export N CONCURRENCY
 
-.PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int run-e2e run-load
+.PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
+	run-e2e run-load test-load run-chaos test-chaos monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
@@ -28,6 +29,7 @@ dependencies: build infra ## the whole system: infrastructure + customer (8080) 
 up: dependencies ## alias of dependencies
 
 down: ## stop the services and the infrastructure; data stays
+	bash scripts/monitoring.sh down
 	bash scripts/services.sh down
 	bash scripts/infra.sh down
 
@@ -54,11 +56,31 @@ test-unit: build ## unit tests (no infrastructure)
 test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
 	npx vitest run --project integration
 
-test: typecheck lint test-unit test-int dependencies ## everything CI runs: typecheck, lint, unit, integration, e2e
+test: typecheck lint test-unit test-int dependencies ## everything CI runs: typecheck, lint, unit, integration, e2e, a small load and chaos run
 	$(MAKE) run-e2e
+	$(MAKE) test-load
+	$(MAKE) test-chaos
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
 	npm test -w e2e
 
 run-load: build ## the load test against the running system (N=100000 CONCURRENCY=64)
 	npm start -w load-test
+
+test-load: build ## the load test's verification on a small run (N=5000), part of make test
+	N=5000 npm start -w load-test
+
+run-chaos: build ## fault injection and bad input against the running system (all faults, 20,000 operations each)
+	npm run chaos -w reliability
+
+test-chaos: build ## the short variant of run-chaos, part of make test
+	npm run chaos -w reliability -- --quick
+
+monitoring: ## Prometheus (Debian's package) scraping the local system on http://127.0.0.1:9090
+	bash scripts/monitoring.sh up
+
+monitoring-down: ## stop that Prometheus
+	bash scripts/monitoring.sh down
+
+rebuild-replica: build ## empty order-service's replica; the active instance replays the stream while it runs
+	npm run rebuild -w order-service
