@@ -4,6 +4,8 @@ SHELL := /bin/bash
 N ?= 100000
 CONCURRENCY ?= 64
 export N CONCURRENCY
+# Settings of the infrastructure in use: scripts/infra.sh writes them on the Docker path.
+INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; set +a;
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
 	run-e2e run-load test-load run-chaos test-chaos monitoring monitoring-down rebuild-replica
@@ -54,7 +56,7 @@ test-unit: build ## unit tests (no infrastructure)
 	npx vitest run --project unit
 
 test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
-	npx vitest run --project integration
+	$(INFRA_ENV) npx vitest run --project integration
 
 test: typecheck lint test-unit test-int dependencies ## everything CI runs: typecheck, lint, unit, integration, e2e, a small load and chaos run
 	$(MAKE) run-e2e
@@ -62,19 +64,19 @@ test: typecheck lint test-unit test-int dependencies ## everything CI runs: type
 	$(MAKE) test-chaos
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
-	npm test -w e2e
+	$(INFRA_ENV) npm test -w e2e
 
 run-load: build ## the load test against the running system (N=100000 CONCURRENCY=64)
-	npm start -w load-test
+	$(INFRA_ENV) npm start -w load-test
 
 test-load: build ## the load test's verification on a small run (N=5000), part of make test
-	N=5000 npm start -w load-test
+	$(INFRA_ENV) N=5000 npm start -w load-test
 
 run-chaos: build ## fault injection and bad input against the running system (all faults, 20,000 operations each)
-	npm run chaos -w reliability
+	$(INFRA_ENV) npm run chaos -w reliability
 
 test-chaos: build ## the short variant of run-chaos, part of make test
-	npm run chaos -w reliability -- --quick
+	$(INFRA_ENV) npm run chaos -w reliability -- --quick
 
 monitoring: ## Prometheus (Debian's package) scraping the local system on http://127.0.0.1:9090
 	bash scripts/monitoring.sh up
@@ -83,4 +85,4 @@ monitoring-down: ## stop that Prometheus
 	bash scripts/monitoring.sh down
 
 rebuild-replica: build ## empty order-service's replica; the active instance replays the stream while it runs
-	npm run rebuild -w order-service
+	$(INFRA_ENV) npm run rebuild -w order-service

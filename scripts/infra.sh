@@ -198,7 +198,13 @@ cmd=${1:-up}
 if [ "${INFRA:-auto}" = docker ] || { [ "${INFRA:-auto}" = auto ] && docker_engine; }; then
   cd "$repo"
   case "$cmd" in
-    up) docker compose up -d --wait postgres rabbitmq ;;
+    up)
+      docker compose up -d --wait postgres rabbitmq
+      # The compose broker's account for clients outside the container (guest is loopback-only):
+      # scripts/services.sh and the Makefile's test targets read this file.
+      mkdir -p "$repo/.run"
+      printf 'RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n' >"$repo/.run/infra.env"
+      ;;
     down) docker compose stop postgres rabbitmq ;;
     clean) docker compose down -v ;;
     status) docker compose ps ;;
@@ -208,7 +214,7 @@ if [ "${INFRA:-auto}" = docker ] || { [ "${INFRA:-auto}" = auto ] && docker_engi
 fi
 
 case "$cmd" in
-  up) need_root; pg_up; rmq_up ;;
+  up) need_root; rm -f "$repo/.run/infra.env"; pg_up; rmq_up ;;
   down) rmq_down; pg_down; log "stopped (data kept)" ;;
   clean) need_root; pg_clean; rmq_clean; pg_down; log "stopped and data removed" ;;
   # For fault-injection tests: stop or start only the broker / only PostgreSQL (data kept).

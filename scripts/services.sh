@@ -43,6 +43,8 @@ start_one() {
     echo "[services] port $port is taken by another process; not starting $name" >&2
     exit 1
   fi
+  # Settings of the infrastructure in use (scripts/infra.sh writes them for the Docker path).
+  if [ -f "$run/infra.env" ]; then set -a; . "$run/infra.env"; set +a; fi
   # setsid: the process outlives this shell and a Ctrl-C in it.
   PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
     setsid node "$entry" >>"$run/$name.log" 2>&1 </dev/null &

@@ -83,6 +83,10 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         vhost: settings.vhost ?? '/',
         heartbeat: settings.heartbeatSeconds ?? 10,
         connectionName: settings.connectionName,
+        // Publisher and consumer connections go to the address we were given, not to the host
+        // the broker advertises (a compose service name the host cannot resolve); the client
+        // still checks that it reached the advertised node.
+        addressResolver: { enabled: true, endpoint: { host: settings.host, port: settings.port } },
         listeners: { connection_closed: lost, publish_confirm: onConfirmFrame, publish_error: onErrorFrame },
       },
       clientLogger(logger),
