@@ -37,7 +37,10 @@ export interface ReadResult {
 
 /**
  * Every message from `from` up to the stream's current tail, decoded with the contract's codec.
- * Stops once a message at or past the tail has arrived and nothing more came for `idleMs`.
+ * Stops once a message at or past the tail has arrived and nothing more came for `idleMs`, or
+ * nothing came for `quietMs`: the last chunk may be an offset-tracking chunk (order-service stores
+ * its offset on the broker), which takes an offset but is never delivered. Stopping early cannot
+ * hide a loss: the verifier then finds the versions it did not read missing.
  */
 export async function readEvents(settings: Settings, from: bigint, options: { timeoutMs?: number; idleMs?: number } = {}): Promise<ReadResult> {
   const connection = openStreamConnection(settings, 'reader');
@@ -74,7 +77,11 @@ export async function readEvents(settings: Settings, from: bigint, options: { ti
       },
     );
     const idleMs = options.idleMs ?? 750;
-    await pollUntil(async () => lastOffset >= tail && performance.now() - lastArrival >= idleMs, {
+    const quietMs = 3_000;
+    await pollUntil(async () => {
+      const idle = performance.now() - lastArrival;
+      return (lastOffset >= tail && idle >= idleMs) || idle >= quietMs;
+    }, {
       timeoutMs: options.timeoutMs ?? 180_000,
       intervalMs: 50,
       what: `reading the stream from offset ${from} to ${tail}`,
