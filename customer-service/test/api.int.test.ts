@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { customerInput, dropResources, openDatabase, startApp, testResources } from './helpers.js';
+import { customerInput, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
 
 const resources = testResources();
 let app: App;
@@ -260,7 +260,9 @@ describe('operations endpoints', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  it('GET /ready answers 200 with both checks ok', async () => {
+  it('GET /ready answers 200 with both checks ok (once the stream connection is up)', async () => {
+    // The first connection to a fresh broker may still be declaring the stream: wait for it, bounded.
+    await until(async () => (await app.http.inject({ method: 'GET', url: '/ready' })).statusCode === 200, 15_000, 'ready');
     const response = await app.http.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', stream: 'ok' } });
