@@ -8,7 +8,7 @@ import {
   type HttpServer,
   type Logger,
 } from '@demo/service-kit';
-import { createStreamConnection, ensureStream, type StreamConnection } from '@demo/stream';
+import { connectDeclaredStream, type StreamConnection } from '@demo/stream';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
@@ -56,26 +56,12 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
   const db = createKysely<Database>(pool);
   await migrateToLatest(db as never, migrations, logger);
 
-  const connection = createStreamConnection(
-    {
-      host: config.RABBITMQ_HOST,
-      port: config.RABBITMQ_STREAM_PORT,
-      user: config.RABBITMQ_USER,
-      password: config.RABBITMQ_PASSWORD,
-      vhost: config.RABBITMQ_VHOST,
-      connectionName: instance,
-    },
+  const connection = connectDeclaredStream(config, {
+    connectionName: instance,
+    stream: config.STREAM_NAME,
+    args: CUSTOMER_STREAM_ARGUMENTS,
     logger,
-  );
-  const management = {
-    url: config.RABBITMQ_MANAGEMENT_URL,
-    user: config.RABBITMQ_USER,
-    password: config.RABBITMQ_PASSWORD,
-    vhost: config.RABBITMQ_VHOST,
-  };
-  connection.onReady((client) =>
-    ensureStream(client, config.STREAM_NAME, CUSTOMER_STREAM_ARGUMENTS, { management, logger }),
-  );
+  });
   connection.start();
 
   const registry = new Registry();

@@ -9,7 +9,7 @@ import {
   type Logger,
   type ShutdownStep,
 } from '@demo/service-kit';
-import { createSingleActiveConsumer, createStreamConnection, describe, ensureStream, type StreamConnection } from '@demo/stream';
+import { connectDeclaredStream, createSingleActiveConsumer, describe, type StreamConnection } from '@demo/stream';
 import { sql, type Kysely } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
@@ -64,28 +64,12 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
 
   // Stream: one connection, the stream declared on every (re)connect before the consumer subscribes.
   const streamLogger = logger.child({ component: 'stream' });
-  const stream = createStreamConnection(
-    {
-      host: config.RABBITMQ_HOST,
-      port: config.RABBITMQ_STREAM_PORT,
-      user: config.RABBITMQ_USER,
-      password: config.RABBITMQ_PASSWORD,
-      vhost: config.RABBITMQ_VHOST,
-      connectionName: `order-service ${instance}`,
-    },
-    streamLogger,
-  );
-  stream.onReady((client) =>
-    ensureStream(client, config.STREAM_NAME, CUSTOMER_STREAM_ARGUMENTS, {
-      management: {
-        url: config.RABBITMQ_MANAGEMENT_URL,
-        user: config.RABBITMQ_USER,
-        password: config.RABBITMQ_PASSWORD,
-        vhost: config.RABBITMQ_VHOST,
-      },
-      logger: streamLogger,
-    }),
-  );
+  const stream = connectDeclaredStream(config, {
+    connectionName: `order-service ${instance}`,
+    stream: config.STREAM_NAME,
+    args: CUSTOMER_STREAM_ARGUMENTS,
+    logger: streamLogger,
+  });
 
   // The replica: applier behind a single active consumer, notifications for readers and rebuilds.
   const key: ConsumerKey = { consumerName: ORDER_SERVICE_CONSUMER, stream: config.STREAM_NAME };

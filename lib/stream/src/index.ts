@@ -9,3 +9,5 @@ export type { ManagementApi, StreamArguments } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
 export { backoffDelay, sleep, withTimeout } from './backoff.js';
 export type { StreamLogger } from './logger.js';
+export { connectDeclaredStream } from './declared-stream.js';
+export type { BrokerEnv } from './declared-stream.js';
