@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import sjson from 'secure-json-parse';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation-id.js';
+import { drainRejectedBody } from './drain-rejected-body.js';
 import { errorHandler } from './error-handler.js';
 import { ErrorBody, HttpError } from './errors.js';
 import { httpMetrics } from './metrics.js';
@@ -99,6 +100,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(errorHandler);
+  await app.register(drainRejectedBody);
   await app.register(httpMetrics, { registry: options.registry });
   return app;
 }
