@@ -2,6 +2,7 @@ import type { Client, Publisher } from 'rabbitmq-stream-js-client';
 import { withTimeout } from './backoff.js';
 import { describe, type StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
+import { disableNagle } from './tcp-no-delay.js';
 
 export interface OutgoingMessage {
   /** Strictly increasing per publisherRef: the broker drops an id it has already seen (deduplication). */
@@ -73,6 +74,7 @@ export function createConfirmingPublisher(
     unlisten?.();
     failAll('publisher re-declared on a new connection');
     const fresh = await client.declarePublisher({ stream: options.stream, publisherRef: options.publisherRef });
+    if (!disableNagle(fresh)) logger.warn({}, 'could not turn Nagle off on the publisher socket: confirms may lag');
     const own = fresh.publisherId;
     unlisten = connection.onConfirm(
       fresh.getConnectionInfo().id,

@@ -6,6 +6,7 @@ import {
 import { backoffDelay, sleep, withTimeout } from './backoff.js';
 import { describe, type StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
+import { disableNagle } from './tcp-no-delay.js';
 
 export interface StreamMessage {
   offset: bigint;
@@ -32,6 +33,8 @@ export interface SingleActiveConsumerOptions {
   handleBatch(messages: StreamMessage[]): Promise<void>;
   onRoleChange?(role: ConsumerRole): void;
   maxBatchSize?: number;
+  /** Chunks of credit kept outstanding (topped up when half is used). Default 8. */
+  chunksInFlight?: number;
   /** Also store the offset on the broker this often, so that the management UI shows progress. */
   brokerOffsetEveryMs?: number;
   logger?: StreamLogger;
@@ -56,9 +59,14 @@ export interface SingleActiveConsumer {
  * - the consumer-update callback runs on promotion and on step-down alike, without saying which:
  *   the broker only sends it on a change of state, so calls alternate, starting with a promotion.
  * - a handler that throws stalls the subscription: ours only buffers and never throws.
- * - with more than one chunk of credit, deliveries of two chunks can interleave: we grant one
- *   chunk at a time, as soon as the previous one is buffered (so the next chunk travels while a
- *   batch is being applied) but only while the buffer is below its high-water mark (bounded memory).
+ * - with more than one chunk of credit, the messages of two chunks that arrive in one socket read
+ *   can interleave (the client handles each chunk in its own async loop). Messages are therefore
+ *   kept sorted by offset, and a batch is only cut while no chunk is half delivered (tracked with
+ *   the credit policy's per-chunk hooks): a batch is always a gap-free prefix of the stream.
+ *
+ * Several chunks of credit are kept outstanding (a stream written by many small commits has
+ * small chunks; one credit round trip per chunk would bound a replay), renewed as each chunk is
+ * buffered, but only while the buffer is below its high-water mark (bounded memory).
  */
 export function createSingleActiveConsumer(
   connection: StreamConnection,
@@ -68,6 +76,7 @@ export function createSingleActiveConsumer(
   const maxBatchSize = options.maxBatchSize ?? 500;
   // Buffered messages beyond which no more credit is granted (plus at most the chunk in flight).
   const highWater = maxBatchSize * 4;
+  const chunksInFlight = options.chunksInFlight ?? 8;
   const brokerOffsetEveryMs = options.brokerOffsetEveryMs ?? 5_000;
 
   let consumer: Consumer | undefined;
@@ -79,6 +88,8 @@ export function createSingleActiveConsumer(
   let buffer: StreamMessage[] = [];
   let pumping: Promise<void> | undefined;
   let spaceWaiters: Array<() => void> = [];
+  // Chunks whose messages are being handed over (one credit wrapper per delivered chunk).
+  let chunksBeingDelivered = new Set<unknown>();
   let lastHandledOffset: bigint | undefined;
   let lastBrokerOffset: bigint | undefined;
   let closed = false;
@@ -102,9 +113,38 @@ export function createSingleActiveConsumer(
 
   function onMessage(message: { offset?: bigint; content: Buffer; messageAnnotations?: Record<string, unknown> }) {
     if (role !== 'active' || message.offset === undefined) return;
-    buffer.push({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
+    insertInOrder({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
     schedulePump();
   }
+
+  /** Appends, or (when two chunks interleave) inserts at its place by offset. */
+  function insertInOrder(message: StreamMessage) {
+    const last = buffer[buffer.length - 1];
+    if (!last || last.offset < message.offset) {
+      buffer.push(message);
+      return;
+    }
+    let low = 0;
+    let high = buffer.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (buffer[mid]!.offset < message.offset) low = mid + 1;
+      else high = mid;
+    }
+    if (buffer[low]?.offset === message.offset) return; // the same offset twice: keep one
+    buffer.splice(low, 0, message);
+  }
+
+  const chunkHooks: ChunkHooks = {
+    started(chunk) {
+      chunksBeingDelivered.add(chunk);
+    },
+    completed(chunk) {
+      chunksBeingDelivered.delete(chunk);
+      if (chunksBeingDelivered.size === 0 && buffer.length > 0) schedulePump();
+    },
+    waitForRoom,
+  };
 
   /** Credit for the next chunk is granted once this one is buffered and the buffer has room. */
   async function waitForRoom() {
@@ -118,12 +158,13 @@ export function createSingleActiveConsumer(
     // setImmediate: let the rest of the chunk arrive first, so that a chunk becomes one batch.
     pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(pump).finally(() => {
       pumping = undefined;
-      if (buffer.length > 0 && role === 'active') schedulePump();
+      if (buffer.length > 0 && role === 'active' && chunksBeingDelivered.size === 0) schedulePump();
     });
   }
 
   async function pump() {
-    while (buffer.length > 0 && role === 'active' && !closed) {
+    // A half-delivered chunk: its completion schedules the pump again.
+    while (buffer.length > 0 && role === 'active' && !closed && chunksBeingDelivered.size === 0) {
       const myEpoch = epoch;
       const batch = buffer.slice(0, maxBatchSize);
       for (let attempt = 0; ; attempt++) {
@@ -192,6 +233,7 @@ export function createSingleActiveConsumer(
     subscriptions++;
     updates = 0;
     setRole('standby');
+    chunksBeingDelivered = new Set();
     client = current;
     consumer = await current.declareConsumer(
       {
@@ -200,11 +242,12 @@ export function createSingleActiveConsumer(
         singleActive: true,
         // Only used if resumeFrom keeps failing: replaying is safe, skipping is not.
         offset: Offset.first(),
-        creditPolicy: new CreditWhenBuffered(waitForRoom),
+        creditPolicy: new CreditWhenBuffered(chunksInFlight, chunkHooks),
         consumerUpdateListener: async () => onConsumerUpdate(),
       },
       (message) => onMessage(message),
     );
+    if (!disableNagle(consumer)) logger.warn({}, 'could not turn Nagle off on the consumer socket: credit requests may lag');
   }
 
   async function unsubscribe() {
@@ -266,14 +309,46 @@ export function createSingleActiveConsumer(
   };
 }
 
-/** One chunk of credit at a time, granted when the chunk is buffered and the buffer has room. */
+interface ChunkHooks {
+  started(chunk: unknown): void;
+  completed(chunk: unknown): void;
+  waitForRoom(): Promise<void>;
+}
+
+/**
+ * `inFlight` chunks of credit at subscription, topped up again (in one credit request, not one
+ * per chunk: a replay of small chunks would otherwise spend its time in tiny socket writes) once
+ * half of it is used, and only when the buffer has room. The client creates one credit wrapper
+ * per delivered chunk: it identifies the chunk in the hooks.
+ */
 class CreditWhenBuffered extends ConsumerCreditPolicy {
-  constructor(private readonly waitForRoom: () => Promise<void>) {
-    super(1);
+  private outstanding: number;
+  private toppingUp = false;
+
+  constructor(
+    private readonly inFlight: number,
+    private readonly hooks: ChunkHooks,
+  ) {
+    super(inFlight);
+    this.outstanding = inFlight;
+  }
+
+  override async onChunkReceived(requestWrapper: CreditRequestWrapper): Promise<void> {
+    this.outstanding--;
+    this.hooks.started(requestWrapper);
   }
 
   override async onChunkCompleted(requestWrapper: CreditRequestWrapper): Promise<void> {
-    await this.waitForRoom();
-    await this.requestCredits(requestWrapper, 1);
+    this.hooks.completed(requestWrapper);
+    if (this.toppingUp || this.outstanding > this.inFlight / 2) return;
+    this.toppingUp = true;
+    try {
+      await this.hooks.waitForRoom();
+      const grant = this.inFlight - this.outstanding;
+      this.outstanding += grant;
+      await this.requestCredits(requestWrapper, grant);
+    } finally {
+      this.toppingUp = false;
+    }
   }
 }

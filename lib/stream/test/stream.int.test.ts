@@ -123,4 +123,32 @@ describe('single active consumer', () => {
     await until(() => applied.length >= 50, 15_000, '50 applied');
     expect(applied).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
   });
+
+  it('hands over gap-free, ordered batches when many small chunks are in flight at once', async () => {
+    // Given a stream written as many small chunks (one small confirmed publish at a time)
+    const { connection, stream } = await withStream('chunks');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    const total = 3_000;
+    for (let from = 1; from <= total; from += 3) await publisher.publish(messages(from, 3));
+    // When a consumer with several chunks of credit outstanding applies slowly
+    const batches: bigint[][] = [];
+    track(
+      createSingleActiveConsumer(track(newConnection('chunks-reader')), {
+        stream,
+        consumerRef: 'chunks-group',
+        chunksInFlight: 16,
+        maxBatchSize: 200,
+        resumeFrom: async () => 'first',
+        handleBatch: async (batch) => {
+          batches.push(batch.map((message) => message.offset));
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        },
+      }),
+    ).start();
+    await until(() => batches.flat().length >= total, 30_000, `${total} applied`);
+    // Then every batch continues exactly where the previous one ended: no gap, no reordering
+    expect(batches.flat()).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
+    expect(batches.length).toBeGreaterThan(1);
+  });
 });
