@@ -9,7 +9,7 @@ export const Env = {
   /** How long POST /orders waits for a customer that is not in the replica yet. */
   READ_YOUR_WRITES_TIMEOUT_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
   /** Most stream messages applied in one replica transaction. */
-  APPLY_BATCH_SIZE: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+  APPLY_BATCH_SIZE: Type.Integer({ default: 2000, minimum: 1, maximum: 10_000 }),
 };
 
 export type Config = Static<ReturnType<typeof Type.Object<typeof Env>>>;

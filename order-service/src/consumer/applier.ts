@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { advancePosition, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
 import { insertParkedEvents, type ParkedEvent } from '../db/parked-events.js';
-import { upsertReplicaRows } from '../db/replica.js';
 import type { Database } from '../db/schema.js';
 import { foldEvents, type PositionedEvent } from '../domain/replica-fold.js';
 import type { Metrics } from '../metrics.js';
@@ -37,9 +36,10 @@ class Fenced extends Error {}
 const ATTEMPTS_BEFORE_ISOLATING = 3;
 
 /**
- * The consumer side of the replica: decode → park poison → fold → one transaction that first
- * moves the stored offset (compare-and-set, the fence), then upserts the folded rows, parks the
- * poison events and notifies waiting readers. A fenced batch is rolled back, never committed.
+ * The consumer side of the replica: decode → park poison → fold → one statement that moves the
+ * stored offset (compare-and-set, the fence) and upserts the folded rows (with the poison events
+ * parked in the same transaction when there are any) and notifies waiting readers. A fenced batch
+ * writes nothing.
  */
 export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApplier {
   const { db, key, metrics, logger } = options;
@@ -81,11 +81,14 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     const rows = [...foldEvents(events).values()];
     const last = messages[messages.length - 1]!.offset;
 
-    await db.transaction().execute(async (trx) => {
-      if (!(await advancePosition(trx, key, expected, last))) throw new Fenced();
-      await upsertReplicaRows(trx, rows);
-      await insertParkedEvents(trx, parked);
-    });
+    if (parked.length === 0) {
+      if (!(await advancePosition(db, key, expected, last, rows))) throw new Fenced();
+    } else {
+      await db.transaction().execute(async (trx) => {
+        if (!(await advancePosition(trx, key, expected, last, rows))) throw new Fenced();
+        await insertParkedEvents(trx, parked);
+      });
+    }
 
     const committedAt = Date.now();
     position = { lastOffset: last, generation: expected.generation };

@@ -1,4 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { ReplicaRow } from '../domain/replica-fold.js';
+import { upsertReplicaRowsSql } from './replica.js';
 import type { Database } from './schema.js';
 
 export const REBUILD_CHANNEL = 'replica_rebuild';
@@ -34,28 +36,35 @@ export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Prom
 
 /**
  * The fence: moves the stored offset from `expected` to `last` only if nobody else moved it and
- * no rebuild happened since this instance read it. It also locks the row until the transaction
- * ends, so two instances that both believe they are active apply one after the other, and the
- * second one finds its expectation broken. Returns false when fenced: the caller must roll back.
- * It also queues the NOTIFY that wakes read-your-writes waiters when the transaction commits.
+ * no rebuild happened since this instance read it, and upserts the batch's replica rows in the
+ * same statement (one round trip, atomic without an explicit transaction). The UPDATE locks the
+ * offsets row until the statement's transaction ends, so two instances that both believe they
+ * are active apply one after the other, and the second one finds its expectation broken: then
+ * nothing is written and the result is false. At commit it also queues the NOTIFY that wakes
+ * read-your-writes waiters and standbys.
  */
 export async function advancePosition(
-  trx: Transaction<Database>,
+  executor: Kysely<Database>,
   key: ConsumerKey,
   expected: StoredPosition,
   last: bigint,
+  rows: readonly ReplicaRow[],
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('consumer_offsets')
-    .set({ last_offset: last.toString(), updated_at: sql`now()` })
-    .where('consumer_name', '=', key.consumerName)
-    .where('stream', '=', key.stream)
-    .where('generation', '=', expected.generation)
-    .where(sql<boolean>`last_offset IS NOT DISTINCT FROM ${expected.lastOffset === null ? null : expected.lastOffset.toString()}::bigint`)
-    // Tell waiting readers and standbys, at commit (discarded with a rollback), in the same round trip.
-    .returning(sql<string>`pg_notify(${APPLIED_CHANNEL}, ${last.toString()})`.as('notified'))
-    .executeTakeFirst();
-  return result !== undefined;
+  const expectedOffset = expected.lastOffset === null ? null : expected.lastOffset.toString();
+  const result = await sql<{ advanced: boolean }>`
+    WITH fence AS (
+      UPDATE consumer_offsets
+      SET last_offset = ${last.toString()}::bigint, updated_at = now()
+      WHERE consumer_name = ${key.consumerName} AND stream = ${key.stream}
+        AND generation = ${expected.generation}
+        AND last_offset IS NOT DISTINCT FROM ${expectedOffset}::bigint
+      RETURNING pg_notify(${APPLIED_CHANNEL}, ${last.toString()})
+    ), upserted AS (
+      ${rows.length > 0 ? upsertReplicaRowsSql(rows, sql`EXISTS (SELECT 1 FROM fence)`) : sql`SELECT 1 WHERE false`}
+    )
+    SELECT EXISTS (SELECT 1 FROM fence) AS advanced
+  `.execute(executor);
+  return result.rows[0]?.advanced === true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { ReplicaRow } from '../domain/replica-fold.js';
 import type { Database } from './schema.js';
 
@@ -12,13 +12,13 @@ export interface ReplicaCustomer {
 }
 
 /**
- * Upserts a batch's folded rows in one statement. A row changes only when its version is newer
- * than the stored one, so older and repeated versions change nothing; a deletion-only row keeps
- * the stored address, and a deletion is final.
+ * The upsert of a batch's folded rows, as one statement. A row changes only when its version is
+ * newer than the stored one, so older and repeated versions change nothing; a deletion-only row
+ * keeps the stored address, and a deletion is final. `onlyIf`: rows are written only when this
+ * condition holds (the applier's fence, evaluated in the same statement).
  */
-export async function upsertReplicaRows(trx: Transaction<Database>, rows: readonly ReplicaRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
+export function upsertReplicaRowsSql(rows: readonly ReplicaRow[], onlyIf: RawBuilder<unknown> = sql`true`) {
+  return sql`
     INSERT INTO customers (id, address, version, deleted, updated_at, last_event_offset)
     SELECT * FROM unnest(
       ${rows.map((row) => row.id)}::uuid[],
@@ -27,7 +27,7 @@ export async function upsertReplicaRows(trx: Transaction<Database>, rows: readon
       ${rows.map((row) => row.deleted)}::boolean[],
       ${rows.map((row) => row.updatedAt)}::timestamptz[],
       ${rows.map((row) => row.lastEventOffset.toString())}::bigint[]
-    )
+    ) WHERE ${onlyIf}
     ON CONFLICT (id) DO UPDATE SET
       address = COALESCE(excluded.address, customers.address),
       version = excluded.version,
@@ -35,7 +35,7 @@ export async function upsertReplicaRows(trx: Transaction<Database>, rows: readon
       updated_at = excluded.updated_at,
       last_event_offset = excluded.last_event_offset
     WHERE customers.version < excluded.version
-  `.execute(trx);
+  `;
 }
 
 export async function findReplicaCustomer(db: Kysely<Database>, id: string): Promise<ReplicaCustomer | undefined> {
