@@ -2,6 +2,7 @@ import { measureInsertBaseline } from './baselines/postgres-insert.js';
 import { measureReplayBaseline, measureStreamBaseline } from './baselines/stream.js';
 import { ConfigError, loadConfig, type LoadConfig } from './config.js';
 import { waitForConvergence } from './convergence.js';
+import { verifyCreates, verifyRun } from './verify.js';
 import { openDatabases, sourceState } from './databases.js';
 import type { BatchResult, PhaseCounter } from './http-load.js';
 import { createCustomers } from './phases/create.js';
@@ -107,6 +108,7 @@ async function main(): Promise<number> {
     baselines: {},
     rebuild: { measured: false, reason: 'not attempted' },
     ratios: {},
+    createdVerified: { ok: false, problems: [] },
     totalSeconds: 0,
     targets: [],
     failures: [],
@@ -152,6 +154,17 @@ async function main(): Promise<number> {
     report.create = phaseReport([created], config.n);
     log(`created ${created.succeeded}/${config.n} in ${report.create.seconds.toFixed(1)} s (${report.create.perS.toFixed(0)}/s)`);
 
+    // 1b. The headline figure: every created customer in the replica, verified field by field,
+    // before any update (updates and orders follow, and the end state is verified again).
+    phase = 'converge';
+    report.createdVerified = await verifyCreates(dbs, model, created.startedAt, config.convergeTimeoutMs, setStatus);
+    setStatus('');
+    if (report.createdVerified.ok) {
+      log(`created, replicated and verified in ${report.createdVerified.seconds?.toFixed(1)} s (replica converged ${report.createdVerified.afterLastCreateMs} ms after the last create)`);
+    } else {
+      log(`CREATES NOT VERIFIED: ${report.createdVerified.problems.join('; ')}`);
+    }
+
     // 2. updates (rounds in order) while orders go to every order instance; then convergence.
     phase = 'update';
     const plan = planUpdates(model, config.updateShare, random);
@@ -191,7 +204,6 @@ async function main(): Promise<number> {
     // 3. verification
     phase = 'verify';
     setStatus('verify    comparing customer_db and the replica field by field');
-    const { verifyRun } = await import('./verify.js');
     const verification = await verifyRun(dbs, model);
     setStatus('');
     report.totalSeconds = (Date.now() - loadStarted) / 1000;
@@ -222,6 +234,7 @@ async function main(): Promise<number> {
     for (const mismatch of ordered.mismatches.slice(0, 5)) {
       report.failures.push(`order for ${mismatch.customerId} (address ${JSON.stringify(mismatch.address)}) on ${mismatch.instance}: ${mismatch.got}, expected ${mismatch.expected}`);
     }
+    report.failures.push(...report.createdVerified.problems.map((problem) => `after the creates: ${problem}`));
     if (!report.convergence.converged) report.failures.push(`replica did not converge within CONVERGE_TIMEOUT_MS=${config.convergeTimeoutMs}`);
     report.failures.push(...verification.problems);
 

@@ -1,3 +1,4 @@
+import { waitForConvergence } from './convergence.js';
 import type { Databases } from './databases.js';
 import { replicaRows, replicaSummary, sourceRows, sourceState } from './databases.js';
 import { describeDifference, diffRows, type RowDiff } from './digest.js';
@@ -66,5 +67,37 @@ export async function verifyRun(dbs: Databases, model: RunModel): Promise<Verifi
     unacknowledgedInSource,
     diff,
     problems,
+  };
+}
+
+/**
+ * Right after the creates, before any update: waits (bounded) until the replica holds every
+ * created customer as customer_db does (ordered digests), then verifies the run field by field.
+ * `seconds` runs from the first create to the end of that verification.
+ */
+export async function verifyCreates(
+  dbs: Databases,
+  model: RunModel,
+  firstCreateAt: number,
+  timeoutMs: number,
+  onStatus: (line: string) => void,
+): Promise<{ ok: boolean; seconds?: number; afterLastCreateMs?: number; problems: string[] }> {
+  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
+  const expected = {
+    ids: acknowledged.map((i) => model.ids[i]!),
+    count: acknowledged.length,
+    versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
+  };
+  const convergence = await waitForConvergence(dbs, expected, sourceState(dbs.customer, model.runId), model.lastWriteAt, timeoutMs, (p, target) =>
+    onStatus(`converge  replica ${p.count}/${target.count} created customers, ${((Date.now() - model.lastWriteAt) / 1000).toFixed(1)} s after the last create`),
+  );
+  if (!convergence.converged) return { ok: false, problems: [`the replica did not hold the created customers within ${timeoutMs} ms`] };
+  onStatus('verify    created customers, field by field');
+  const verification = await verifyRun(dbs, model);
+  return {
+    ok: verification.ok,
+    seconds: (Date.now() - firstCreateAt) / 1000,
+    afterLastCreateMs: convergence.afterLastWriteMs,
+    problems: verification.problems,
   };
 }

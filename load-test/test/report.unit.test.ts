@@ -32,7 +32,8 @@ function report(overrides: Partial<LoadReport> = {}): LoadReport {
     baselines: { insert: { rows: 20_000, concurrency: 64, seconds: 1, rowsPerS: 20_000 } },
     rebuild: { measured: false, reason: 'no script' },
     ratios: { createVsInsert: 0.4 },
-    totalSeconds: 25,
+    createdVerified: { ok: true, seconds: 25, afterLastCreateMs: 200, problems: [] },
+    totalSeconds: 40,
     targets: [],
     failures: [],
     timeline: [{ tS: 1, phase: 'create', createsPerS: 8000, updatesPerS: 0, ordersPerS: 0, replicationLagP99Ms: 100, rssMb: { customer: 140 } }],
@@ -52,7 +53,7 @@ describe('targets', () => {
   it('marks shortfalls: slow total, low ratio, high lag, late convergence, big process', () => {
     const targets = evaluateTargets(
       report({
-        totalSeconds: 31,
+        createdVerified: { ok: true, seconds: 31, problems: [] },
         ratios: { createVsInsert: 0.2 },
         replicationLagMs: { p99: 251, observations: 1 },
         convergence: { converged: true, afterLastWriteMs: 1001, polls: 1 },
@@ -64,10 +65,10 @@ describe('targets', () => {
   });
 
   it('scales the 30 s goal with N and never passes an unverified run', () => {
-    const small = evaluateTargets(report({ settings: { ...report().settings, n: 5000 }, totalSeconds: 1.4 }));
+    const small = evaluateTargets(report({ settings: { ...report().settings, n: 5000 }, createdVerified: { ok: true, seconds: 1.4, problems: [] } }));
     expect(small[0]?.goal).toContain('1.5 s');
     expect(small[0]?.mark).toBe('pass');
-    const wrong = evaluateTargets(report({ verification: { ...report().verification, ok: false } }));
+    const wrong = evaluateTargets(report({ createdVerified: { ok: false, seconds: 1, problems: ['1 missing'] } }));
     expect(wrong[0]?.mark).toBe('short');
   });
 });

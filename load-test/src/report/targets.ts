@@ -22,8 +22,8 @@ export function evaluateTargets(report: Omit<LoadReport, 'targets'>): TargetResu
     {
       name: `${n.toLocaleString('en-US')} customers created, replicated and verified`,
       goal: `≤ ${fmt(budgetS, budgetS < 10 ? 1 : 0)} s${n === TARGET_N ? '' : ' (30 s per 100k, scaled)'}`,
-      value: `${fmt(report.totalSeconds, 1)} s`,
-      mark: report.verification.ok ? mark(report.totalSeconds, (v) => v <= budgetS) : 'short',
+      value: report.createdVerified.ok ? `${fmt(report.createdVerified.seconds, 1)} s` : 'not verified',
+      mark: report.createdVerified.ok ? mark(report.createdVerified.seconds, (v) => v <= budgetS) : 'short',
     },
     {
       name: 'create throughput vs raw single-row insert',

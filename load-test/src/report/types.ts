@@ -56,7 +56,9 @@ export interface LoadReport {
   baselines: { insert?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; error?: string };
   rebuild: RebuildReport;
   ratios: { createVsInsert?: number; updateVsInsert?: number; replayVsConsume?: number; applyVsConsume?: number };
-  /** First request → replica verified. */
+  /** First create → every created customer in the replica, verified field by field (before any update). */
+  createdVerified: { ok: boolean; seconds?: number; afterLastCreateMs?: number; problems: string[] };
+  /** First request → replica verified after every phase (creates, updates, orders). */
   totalSeconds: number;
   targets: TargetResult[];
   failures: string[];
