@@ -46,10 +46,8 @@ start_one() {
   # Settings of the infrastructure in use (scripts/infra.sh writes them for the Docker path).
   if [ -f "$run/infra.env" ]; then set -a; . "$run/infra.env"; set +a; fi
   # setsid: the process outlives this shell and a Ctrl-C in it.
-  # --max-old-space-size: the memory budget of a service is 200 MB resident; without a heap limit
-  # V8 (sized from the machine's RAM) lets collectable garbage pile up to ~100 MB under load.
   PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
-    setsid node --max-old-space-size=128 "$entry" >>"$run/$name.log" 2>&1 </dev/null &
+    setsid node "$entry" >>"$run/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
 
