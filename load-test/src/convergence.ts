@@ -1,5 +1,6 @@
 import type { Databases, Summary } from './databases.js';
 import { replicaProgress, replicaSummary } from './databases.js';
+import type { RunModel } from './phases/model.js';
 
 export interface Convergence {
   converged: boolean;
@@ -15,6 +16,16 @@ export interface Expectation {
   ids: readonly string[];
   count: number;
   versionSum: number;
+}
+
+/** What the API acknowledged so far: every created customer and its number of writes. */
+export function acknowledgedExpectation(model: RunModel): Expectation {
+  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
+  return {
+    ids: acknowledged.map((i) => model.ids[i]!),
+    count: acknowledged.length,
+    versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
+  };
 }
 
 /**

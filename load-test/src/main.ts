@@ -1,7 +1,7 @@
 import { measureInsertBaseline } from './baselines/postgres-insert.js';
 import { measureReplayBaseline, measureStreamBaseline } from './baselines/stream.js';
 import { ConfigError, loadConfig, type LoadConfig } from './config.js';
-import { waitForConvergence } from './convergence.js';
+import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
 import { verifyCreates, verifyRun } from './verify.js';
 import { openDatabases, sourceState } from './databases.js';
 import type { BatchResult, PhaseCounter } from './http-load.js';
@@ -180,12 +180,7 @@ async function main(): Promise<number> {
       log(`updated ${report.update.succeeded}/${plan.total} (${plan.rounds.map((r) => r.length).join('+')}) in ${report.update.seconds.toFixed(1)} s (${report.update.perS.toFixed(0)}/s)`);
       phase = 'converge';
       const lastWriteAt = model.lastWriteAt;
-      const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
-      const expected = {
-        ids: acknowledged.map((i) => model.ids[i]!),
-        count: acknowledged.length,
-        versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
-      };
+      const expected = acknowledgedExpectation(model);
       const state = sourceState(dbs.customer, config.runId);
       void state.then((s) => (source.state = s), () => undefined);
       const convergence = await waitForConvergence(dbs, expected, state, lastWriteAt, config.convergeTimeoutMs, (p, target) =>
@@ -204,7 +199,7 @@ async function main(): Promise<number> {
     // 3. verification
     phase = 'verify';
     setStatus('verify    comparing customer_db and the replica field by field');
-    const verification = await verifyRun(dbs, model);
+    const verification = await verifyRun(dbs, model, source.state);
     setStatus('');
     report.totalSeconds = (Date.now() - loadStarted) / 1000;
     report.verification = {

@@ -1,5 +1,5 @@
-import { waitForConvergence } from './convergence.js';
-import type { Databases } from './databases.js';
+import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
+import type { Databases, Summary } from './databases.js';
 import { replicaRows, replicaSummary, sourceRows, sourceState } from './databases.js';
 import { describeDifference, diffRows, type RowDiff } from './digest.js';
 import type { RunModel } from './phases/model.js';
@@ -24,9 +24,10 @@ export interface Verification {
  * on a mismatch both sides are fetched and diffed. Also checks customer_db against what the API
  * acknowledged: each acknowledged customer exists with the last acknowledged address and version.
  */
-export async function verifyRun(dbs: Databases, model: RunModel): Promise<Verification> {
+export async function verifyRun(dbs: Databases, model: RunModel, known?: Summary & { ids: string[] }): Promise<Verification> {
   const problems: string[] = [];
-  const source = await sourceState(dbs.customer, model.runId);
+  // customer_db's side, unless the caller already read it once the writes were done.
+  const source = known ?? (await sourceState(dbs.customer, model.runId));
   const acknowledged = model.ids.filter(Boolean);
   const ids = [...new Set([...source.ids, ...acknowledged])];
   const replica = await replicaSummary(dbs.order, ids);
@@ -82,18 +83,13 @@ export async function verifyCreates(
   timeoutMs: number,
   onStatus: (line: string) => void,
 ): Promise<{ ok: boolean; seconds?: number; afterLastCreateMs?: number; problems: string[] }> {
-  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
-  const expected = {
-    ids: acknowledged.map((i) => model.ids[i]!),
-    count: acknowledged.length,
-    versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
-  };
-  const convergence = await waitForConvergence(dbs, expected, sourceState(dbs.customer, model.runId), model.lastWriteAt, timeoutMs, (p, target) =>
+  const source = sourceState(dbs.customer, model.runId);
+  const convergence = await waitForConvergence(dbs, acknowledgedExpectation(model), source, model.lastWriteAt, timeoutMs, (p, target) =>
     onStatus(`converge  replica ${p.count}/${target.count} created customers, ${((Date.now() - model.lastWriteAt) / 1000).toFixed(1)} s after the last create`),
   );
   if (!convergence.converged) return { ok: false, problems: [`the replica did not hold the created customers within ${timeoutMs} ms`] };
   onStatus('verify    created customers, field by field');
-  const verification = await verifyRun(dbs, model);
+  const verification = await verifyRun(dbs, model, await source);
   return {
     ok: verification.ok,
     seconds: (Date.now() - firstCreateAt) / 1000,

@@ -17,7 +17,7 @@ export interface ReplicaCustomer {
  * keeps the stored address, and a deletion is final. `onlyIf`: rows are written only when this
  * condition holds (the applier's fence, evaluated in the same statement).
  */
-export function upsertReplicaRowsSql(rows: readonly ReplicaRow[], onlyIf: RawBuilder<unknown> = sql`true`) {
+export function upsertReplicaRowsSql(rows: readonly ReplicaRow[], onlyIf: RawBuilder<unknown>) {
   return sql`
     INSERT INTO customers (id, address, version, deleted, updated_at, last_event_offset)
     SELECT * FROM unnest(
