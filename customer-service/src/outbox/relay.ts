@@ -11,7 +11,7 @@ import {
 } from '@demo/stream';
 import pg from 'pg';
 import type { Metrics } from '../metrics.js';
-import { outboxQueries, type OutboxRow } from './outbox-queries.js';
+import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
 import type { OutboxSignal } from './signal.js';
 
 /** Session advisory lock held by the one active relay among all customer-service instances. */
@@ -65,6 +65,7 @@ export function createRelay(options: RelayOptions): Relay {
         connectionString: options.databaseUrl,
         application_name: `customer-service relay ${options.instance}`,
         connectionTimeoutMillis: 5_000,
+        options: RELAY_SESSION,
       });
       let broken: Error | undefined;
       client.on('error', (error) => {
@@ -165,8 +166,7 @@ export function createRelay(options: RelayOptions): Relay {
     let rows = resend ? await outboxQueries.assigned(client, options.batchSize) : [];
     const resending = rows.length > 0;
     if (!resending) {
-      rows = await outboxQueries.assignNext(client, next, options.batchSize);
-      next += BigInt(rows.length);
+      ({ rows, next } = await outboxQueries.assignNext(client, next, options.batchSize));
     }
     if (rows.length === 0) return { next, full: false, resend: false };
     try {
