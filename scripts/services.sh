@@ -46,8 +46,12 @@ start_one() {
   # Settings of the infrastructure in use (scripts/infra.sh writes them for the Docker path).
   if [ -f "$run/infra.env" ]; then set -a; . "$run/infra.env"; set +a; fi
   # setsid: the process outlives this shell and a Ctrl-C in it.
+  # --max-old-space-size: a service's budget is 200 MB resident. V8 sizes its heap limit from the
+  # machine's RAM (4 GB here) and then lets the old space grow to 4x the live data before a full
+  # collection: ~125 MB of garbage under load. Below a 2 GB limit the factor is smaller (~1.6 at
+  # 1 GB), so customer-service peaks at ~155 MB instead of ~235 MB; 1 GB stays far above the live data.
   PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
-    setsid node "$entry" >>"$run/$name.log" 2>&1 </dev/null &
+    setsid node --max-old-space-size=1024 "$entry" >>"$run/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
 

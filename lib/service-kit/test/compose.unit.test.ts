@@ -257,7 +257,17 @@ describe('docker-compose.yml', () => {
       expect(text).toMatch(/^ENV NODE_ENV=production$/m);
       expect(text).toMatch(/^USER (?!root)\w+$/m);
       const cmd = instructions.filter((line) => /^CMD\s/.test(line)).at(-1);
-      expect(JSON.parse(cmd!.slice(4))).toEqual(['node', `${workspace}/dist/src/main.js`]);
+      // Exec form with node itself as PID 1 (node flags allowed), the service's entry last.
+      const argv = JSON.parse(cmd!.slice(4)) as string[];
+      expect(argv[0]).toBe('node');
+      expect(argv.at(-1)).toBe(`${workspace}/dist/src/main.js`);
+      // The same node flags (the heap budget) as the services started on the host.
+      const hostFlags = readFileSync(path.join(repo, 'scripts/services.sh'), 'utf8').match(/setsid node ((?:--\S+ )*)"\$entry"/);
+      expect(hostFlags, 'scripts/services.sh starts node with flags').not.toBeNull();
+      expect(argv.slice(1, -1)).toEqual(hostFlags![1]!.trim().split(' '));
+      // The dependency patches are in place before npm ci runs patch-package (postinstall).
+      expect(text.indexOf('COPY patches patches')).toBeGreaterThan(-1);
+      expect(text.indexOf('COPY patches patches')).toBeLessThan(text.indexOf('RUN npm ci --no-audit'));
       expect(existsSync(path.join(repo, workspace, 'src/main.ts'))).toBe(true);
       // npm ci checks the lock file against every workspace: each manifest must be in the image.
       for (const member of workspaces) expect(text, `${workspace}/Dockerfile misses ${member}/package.json`).toContain(`COPY ${member}/package.json ${member}/`);
