@@ -14,6 +14,7 @@ import { sql, type Kysely } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
 import { createReplicaApplier } from './consumer/applier.js';
+import { createApplierDatabase } from './db/applier-database.js';
 import { startLagMonitor } from './consumer/lag-monitor.js';
 import { createReplicaNotifications } from './consumer/replica-notifications.js';
 import type { RouteContext } from './context.js';
@@ -56,6 +57,7 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
   });
   const db = createKysely<Database>(pool);
   await migrateToLatest(db as Kysely<unknown>, migrations, logger);
+  const applierDb = createApplierDatabase({ url: config.DATABASE_URL, applicationName: `${instance} applier`, logger });
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -91,7 +93,7 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
   }
 
   const applier = createReplicaApplier({
-    db,
+    db: applierDb,
     key,
     metrics,
     logger,
@@ -169,6 +171,7 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
     { name: 'stream connection', run: () => stream.close() },
     { name: 'replica notifications', run: () => notifications.close() },
     { name: 'database pool', run: () => db.destroy() },
+    { name: 'applier database pool', run: () => applierDb.destroy() },
   ];
 
   return {

@@ -8,5 +8,5 @@ export type { HttpServer, HttpServerOptions } from './http/server.js';
 export { ErrorBody, HttpError, notFound, badRequest, conflict, isDatabaseUnavailable } from './http/errors.js';
 export { classify } from './http/error-handler.js';
 export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';
-export { ensureDatabase, createPool, createKysely } from './db/database.js';
+export { ensureDatabase, createPool, createKysely, type DatabaseSettings } from './db/database.js';
 export { migrateToLatest } from './db/migrate.js';

@@ -8,6 +8,8 @@ export interface DatabaseSettings {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /** Session settings sent at connect, e.g. `-c synchronous_commit=off`. */
+  sessionOptions?: string;
   /** Told about connections the server cut (restart, terminate); the pool replaces them. */
   logger?: { warn(details: object, message: string): void };
 }
@@ -44,6 +46,7 @@ export function createPool(settings: DatabaseSettings): pg.Pool {
     connectionString: settings.url,
     max: settings.poolSize ?? 20,
     application_name: settings.applicationName,
+    ...(settings.sessionOptions ? { options: settings.sessionOptions } : {}),
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
