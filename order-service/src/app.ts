@@ -110,7 +110,8 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
       appliedOffset = applier.position?.lastOffset ?? null;
       return from;
     },
-    handleBatch: (messages) => applier.handleBatch(messages),
+    prepareBatch: (messages) => applier.prepareBatch(messages),
+    handleBatch: (messages, prepared) => applier.handleBatch(messages, prepared),
     onRoleChange: (role) => metrics.consumerActive.set(role === 'active' ? 1 : 0),
     maxBatchSize: config.APPLY_BATCH_SIZE,
     logger: streamLogger,

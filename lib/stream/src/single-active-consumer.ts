@@ -16,7 +16,7 @@ export interface StreamMessage {
 
 export type ConsumerRole = 'active' | 'standby';
 
-export interface SingleActiveConsumerOptions {
+export interface SingleActiveConsumerOptions<Prepared = never> {
   stream: string;
   /** Shared by every instance: the broker lets one of them consume at a time. */
   consumerRef: string;
@@ -28,9 +28,17 @@ export interface SingleActiveConsumerOptions {
   /**
    * Applies a batch of consecutive messages. Must be atomic with the storage of its last offset.
    * A rejection is retried with backoff, with the same batch, until it succeeds or this instance
-   * stops being active: nothing is ever skipped.
+   * stops being active: nothing is ever skipped. `prepared`: what `prepareBatch` made of these
+   * very messages, when it ran (undefined otherwise).
    */
-  handleBatch(messages: StreamMessage[]): Promise<void>;
+  handleBatch(messages: StreamMessage[], prepared: Prepared | undefined): Promise<void>;
+  /**
+   * Optional pure work on a batch (decoding, folding), done ahead: while batch N is being applied
+   * (its statement on its way to the database), batch N+1 is cut and prepared, so that the CPU
+   * work of the one overlaps the database work of the other. No side effects: a prepared batch is
+   * dropped on a change of role, and reused when its predecessor is retried.
+   */
+  prepareBatch?(messages: StreamMessage[]): Prepared;
   onRoleChange?(role: ConsumerRole): void;
   maxBatchSize?: number;
   /** Chunks of credit kept outstanding (topped up when half is used). Default 8. */
@@ -68,15 +76,15 @@ export interface SingleActiveConsumer {
  * small chunks; one credit round trip per chunk would bound a replay), renewed as each chunk is
  * buffered, but only while the buffer is below its high-water mark (bounded memory).
  */
-export function createSingleActiveConsumer(
+export function createSingleActiveConsumer<Prepared = never>(
   connection: StreamConnection,
-  options: SingleActiveConsumerOptions,
+  options: SingleActiveConsumerOptions<Prepared>,
 ): SingleActiveConsumer {
   const logger = options.logger ?? silentLogger;
   const maxBatchSize = options.maxBatchSize ?? 500;
   // Buffered messages beyond which no more credit is granted (plus at most the chunk in flight).
   const highWater = maxBatchSize * 4;
-  const chunksInFlight = options.chunksInFlight ?? 8;
+  const chunksInFlight = options.chunksInFlight ?? 32;
   const brokerOffsetEveryMs = options.brokerOffsetEveryMs ?? 5_000;
 
   let consumer: Consumer | undefined;
@@ -163,29 +171,55 @@ export function createSingleActiveConsumer(
   }
 
   async function pump() {
+    let ahead: { batch: StreamMessage[]; prepared: Prepared | undefined } | undefined;
     // A half-delivered chunk: its completion schedules the pump again.
     while (buffer.length > 0 && role === 'active' && !closed && chunksBeingDelivered.size === 0) {
       const myEpoch = epoch;
-      const batch = buffer.slice(0, maxBatchSize);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await options.handleBatch(batch);
-          break;
-        } catch (error) {
-          if (myEpoch !== epoch || closed) return;
-          const delay = backoffDelay(attempt, 100, 5_000);
-          logger.warn(
-            { err: describe(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
-            'applying a batch failed; retrying the same batch',
-          );
-          await sleep(delay, stopping.signal);
-          if (myEpoch !== epoch || closed) return;
-        }
+      // The batch prepared ahead, if the buffer still starts with exactly its messages.
+      const reuse = ahead !== undefined && ahead.batch[0] === buffer[0] && ahead.batch.at(-1) === buffer[ahead.batch.length - 1];
+      const batch = reuse ? ahead!.batch : buffer.slice(0, maxBatchSize);
+      const prepared = reuse ? ahead!.prepared : prepare(batch);
+      ahead = undefined;
+      // Cut now, while no chunk is half delivered; prepared once this batch's statement is out.
+      const next = options.prepareBatch && buffer.length > batch.length ? buffer.slice(batch.length, batch.length + maxBatchSize) : undefined;
+      const applying = applyUntilDone(batch, prepared, myEpoch);
+      if (next) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (myEpoch === epoch) ahead = { batch: next, prepared: prepare(next) };
       }
-      if (myEpoch !== epoch) return;
+      if (!(await applying)) return;
       buffer = buffer.slice(batch.length);
       lastHandledOffset = batch[batch.length - 1]?.offset;
       if (buffer.length < highWater) releaseSpace();
+    }
+  }
+
+  function prepare(batch: StreamMessage[]): Prepared | undefined {
+    if (!options.prepareBatch) return undefined;
+    try {
+      return options.prepareBatch(batch);
+    } catch (error) {
+      logger.warn({ err: describe(error), fromOffset: String(batch[0]?.offset) }, 'preparing a batch failed; handleBatch gets it unprepared');
+      return undefined;
+    }
+  }
+
+  /** handleBatch until it succeeds; false when this instance stopped being active meanwhile. */
+  async function applyUntilDone(batch: StreamMessage[], prepared: Prepared | undefined, myEpoch: number): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await options.handleBatch(batch, prepared);
+        return myEpoch === epoch;
+      } catch (error) {
+        if (myEpoch !== epoch || closed) return false;
+        const delay = backoffDelay(attempt, 100, 5_000);
+        logger.warn(
+          { err: describe(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
+          'applying a batch failed; retrying the same batch',
+        );
+        await sleep(delay, stopping.signal);
+        if (myEpoch !== epoch || closed) return false;
+      }
     }
   }
 

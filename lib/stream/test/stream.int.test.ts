@@ -151,4 +151,46 @@ describe('single active consumer', () => {
     expect(batches.flat()).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
     expect(batches.length).toBeGreaterThan(1);
   });
+
+  it('prepares the next batch while the current one is applied, and hands each batch its own preparation', async () => {
+    // Given a backlog of several batches
+    const { connection, stream } = await withStream('ahead');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    const total = 2_000;
+    for (let from = 1; from <= total; from += 100) await publisher.publish(messages(from, 100));
+    // When batches are applied slowly (as a database would) by a consumer that prepares batches
+    const applied: bigint[] = [];
+    let applying = false;
+    let preparedWhileApplying = 0;
+    const mismatches: string[] = [];
+    let failures = 2;
+    track(
+      createSingleActiveConsumer(track(newConnection('ahead-reader')), {
+        stream,
+        consumerRef: 'ahead-group',
+        maxBatchSize: 100,
+        resumeFrom: async () => 'first',
+        prepareBatch: (batch) => {
+          if (applying) preparedWhileApplying++;
+          return batch.map((message) => message.offset);
+        },
+        handleBatch: async (batch, prepared) => {
+          const offsets = batch.map((message) => message.offset);
+          if (prepared === undefined || prepared.join() !== offsets.join()) mismatches.push(`${offsets[0]}: ${String(prepared?.[0])}`);
+          applying = true;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          applying = false;
+          if (applied.length >= 500 && failures-- > 0) throw new Error('database blip'); // retried with its preparation
+          applied.push(...offsets);
+        },
+      }),
+    ).start();
+    await until(() => applied.length >= total, 30_000, `${total} applied`);
+    // Then nothing is skipped or reordered, every batch got the preparation of its own messages,
+    // and preparing overlapped applying
+    expect(applied).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
+    expect(mismatches).toEqual([]);
+    expect(preparedWhileApplying).toBeGreaterThan(5);
+  });
 });

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { advancePosition, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
 import { insertParkedEvents, type ParkedEvent } from '../db/parked-events.js';
 import type { Database } from '../db/schema.js';
-import { foldEvents, type PositionedEvent } from '../domain/replica-fold.js';
+import { foldEvents, type PositionedEvent, type ReplicaRow } from '../domain/replica-fold.js';
 import type { Metrics } from '../metrics.js';
 
 export interface ReplicaApplierOptions {
@@ -23,11 +23,23 @@ export interface ReplicaApplierOptions {
 export interface ReplicaApplier {
   /** For the stream consumer on promotion: reads the stored position and says where to resume. */
   resumeFrom(): Promise<bigint | 'first'>;
-  /** Applies a batch of consecutive messages in one transaction, fenced by the stored position. */
-  handleBatch(messages: StreamMessage[]): Promise<void>;
+  /** The pure part of applying (decode, sort out poison, fold): may run ahead, see prepareBatch. */
+  prepareBatch(messages: StreamMessage[]): PreparedBatch;
+  /**
+   * Applies a batch of consecutive messages in one transaction, fenced by the stored position.
+   * `prepared`: prepareBatch's result for these messages, if it ran ahead.
+   */
+  handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<void>;
   /** True when a rebuild happened since this instance last read its position. */
   isStale(): Promise<boolean>;
   readonly position: StoredPosition | undefined;
+}
+
+/** A batch decoded and folded, ready for its statement. */
+export interface PreparedBatch {
+  events: PositionedEvent[];
+  parked: ParkedEvent[];
+  rows: ReplicaRow[];
 }
 
 class Fenced extends Error {}
@@ -48,8 +60,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
   let failedAttempts = 0;
 
   /** `parkAs`: park every message with this reason instead of applying it (an event the database refuses). */
-  async function applyOnce(expected: StoredPosition, messages: StreamMessage[], parkAs?: { detail: string }) {
-    const started = performance.now();
+  function prepare(messages: StreamMessage[], parkAs?: { detail: string }): PreparedBatch {
     const events: PositionedEvent[] = [];
     const parked: ParkedEvent[] = [];
     for (const message of messages) {
@@ -78,7 +89,12 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         });
       }
     }
-    const rows = [...foldEvents(events).values()];
+    return { events, parked, rows: [...foldEvents(events).values()] };
+  }
+
+  async function applyOnce(expected: StoredPosition, messages: StreamMessage[], prepared: PreparedBatch) {
+    const started = performance.now();
+    const { events, parked, rows } = prepared;
     const last = messages[messages.length - 1]!.offset;
 
     if (parked.length === 0) {
@@ -122,10 +138,11 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       if (!expected) throw new Error('isolate before resumeFrom');
       if (expected.lastOffset !== null && message.offset <= expected.lastOffset) continue;
       try {
-        await applyOnce(expected, [message]);
+        await applyOnce(expected, [message], prepare([message]));
       } catch (error) {
         if (error instanceof Fenced || isDatabaseUnavailable(error)) throw error;
-        await applyOnce(expected, [message], { detail: `the database refused it: ${(error as Error).message}` });
+        const detail = `the database refused it: ${(error as Error).message}`;
+        await applyOnce(expected, [message], prepare([message], { detail }));
       }
     }
   }
@@ -145,15 +162,20 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       return (await loadPosition(db, key)).generation !== position.generation;
     },
 
-    async handleBatch(messages) {
+    prepareBatch(messages) {
+      return prepare(messages);
+    },
+
+    async handleBatch(messages, prepared) {
       for (;;) {
         const expected = position;
         if (!expected) throw new Error('handleBatch before resumeFrom');
-        const fresh = expected.lastOffset === null ? messages : messages.filter((m) => m.offset > expected.lastOffset!);
+        const applied = expected.lastOffset;
+        const fresh = applied === null || messages[0]!.offset > applied ? messages : messages.filter((m) => m.offset > applied);
         if (fresh.length === 0) return;
         try {
           if (failedAttempts >= ATTEMPTS_BEFORE_ISOLATING) await isolate(fresh);
-          else await applyOnce(expected, fresh);
+          else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepare(fresh));
           failedAttempts = 0;
           return;
         } catch (error) {
