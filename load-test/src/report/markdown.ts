@@ -53,7 +53,7 @@ export function renderMarkdown(report: LoadReport): string {
     `| customers of this run in customer_db / in the replica | ${num(report.verification.customers)} / ${num(report.verification.replicaRows)} |`,
     `| digest customer_db / replica | \`${report.verification.digest}\` / \`${report.verification.replicaDigest}\` |`,
     `| in customer_db without an acknowledged create (timed-out requests) | ${num(report.verification.unacknowledgedInSource)} |`,
-    `| rebuild (replay from the first offset) | ${report.rebuild.measured ? `${num(report.rebuild.events)} events in ${num(report.rebuild.seconds, 2)} s = ${num(report.rebuild.eventsPerS)} events/s` : `not measured: ${report.rebuild.reason ?? ''}`} |`,
+    `| rebuild (replay from the first offset) | ${report.rebuild.measured ? `${num(report.rebuild.events)} events in ${num(report.rebuild.seconds, 2)} s = ${num(report.rebuild.eventsPerS)} events/s (from the rebuild's commit; the command's start-up before it: ${num(report.rebuild.startupSeconds, 2)} s)` : `not measured: ${report.rebuild.reason ?? ''}`} |`,
     '',
     ...(report.verification.diff
       ? [

@@ -28,8 +28,11 @@ export interface RebuildReport {
   measured: boolean;
   reason?: string;
   events?: number;
+  /** From the rebuild's commit to the last event applied. */
   seconds?: number;
   eventsPerS?: number;
+  /** The rebuild command's start-up before its commit (npm, node, connecting), not in `seconds`. */
+  startupSeconds?: number;
 }
 
 export interface LoadReport {
