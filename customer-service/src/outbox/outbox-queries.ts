@@ -1,18 +1,9 @@
+import type { Selectable } from 'kysely';
 import type pg from 'pg';
+import type { OutboxTable } from '../db/schema.js';
 
-/** An outbox row as the relay reads it (bigints as strings, see service-kit's type parser). */
-export interface OutboxRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  customer_id: string;
-  version: number;
-  body: string;
-  correlation_id: string;
-  schema_version: number;
-  created_at: Date;
-  publishing_id: string;
-}
+/** An outbox row as the relay reads it: one that holds its publishing id. */
+export type OutboxRow = Omit<Selectable<OutboxTable>, 'publishing_id'> & { publishing_id: string };
 
 const ROW = 'id, event_id, event_type, customer_id, version, body, correlation_id, schema_version, created_at, publishing_id';
 

@@ -41,7 +41,7 @@ export interface SingleActiveConsumerOptions<Prepared = never> {
   prepareBatch?(messages: StreamMessage[]): Prepared;
   onRoleChange?(role: ConsumerRole): void;
   maxBatchSize?: number;
-  /** Chunks of credit kept outstanding (topped up when half is used). Default 8. */
+  /** Chunks of credit kept outstanding (topped up when half is used). Default 32. */
   chunksInFlight?: number;
   /** Also store the offset on the broker this often, so that the management UI shows progress. */
   brokerOffsetEveryMs?: number;
