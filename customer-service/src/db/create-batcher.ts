@@ -25,34 +25,42 @@ interface Waiting {
 }
 
 /**
- * Many creates in ONE statement. The keys are claimed first (ON CONFLICT DO NOTHING waits for a
- * concurrent holder of the same key to commit); a customer is inserted only when it has no key or
- * its key was claimed; ON CONFLICT DO NOTHING leaves out a customer whose email is taken (by a
- * live customer or an earlier row of the batch); only inserted customers get an outbox row.
+ * Many creates in ONE statement, which is its own transaction (one round trip, one commit).
+ * - A customer is inserted unless its key is already stored (a retry: it gets the stored answer)
+ *   or its email is taken (ON CONFLICT DO NOTHING: by a live customer or an earlier row of the
+ *   batch; a concurrent insert of the same email is waited for).
+ * - Only an inserted customer stores its key and gets an outbox row, so a create that failed on
+ *   a taken email leaves its key free, with nothing to release afterwards.
+ * - Two requests with one key in concurrent statements: the second statement's key insert waits
+ *   for the first to commit and then fails with a unique violation, which rolls back all of it;
+ *   the batcher runs that batch again, and the key is then found stored.
  */
 const CREATE_MANY = `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
                        $6::uuid[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::jsonb[])
     AS t(id, name, email, address, ts, event_id, body, correlation_id, schema_version, key, request_hash, response)
-), k AS (
-  INSERT INTO idempotency_keys (key, request_hash, status, response)
-  SELECT key, request_hash, 201, response FROM input WHERE key IS NOT NULL
-  ON CONFLICT (key) DO NOTHING
-  RETURNING key
 ), c AS (
   INSERT INTO customers (id, name, email, address, version, created_at, updated_at)
-  SELECT id, name, email, address, 1, ts, ts FROM input
-  WHERE key IS NULL OR key IN (SELECT key FROM k)
+  SELECT id, name, email, address, 1, ts, ts FROM input i
+  WHERE i.key IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.key = i.key)
   ON CONFLICT DO NOTHING
   RETURNING id
+), k AS (
+  INSERT INTO idempotency_keys (key, request_hash, status, response)
+  SELECT i.key, i.request_hash, 201, i.response FROM input i JOIN c ON c.id = i.id
+  WHERE i.key IS NOT NULL
 ), o AS (
   INSERT INTO outbox (event_id, event_type, customer_id, version, body, correlation_id, schema_version)
   SELECT i.event_id, 'customer.created', i.id, 1, i.body, i.correlation_id, i.schema_version
   FROM input i JOIN c ON c.id = i.id
 )
-SELECT coalesce((SELECT array_agg(id) FROM c), '{}') AS created,
-       coalesce((SELECT array_agg(key) FROM k), '{}') AS claimed`;
+SELECT coalesce(array_agg(id), '{}') AS created FROM c`;
+
+/** How often a batch runs again after a concurrent statement stored one of its keys first. */
+const KEY_RACE_ATTEMPTS = 3;
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
 
 export interface CreateBatcherOptions {
   /** Most creates one statement carries. */
@@ -103,51 +111,48 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
   }
 
   async function run(batch: Waiting[]) {
-    const keyed = batch.some((waiting) => waiting.idempotency !== undefined);
-    const client = await pool.connect().catch((error: unknown) => {
-      for (const waiting of batch) waiting.reject(error);
-      return undefined;
-    });
-    if (!client) return;
-    let broken = false;
+    let created: Set<string>;
     try {
-      // With keys, a claimed key whose customer was not inserted (email taken) is released in the
-      // same transaction; without keys the statement is a transaction of its own.
-      if (keyed) await client.query('BEGIN');
-      const result = await client.query<{ created: string[]; claimed: string[] }>({
-        name: 'customer_create_many',
-        text: CREATE_MANY,
-        values: columnsOf(batch),
-      });
-      const created = new Set(result.rows[0]?.created ?? []);
-      const claimed = new Set(result.rows[0]?.claimed ?? []);
-      const unclaimed: string[] = [];
-      const released: string[] = [];
-      for (const waiting of batch) {
-        const key = waiting.idempotency?.key;
-        if (key === undefined) continue;
-        if (!claimed.has(key)) unclaimed.push(key);
-        else if (!created.has(waiting.customer.id)) released.push(key);
-      }
-      if (released.length > 0) await client.query('DELETE FROM idempotency_keys WHERE key = ANY($1::text[])', [released]);
-      if (keyed) await client.query('COMMIT');
-      const stored = await storedResponses(client, unclaimed);
-      for (const waiting of batch) {
-        const key = waiting.idempotency?.key;
-        if (key !== undefined && !claimed.has(key)) {
-          const existing = stored.get(key);
-          // The earlier holder of the key rolled back (its email was taken): so is this one's.
-          waiting.resolve(existing ? { kind: 'replay', existing } : { kind: 'email_taken' });
-        } else {
-          waiting.resolve(created.has(waiting.customer.id) ? { kind: 'created' } : { kind: 'email_taken' });
-        }
-      }
+      created = await insert(batch);
     } catch (error) {
-      broken = true;
-      if (keyed) await client.query('ROLLBACK').catch(() => undefined);
       for (const waiting of batch) waiting.reject(error);
-    } finally {
-      client.release(broken);
+      return;
+    }
+    // A keyed create that was not inserted is a retry when its key is stored, else its email was taken.
+    const notCreated = batch.filter((waiting) => waiting.idempotency !== undefined && !created.has(waiting.customer.id));
+    let stored = new Map<string, StoredResponse>();
+    let lookupError: unknown;
+    if (notCreated.length > 0) {
+      stored = await storedResponses(pool, notCreated.map((waiting) => waiting.idempotency!.key)).catch((error: unknown) => {
+        lookupError = error;
+        return stored;
+      });
+    }
+    for (const waiting of batch) {
+      if (created.has(waiting.customer.id)) {
+        waiting.resolve({ kind: 'created' });
+      } else if (waiting.idempotency === undefined) {
+        waiting.resolve({ kind: 'email_taken' });
+      } else if (lookupError !== undefined) {
+        waiting.reject(lookupError);
+      } else {
+        const existing = stored.get(waiting.idempotency.key);
+        waiting.resolve(existing ? { kind: 'replay', existing } : { kind: 'email_taken' });
+      }
+    }
+  }
+
+  /** The batch's statement; the ids of the customers it inserted. */
+  async function insert(batch: Waiting[]): Promise<Set<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await pool.query<{ created: string[] }>({ name: 'customer_create_many', text: CREATE_MANY, values: columnsOf(batch) });
+        return new Set(result.rows[0]?.created ?? []);
+      } catch (error) {
+        // Emails and ids conflict into DO NOTHING: a unique violation is a key that a concurrent
+        // statement stored first. None of this batch was written; the next attempt finds the key.
+        if (!isUniqueViolation(error) || attempt >= KEY_RACE_ATTEMPTS) throw error;
+      }
     }
   }
 

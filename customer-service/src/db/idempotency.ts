@@ -7,11 +7,11 @@ export interface StoredResponse {
   response: unknown;
 }
 
-/** The stored responses of these keys (keys are claimed inside the create statement: create-batcher.ts). */
-export async function storedResponses(client: pg.PoolClient, keys: string[]): Promise<Map<string, StoredResponse>> {
+/** The stored responses of these keys (keys are stored by the create statement: create-batcher.ts). */
+export async function storedResponses(db: pg.Pool, keys: string[]): Promise<Map<string, StoredResponse>> {
   const out = new Map<string, StoredResponse>();
   if (keys.length === 0) return out;
-  const result = await client.query<{ key: string; request_hash: string; status: number; response: unknown }>(
+  const result = await db.query<{ key: string; request_hash: string; status: number; response: unknown }>(
     'SELECT key, request_hash, status, response FROM idempotency_keys WHERE key = ANY($1::text[])',
     [keys],
   );
