@@ -10,6 +10,8 @@ export interface Convergence {
   afterLastWriteMs?: number;
   polls: number;
   replica: Summary | { count: number; versionSum: number };
+  /** Once converged: the replica's digest over customer_db's ids of the run, equal to customer_db's. */
+  matched?: Summary;
 }
 
 export interface Expectation {
@@ -63,7 +65,7 @@ export async function waitForConvergence(
         const summary = await replicaSummary(dbs.order, state.ids);
         replica = summary;
         if (summary.digest === state.digest) {
-          return { converged: true, convergedAt: seenAt, afterLastWriteMs: Math.max(0, seenAt - lastWriteAt), polls, replica };
+          return { converged: true, convergedAt: seenAt, afterLastWriteMs: Math.max(0, seenAt - lastWriteAt), polls, replica, matched: summary };
         }
       }
       seenAt = undefined;

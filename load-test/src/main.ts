@@ -187,7 +187,7 @@ async function main(): Promise<number> {
         setStatus(`converge  replica ${p.count}/${target.count} customers, ${p.versionSum}/${target.versionSum} versions, ${((Date.now() - lastWriteAt) / 1000).toFixed(1)} s after the last write`),
       );
       source.state = await state;
-      if (convergence.converged && 'digest' in convergence.replica) source.replica = convergence.replica;
+      source.replica = convergence.matched;
       setStatus('');
       // Without updates the last write is the last create, whose convergence was timed before the
       // verification of the creates; timing it again here would count that verification.

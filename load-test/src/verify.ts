@@ -101,8 +101,7 @@ export async function verifyCreates(
   if (!convergence.converged) return { ok: false, problems: [`the replica did not hold the created customers within ${timeoutMs} ms`] };
   onStatus('verify    created customers, field by field');
   // The convergence's last poll compared the replica's digest over the run's ids: reused, not recomputed.
-  const replica = 'digest' in convergence.replica ? convergence.replica : undefined;
-  const verification = await verifyRun(dbs, model, await source, replica);
+  const verification = await verifyRun(dbs, model, await source, convergence.matched);
   return {
     ok: verification.ok,
     seconds: (Date.now() - firstCreateAt) / 1000,

@@ -119,24 +119,20 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
       return;
     }
     // A keyed create that was not inserted is a retry when its key is stored, else its email was taken.
-    const notCreated = batch.filter((waiting) => waiting.idempotency !== undefined && !created.has(waiting.customer.id));
-    let stored = new Map<string, StoredResponse>();
-    let lookupError: unknown;
-    if (notCreated.length > 0) {
-      stored = await storedResponses(pool, notCreated.map((waiting) => waiting.idempotency!.key)).catch((error: unknown) => {
-        lookupError = error;
-        return stored;
-      });
-    }
+    const keys = batch.flatMap((waiting) => (waiting.idempotency && !created.has(waiting.customer.id) ? [waiting.idempotency.key] : []));
+    const lookup = await storedResponses(pool, keys).then(
+      (stored) => ({ stored }),
+      (error: unknown) => ({ error }),
+    );
     for (const waiting of batch) {
       if (created.has(waiting.customer.id)) {
         waiting.resolve({ kind: 'created' });
       } else if (waiting.idempotency === undefined) {
         waiting.resolve({ kind: 'email_taken' });
-      } else if (lookupError !== undefined) {
-        waiting.reject(lookupError);
+      } else if ('error' in lookup) {
+        waiting.reject(lookup.error);
       } else {
-        const existing = stored.get(waiting.idempotency.key);
+        const existing = lookup.stored.get(waiting.idempotency.key);
         waiting.resolve(existing ? { kind: 'replay', existing } : { kind: 'email_taken' });
       }
     }
