@@ -6,6 +6,7 @@
 #   scripts/infra.sh clean   stop and remove the data (databases, stream)
 #   scripts/infra.sh status  one line per component
 #   scripts/infra.sh rabbitmq-stop|rabbitmq-start|postgres-stop|postgres-start   for fault-injection tests
+#   scripts/infra.sh restart-stream NAME   restart a stream's members, as the broker does when its leader moves
 #
 # With a Docker engine that answers, it delegates to `docker compose`. Without one (the
 # development machines, CI) it runs PostgreSQL from the machine's packages and RabbitMQ 4
@@ -111,6 +112,7 @@ pg_clean() {
 
 # ---------------------------------------------------------------- RabbitMQ
 rmq_ctl() { chroot "$RMQ_ROOT" env HOME=/var/lib/rabbitmq rabbitmqctl -n "$RMQ_NODE" "$@"; }
+rmq_streams() { chroot "$RMQ_ROOT" env HOME=/var/lib/rabbitmq /usr/lib/rabbitmq/bin/rabbitmq-streams -n "$RMQ_NODE" "$@"; }
 
 rmq_build_root() {
   [ -x "$RMQ_ROOT/usr/sbin/rabbitmq-server" ] && return 0
@@ -208,7 +210,8 @@ if [ "${INFRA:-auto}" = docker ] || { [ "${INFRA:-auto}" = auto ] && docker_engi
     down) docker compose stop postgres rabbitmq ;;
     clean) docker compose down -v ;;
     status) docker compose ps ;;
-    *) die "usage: $0 up|down|clean|status" ;;
+    restart-stream) docker compose exec -T rabbitmq rabbitmq-streams restart_stream "${2:?stream name}" ;;
+    *) die "usage: $0 up|down|clean|status|restart-stream NAME" ;;
   esac
   exit 0
 fi
@@ -222,6 +225,7 @@ case "$cmd" in
   rabbitmq-start) need_root; rmq_up ;;
   postgres-stop) need_root; pg_down force; mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra" ;;
   postgres-start) need_root; pg_up ;;
+  restart-stream) need_root; rmq_streams restart_stream "${2:?stream name}" >/dev/null ;;
   status)
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then echo "postgresql: up (127.0.0.1:$PG_PORT)"; else echo "postgresql: down"; fi
     if node "$here/stream-probe.mjs" --quiet; then echo "rabbitmq: up (stream 127.0.0.1:5552)"; else echo "rabbitmq: down"; fi

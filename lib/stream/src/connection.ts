@@ -4,6 +4,7 @@ import type { PublishErrorResponse } from 'rabbitmq-stream-js-client/dist/respon
 import { backoffDelay, sleep, withTimeout } from './backoff.js';
 import { supportsSingleActiveConsumer } from './broker-version.js';
 import { silentLogger, type StreamLogger } from './logger.js';
+import { socketsOf } from './client-internals.js';
 
 export interface StreamSettings {
   host: string;
@@ -38,14 +39,36 @@ export interface StreamConnection {
   onConfirm(connectionId: string, listener: ConfirmListener, onError: PublishErrorListener): () => void;
   /** Drops the current client and connects anew (used when a publisher or consumer is found broken). */
   reconnect(reason: string): void;
+  /**
+   * For a publisher or consumer declared on `client`: pass as its `connectionClosedListener`. When
+   * that entity's own connection closes (the client does not tell the locator connection), the
+   * client is replaced and every entity declared again by the ready hooks, from where it stood.
+   */
+  entityClosedListener(client: Client, entity: string): () => void;
   close(): Promise<void>;
 }
 
 export class UnsupportedBrokerError extends Error {}
 
+/** How long the locator connection may fail to answer a metadata query before the client is dropped. */
+const LIVENESS_TIMEOUT_MS = 5_000;
+
 /**
  * Wraps rabbitmq-stream-js-client's Client, which neither reconnects nor times out connects:
- * one live client at a time, replaced as a whole whenever any of its connections closes.
+ * one live client at a time, replaced as a whole (and every publisher and consumer declared again
+ * by the ready hooks) whenever any of its connections closes or the broker closes one of its
+ * entities. A service keeps one connection per entity, so replacing the client recreates exactly
+ * the entity that was lost.
+ *
+ * What closes an entity, and how each is noticed here:
+ * - the locator connection closes: the client's `connection_closed` listener;
+ * - a publisher's or consumer's own connection closes (they have their own sockets):
+ *   `entityClosedListener`, passed as the entity's `connectionClosedListener`;
+ * - the broker closes the entity but not the connection (a `metadata_update`: the stream was
+ *   restarted, its leader moved, a member left): the `metadata_update` listener;
+ * - the broker stops answering (a stalled node, a half-open socket; the client's own heartbeat
+ *   then waits for ever on its close request): a metadata query every `heartbeatSeconds`, with a
+ *   timeout.
  */
 export function createStreamConnection(settings: StreamSettings, logger: StreamLogger = silentLogger): StreamConnection {
   const connectTimeoutMs = settings.connectTimeoutMs ?? 5_000;
@@ -87,7 +110,18 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         // the broker advertises (a compose service name the host cannot resolve); the client
         // still checks that it reached the advertised node.
         addressResolver: { enabled: true, endpoint: { host: settings.host, port: settings.port } },
-        listeners: { connection_closed: lost, publish_confirm: onConfirmFrame, publish_error: onErrorFrame },
+        listeners: {
+          connection_closed: lost,
+          publish_confirm: onConfirmFrame,
+          publish_error: onErrorFrame,
+          // Sent on every connection that holds a publisher or consumer of the stream; the client
+          // closes those entities itself (without telling its caller).
+          metadata_update: (update) => {
+            if (myGeneration !== generation || closed) return;
+            const { stream, code } = update.metadataInfo;
+            drop(`metadata update for stream "${stream}" (code ${code}): the broker closed its publishers and consumers`);
+          },
+        },
       },
       clientLogger(logger),
     );
@@ -122,6 +156,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         for (const hook of hooks) await hook(fresh);
         if (myGeneration !== generation) continue; // lost while running hooks: go round again
         hooksDone = true;
+        watchLiveness(fresh, myGeneration);
         logger.info({ broker: `${settings.host}:${settings.port}`, brokerVersion, attempt }, 'stream connection ready');
         const waiters = readyWaiters;
         readyWaiters = [];
@@ -131,12 +166,30 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         if (error instanceof UnsupportedBrokerError) throw error;
         const stale = client;
         client = undefined;
-        if (stale) void stale.close().catch(() => undefined);
+        if (stale) discard(stale);
         const delay = backoffDelay(attempt, 200, 5_000);
         logger.warn({ err: describe(error), attempt, retryInMs: delay }, 'stream connection failed; retrying');
         await sleep(delay);
       }
     }
+  }
+
+  /** A metadata query every heartbeat interval; no answer within the timeout drops the client. */
+  function watchLiveness(watched: Client, myGeneration: number) {
+    const everyMs = (settings.heartbeatSeconds ?? 10) * 1_000;
+    const timer = setInterval(() => {
+      if (myGeneration !== generation || closed) {
+        clearInterval(timer);
+        return;
+      }
+      withTimeout(watched.queryMetadata({ streams: [LIVENESS_PROBE_STREAM] }), LIVENESS_TIMEOUT_MS, 'metadata query').catch(
+        (error: unknown) => {
+          clearInterval(timer);
+          if (myGeneration === generation && !closed) drop(`broker does not answer: ${describe(error)}`);
+        },
+      );
+    }, everyMs);
+    timer.unref();
   }
 
   function ensureConnecting() {
@@ -162,7 +215,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     generation++;
     logger.warn({ reason }, 'stream connection lost; reconnecting');
     for (const listener of lostListeners) listener(reason);
-    if (stale) void stale.close().catch(() => undefined);
+    if (stale) discard(stale);
     ensureConnecting();
   }
 
@@ -209,6 +262,11 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     reconnect(reason) {
       if (!closed) drop(reason);
     },
+    entityClosedListener(owner, entity) {
+      return () => {
+        if (owner === client && !closed) drop(`${entity} connection closed`);
+      };
+    },
     async close() {
       closed = true;
       generation++;
@@ -221,6 +279,22 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       if (current) await withTimeout(current.close(), 5_000, 'stream client close').catch(() => undefined);
     },
   };
+}
+
+/** Any name works: the answer (stream does not exist) proves the broker is there. */
+const LIVENESS_PROBE_STREAM = '__liveness_probe__';
+
+/**
+ * Closes a client that is being replaced without waiting for it: its close request may never be
+ * answered (a stalled broker), so its sockets are destroyed once the close had a moment.
+ */
+function discard(stale: Client) {
+  const sockets = socketsOf(stale);
+  void withTimeout(stale.close(), 2_000, 'stream client close')
+    .catch(() => undefined)
+    .finally(() => {
+      for (const socket of sockets) socket.destroy();
+    });
 }
 
 export function describe(error: unknown): string {

@@ -11,4 +11,4 @@ export { backoffDelay, sleep, withTimeout } from './backoff.js';
 export type { StreamLogger } from './logger.js';
 export { connectDeclaredStream } from './declared-stream.js';
 export type { BrokerEnv } from './declared-stream.js';
-export { disableNagle } from './tcp-no-delay.js';
+export { disableNagle } from './client-internals.js';

@@ -2,7 +2,7 @@ import type { Client, Publisher } from 'rabbitmq-stream-js-client';
 import { withTimeout } from './backoff.js';
 import { describe, type StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
-import { disableNagle } from './tcp-no-delay.js';
+import { disableNagle } from './client-internals.js';
 
 export interface OutgoingMessage {
   /** Strictly increasing per publisherRef: the broker drops an id it has already seen (deduplication). */
@@ -21,6 +21,8 @@ export interface ConfirmingPublisher {
   publish(messages: readonly OutgoingMessage[]): Promise<void>;
   /** The highest publishing id the broker has stored for this publisherRef (0 when none). */
   lastPublishingId(): Promise<bigint>;
+  /** Declared on the current connection and not closed: a publish can be sent now. */
+  readonly isReady: boolean;
   close(): Promise<void>;
 }
 
@@ -73,7 +75,11 @@ export function createConfirmingPublisher(
   async function declare(client: Client) {
     unlisten?.();
     failAll('publisher re-declared on a new connection');
-    const fresh = await client.declarePublisher({ stream: options.stream, publisherRef: options.publisherRef });
+    const fresh = await client.declarePublisher({
+      stream: options.stream,
+      publisherRef: options.publisherRef,
+      connectionClosedListener: connection.entityClosedListener(client, 'publisher'),
+    });
     if (!disableNagle(fresh)) logger.warn({}, 'could not turn Nagle off on the publisher socket: confirms may lag');
     const own = fresh.publisherId;
     unlisten = connection.onConfirm(
@@ -130,6 +136,9 @@ export function createConfirmingPublisher(
         if (/timed out/.test(describe(error))) connection.reconnect(`publisher: ${describe(error)}`);
         throw error;
       }
+    },
+    get isReady() {
+      return publisher !== undefined && !publisher.closed;
     },
     async lastPublishingId() {
       const current = publisher;

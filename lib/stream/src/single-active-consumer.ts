@@ -6,7 +6,7 @@ import {
 import { backoffDelay, sleep, withTimeout } from './backoff.js';
 import { describe, type StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
-import { disableNagle } from './tcp-no-delay.js';
+import { disableNagle } from './client-internals.js';
 
 export interface StreamMessage {
   offset: bigint;
@@ -64,8 +64,9 @@ export interface SingleActiveConsumer {
  *
  * Sharp edges of rabbitmq-stream-js-client handled here:
  * - `consumer.close()` only releases the connection: the broker is told by `client.closeConsumer()`.
- * - the consumer-update callback runs on promotion and on step-down alike, without saying which:
- *   the broker only sends it on a change of state, so calls alternate, starting with a promotion.
+ * - the consumer-update callback runs on promotion and on step-down alike; the broker's message
+ *   says which, and the patched client passes that flag on (guessing from the order of calls
+ *   inverts the role for good once one update is missed).
  * - a handler that throws stalls the subscription: ours only buffers and never throws.
  * - with more than one chunk of credit, the messages of two chunks that arrive in one socket read
  *   can interleave (the client handles each chunk in its own async loop). Messages are therefore
@@ -90,7 +91,6 @@ export function createSingleActiveConsumer<Prepared = never>(
   let consumer: Consumer | undefined;
   let client: Client | undefined;
   let role: ConsumerRole = 'standby';
-  let updates = 0; // consumer-update callbacks seen by the current subscription
   let subscriptions = 0; // subscriptions made so far: tells the current one from an older one
   let epoch = 0; // bumped on every change of role or subscription: stale batches are dropped
   let buffer: StreamMessage[] = [];
@@ -223,10 +223,9 @@ export function createSingleActiveConsumer<Prepared = never>(
     }
   }
 
-  async function onConsumerUpdate(): Promise<Offset> {
-    updates++;
-    const promoted = updates % 2 === 1;
-    if (!promoted) {
+  /** `active`: the broker's word, carried by its consumer update (see patches/). */
+  async function onConsumerUpdate(active: boolean): Promise<Offset> {
+    if (!active) {
       setRole('standby');
       return Offset.next();
     }
@@ -265,7 +264,6 @@ export function createSingleActiveConsumer<Prepared = never>(
 
   async function subscribe(current: Client) {
     subscriptions++;
-    updates = 0;
     setRole('standby');
     chunksBeingDelivered = new Set();
     client = current;
@@ -277,7 +275,8 @@ export function createSingleActiveConsumer<Prepared = never>(
         // Only used if resumeFrom keeps failing: replaying is safe, skipping is not.
         offset: Offset.first(),
         creditPolicy: new CreditWhenBuffered(chunksInFlight, chunkHooks),
-        consumerUpdateListener: async () => onConsumerUpdate(),
+        consumerUpdateListener: async (_ref, _stream, active) => onConsumerUpdate(active),
+        connectionClosedListener: connection.entityClosedListener(current, 'consumer'),
       },
       (message) => onMessage(message),
     );

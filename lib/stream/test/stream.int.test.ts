@@ -8,6 +8,7 @@ import {
   type StreamConnection,
   type StreamMessage,
 } from '../src/index.js';
+import { infra } from '@demo/test-support';
 import { newConnection, uniqueStream, until } from './helpers.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -192,5 +193,35 @@ describe('single active consumer', () => {
     expect(applied).toEqual(Array.from({ length: total }, (_, i) => BigInt(i)));
     expect(mismatches).toEqual([]);
     expect(preparedWhileApplying).toBeGreaterThan(5);
+  });
+});
+
+describe('a stream restart (the broker closes the stream\'s publishers and consumers)', () => {
+  it('declares the publisher and the consumer again and goes on without gap, duplicate or crash', async () => {
+    // Given a publisher and two single active consumers on their own connections
+    const { connection, stream } = await withStream('restart');
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
+    await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
+    const received: Array<[string, bigint]> = [];
+    const a = collector(track(newConnection('restart-a')), stream, 'a', received);
+    const b = collector(track(newConnection('restart-b')), stream, 'b', received);
+    a.start();
+    b.start();
+    await publisher.publish(messages(1, 200));
+    await until(() => received.length === 200, 10_000, 'first 200');
+
+    // When the stream is restarted (what the broker does when its leader moves)
+    await infra('restart-stream', stream);
+    await until(() => !publisher.isReady, 5_000, 'publisher noticed the restart');
+
+    // Then the publisher is declared again and resumes where the broker stands
+    await until(() => publisher.isReady, 15_000, 'publisher declared again');
+    expect(await publisher.lastPublishingId()).toBe(200n);
+    await publisher.publish(messages(201, 200));
+    // ... and exactly one consumer (by the broker's word) reads on, after the last handled offset
+    await until(() => received.length >= 400, 15_000, 'all 400');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(received.map(([, offset]) => offset)).toEqual(Array.from({ length: 400 }, (_, i) => BigInt(i)));
+    expect([a.role, b.role].sort()).toEqual(['active', 'standby']);
   });
 });

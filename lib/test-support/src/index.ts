@@ -1,0 +1,15 @@
+export { until } from './poll.js';
+export {
+  REPO_ROOT,
+  ADMIN_DATABASE_URL,
+  broker,
+  suffix,
+  adminQuery,
+  createTestDatabase,
+  deleteStream,
+  freePort,
+  infra,
+} from './resources.js';
+export type { TestDatabase } from './resources.js';
+export { ServiceProcess } from './service-process.js';
+export type { ServiceKind } from './service-process.js';
