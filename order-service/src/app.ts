@@ -1,3 +1,4 @@
+import { errorMessage } from '@demo/async';
 import { CUSTOMER_STREAM_ARGUMENTS, ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import {
   createHttpServer,
@@ -9,7 +10,7 @@ import {
   type Logger,
   type ShutdownStep,
 } from '@demo/service-kit';
-import { connectDeclaredStream, createSingleActiveConsumer, describe, type StreamConnection } from '@demo/stream';
+import { connectDeclaredStream, createSingleActiveConsumer, type StreamConnection } from '@demo/stream';
 import { sql, type Kysely } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
@@ -84,8 +85,8 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
     resubscribing = consumer
       .resubscribe(reason)
       .catch((error: unknown) => {
-        logger.warn({ err: describe(error) }, 'resubscribing failed; reconnecting the stream');
-        stream.reconnect(`resubscribe failed: ${describe(error)}`);
+        logger.warn({ err: errorMessage(error) }, 'resubscribing failed; reconnecting the stream');
+        stream.reconnect(`resubscribe failed: ${errorMessage(error)}`);
       })
       .finally(() => {
         resubscribing = undefined;

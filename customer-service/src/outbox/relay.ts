@@ -1,14 +1,7 @@
+import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import { annotationsOf, type CustomerEventType } from '@demo/contract';
 import type { Logger } from '@demo/service-kit';
-import {
-  backoffDelay,
-  createConfirmingPublisher,
-  describe,
-  sleep,
-  type ConfirmingPublisher,
-  type OutgoingMessage,
-  type StreamConnection,
-} from '@demo/stream';
+import { createConfirmingPublisher, type ConfirmingPublisher, type OutgoingMessage, type StreamConnection } from '@demo/stream';
 import pg from 'pg';
 import type { Metrics } from '../metrics.js';
 import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
@@ -87,7 +80,7 @@ export function createRelay(options: RelayOptions): Relay {
       } catch (error) {
         if (stopping.signal.aborted) break;
         const delay = backoffDelay(attempt, 200, options.lockRetryMs * 2);
-        logger.warn({ err: describe(error), retryInMs: delay }, 'outbox relay lost its database session; retrying');
+        logger.warn({ err: errorMessage(error), retryInMs: delay }, 'outbox relay lost its database session; retrying');
         await sleep(delay, stopping.signal);
       } finally {
         setRole('standby');
@@ -150,7 +143,7 @@ export function createRelay(options: RelayOptions): Relay {
         }
       }
     } catch (error) {
-      throw new PublishFailed(`broker not ready: ${describe(error)}`);
+      throw new PublishFailed(`broker not ready: ${errorMessage(error)}`);
     }
     const assigned = await outboxQueries.maxPublishingId(client);
     const next = (brokerLast > assigned ? brokerLast : assigned) + 1n;
@@ -172,7 +165,7 @@ export function createRelay(options: RelayOptions): Relay {
     try {
       await publisher.publish(rows.map(toMessage));
     } catch (error) {
-      throw new PublishFailed(describe(error));
+      throw new PublishFailed(errorMessage(error));
     }
     const confirmedAt = Date.now();
     await outboxQueries.remove(
@@ -189,7 +182,7 @@ export function createRelay(options: RelayOptions): Relay {
 
   return {
     start() {
-      running ??= run().catch((error: unknown) => logger.error({ err: describe(error) }, 'outbox relay stopped'));
+      running ??= run().catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'outbox relay stopped'));
     },
     async stop() {
       stopping.abort();

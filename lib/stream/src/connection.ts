@@ -1,7 +1,7 @@
 import { connect, type Client } from 'rabbitmq-stream-js-client';
 import type { PublishConfirmResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_confirm_response.js';
 import type { PublishErrorResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_error_response.js';
-import { backoffDelay, sleep, withTimeout } from './backoff.js';
+import { backoffDelay, errorMessage, sleep, withTimeout } from '@demo/async';
 import { supportsSingleActiveConsumer } from './broker-version.js';
 import { silentLogger, type StreamLogger } from './logger.js';
 import { socketsOf } from './client-internals.js';
@@ -31,7 +31,8 @@ export interface StreamConnection {
   /** Resolves with the current client once connected (waits through reconnects). */
   ready(signal?: AbortSignal): Promise<Client>;
   readonly isConnected: boolean;
-  readonly brokerVersion: string | undefined;
+  /** Rejects if the connection gives up for good (a broker without single active consumer); never resolves. */
+  readonly fatal: Promise<never>;
   /** Runs on every new connection, in registration order; a failing hook triggers a reconnect. */
   onReady(hook: ReadyHook): () => void;
   onLost(listener: (reason: string) => void): () => void;
@@ -168,7 +169,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         client = undefined;
         if (stale) discard(stale);
         const delay = backoffDelay(attempt, 200, 5_000);
-        logger.warn({ err: describe(error), attempt, retryInMs: delay }, 'stream connection failed; retrying');
+        logger.warn({ err: errorMessage(error), attempt, retryInMs: delay }, 'stream connection failed; retrying');
         await sleep(delay);
       }
     }
@@ -185,7 +186,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       withTimeout(watched.queryMetadata({ streams: [LIVENESS_PROBE_STREAM] }), LIVENESS_TIMEOUT_MS, 'metadata query').catch(
         (error: unknown) => {
           clearInterval(timer);
-          if (myGeneration === generation && !closed) drop(`broker does not answer: ${describe(error)}`);
+          if (myGeneration === generation && !closed) drop(`broker does not answer: ${errorMessage(error)}`);
         },
       );
     }, everyMs);
@@ -196,8 +197,9 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     if (connecting || closed) return;
     connecting = connectLoop()
       .catch((error: unknown) => {
-        logger.error({ err: describe(error) }, 'stream connection gave up');
+        logger.error({ err: errorMessage(error) }, 'stream connection gave up');
         fatal = error;
+        rejectFatal(error);
         const waiters = readyWaiters;
         readyWaiters = [];
         for (const resolve of waiters) resolve(undefined as unknown as Client);
@@ -207,6 +209,11 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       });
   }
   let fatal: unknown;
+  let rejectFatal: (error: unknown) => void = () => undefined;
+  const fatalPromise = new Promise<never>((_, reject) => {
+    rejectFatal = reject;
+  });
+  fatalPromise.catch(() => undefined); // observed by whoever asks for it
 
   function drop(reason: string) {
     const stale = client;
@@ -240,12 +247,10 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     get isConnected() {
       return client !== undefined && hooksDone;
     },
-    get brokerVersion() {
-      return brokerVersion;
-    },
+    fatal: fatalPromise,
     onReady(hook) {
       hooks.push(hook);
-      if (client) void hook(client).catch((error: unknown) => drop(`ready hook failed: ${describe(error)}`));
+      if (client) void hook(client).catch((error: unknown) => drop(`ready hook failed: ${errorMessage(error)}`));
       return () => {
         const index = hooks.indexOf(hook);
         if (index >= 0) hooks.splice(index, 1);
@@ -297,9 +302,6 @@ function discard(stale: Client) {
     });
 }
 
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The client logs through this interface; route it to ours at debug level (it is chatty). */
 function clientLogger(logger: StreamLogger) {

@@ -1,4 +1,4 @@
-export { createStreamConnection, UnsupportedBrokerError, describe } from './connection.js';
+export { createStreamConnection, UnsupportedBrokerError } from './connection.js';
 export type { StreamConnection, StreamSettings } from './connection.js';
 export { createConfirmingPublisher } from './publisher.js';
 export type { ConfirmingPublisher, OutgoingMessage } from './publisher.js';
@@ -7,7 +7,6 @@ export type { SingleActiveConsumer, StreamMessage, ConsumerRole } from './single
 export { ensureStream, fetchStreamArguments, streamTail } from './stream-admin.js';
 export type { ManagementApi, StreamArguments } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
-export { backoffDelay, sleep, withTimeout } from './backoff.js';
 export type { StreamLogger } from './logger.js';
 export { connectDeclaredStream } from './declared-stream.js';
 export type { BrokerEnv } from './declared-stream.js';

@@ -1,6 +1,7 @@
+import { errorMessage, withTimeout } from '@demo/async';
 import type { Client, Publisher } from 'rabbitmq-stream-js-client';
-import { withTimeout } from './backoff.js';
-import { describe, type StreamConnection } from './connection.js';
+
+import type { StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
 import { disableNagle } from './client-internals.js';
 
@@ -133,7 +134,7 @@ export function createConfirmingPublisher(
         for (const message of messages) pending.delete(message.publishingId);
         // Keep the promises from surfacing as unhandled rejections.
         for (const promise of confirmed) promise.catch(() => undefined);
-        if (/timed out/.test(describe(error))) connection.reconnect(`publisher: ${describe(error)}`);
+        if (/timed out/.test(errorMessage(error))) connection.reconnect(`publisher: ${errorMessage(error)}`);
         throw error;
       }
     },

@@ -1,10 +1,11 @@
+import { backoffDelay, errorMessage, sleep, withTimeout } from '@demo/async';
 import { Offset, type Client, type Consumer } from 'rabbitmq-stream-js-client';
 import {
   ConsumerCreditPolicy,
   type CreditRequestWrapper,
 } from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
-import { backoffDelay, sleep, withTimeout } from './backoff.js';
-import { describe, type StreamConnection } from './connection.js';
+
+import type { StreamConnection } from './connection.js';
 import { silentLogger, type StreamLogger } from './logger.js';
 import { disableNagle } from './client-internals.js';
 
@@ -199,7 +200,7 @@ export function createSingleActiveConsumer<Prepared = never>(
     try {
       return options.prepareBatch(batch);
     } catch (error) {
-      logger.warn({ err: describe(error), fromOffset: String(batch[0]?.offset) }, 'preparing a batch failed; handleBatch gets it unprepared');
+      logger.warn({ err: errorMessage(error), fromOffset: String(batch[0]?.offset) }, 'preparing a batch failed; handleBatch gets it unprepared');
       return undefined;
     }
   }
@@ -214,7 +215,7 @@ export function createSingleActiveConsumer<Prepared = never>(
         if (myEpoch !== epoch || closed) return false;
         const delay = backoffDelay(attempt, 100, 5_000);
         logger.warn(
-          { err: describe(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
+          { err: errorMessage(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
           'applying a batch failed; retrying the same batch',
         );
         await sleep(delay, stopping.signal);
@@ -242,7 +243,7 @@ export function createSingleActiveConsumer<Prepared = never>(
           // The broker now deems this instance active, but without a stored offset it must not
           // consume (messages are dropped while standby): answer, then subscribe again, so that
           // the broker runs this promotion (here or on another instance) once more.
-          logger.warn({ err: describe(error) }, 'cannot read the stored offset on promotion; subscribing again');
+          logger.warn({ err: errorMessage(error) }, 'cannot read the stored offset on promotion; subscribing again');
           setTimeout(() => {
             if (!closed && subscriptions === subscription) void resubscribe('stored offset unreadable on promotion');
           }, 1_000).unref();
@@ -291,7 +292,7 @@ export function createSingleActiveConsumer<Prepared = never>(
     setRole('standby');
     if (!current || !owner) return;
     await withTimeout(owner.closeConsumer(current.extendedId), 5_000, 'unsubscribe').catch((error: unknown) =>
-      logger.warn({ err: describe(error) }, 'unsubscribe failed; the broker will notice the closed connection'),
+      logger.warn({ err: errorMessage(error) }, 'unsubscribe failed; the broker will notice the closed connection'),
     );
   }
 
@@ -304,7 +305,7 @@ export function createSingleActiveConsumer<Prepared = never>(
       .then(() => {
         lastBrokerOffset = offset;
       })
-      .catch((error: unknown) => logger.debug({ err: describe(error) }, 'storing the offset on the broker failed'));
+      .catch((error: unknown) => logger.debug({ err: errorMessage(error) }, 'storing the offset on the broker failed'));
   }, brokerOffsetEveryMs);
   storeTimer.unref();
 

@@ -1,5 +1,6 @@
+import { errorMessage } from '@demo/async';
 import type { Client } from 'rabbitmq-stream-js-client';
-import { describe } from './connection.js';
+
 import { silentLogger, type StreamLogger } from './logger.js';
 
 export type StreamArguments = Record<string, string | number>;
@@ -36,7 +37,7 @@ export async function ensureStream(
       );
     }
   } catch (error) {
-    logger.debug({ err: describe(error) }, 'could not compare stream arguments through the management API');
+    logger.debug({ err: errorMessage(error) }, 'could not compare stream arguments through the management API');
   }
 }
 

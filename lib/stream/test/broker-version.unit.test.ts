@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parseVersion, supportsSingleActiveConsumer } from '../src/broker-version.js';
-import { backoffDelay } from '../src/backoff.js';
 
 describe('broker version', () => {
   it.each([
@@ -18,12 +17,3 @@ describe('broker version', () => {
   });
 });
 
-describe('backoff', () => {
-  it('grows and stays within its cap', () => {
-    for (let attempt = 0; attempt < 30; attempt++) {
-      const delay = backoffDelay(attempt, 100, 5_000);
-      expect(delay).toBeGreaterThanOrEqual(Math.min(5_000, 100 * 2 ** attempt) / 2);
-      expect(delay).toBeLessThanOrEqual(5_000);
-    }
-  });
-});

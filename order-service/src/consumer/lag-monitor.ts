@@ -1,4 +1,5 @@
-import { describe, streamTail, type SingleActiveConsumer, type StreamConnection } from '@demo/stream';
+import { errorMessage } from '@demo/async';
+import { streamTail, type SingleActiveConsumer, type StreamConnection } from '@demo/stream';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 
@@ -31,7 +32,7 @@ export function startLagMonitor(options: {
         const lag = tail < 0n ? 0n : applied === null || applied === undefined ? tail + 1n : tail - applied;
         options.metrics.consumerLag.set(Number(lag > 0n ? lag : 0n));
       })
-      .catch((error: unknown) => options.logger.debug({ err: describe(error) }, 'reading the stream tail failed'))
+      .catch((error: unknown) => options.logger.debug({ err: errorMessage(error) }, 'reading the stream tail failed'))
       .finally(() => {
         busy = false;
       });

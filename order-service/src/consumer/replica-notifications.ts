@@ -1,4 +1,5 @@
-import { backoffDelay, describe, sleep } from '@demo/stream';
+
+import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/consumer-offsets.js';
@@ -66,7 +67,7 @@ export function createReplicaNotifications(url: string, applicationName: string,
         for (const listener of connectedListeners) listener();
         await new Promise<void>((resolve) => {
           fresh.on('error', (error) => {
-            logger.warn({ err: describe(error) }, 'replica notifications connection failed; reconnecting');
+            logger.warn({ err: errorMessage(error) }, 'replica notifications connection failed; reconnecting');
             resolve();
           });
           fresh.once('end', () => resolve());
@@ -76,7 +77,7 @@ export function createReplicaNotifications(url: string, applicationName: string,
         attempt = 1;
       } catch (error) {
         const delay = backoffDelay(attempt++, 200, 5_000);
-        logger.warn({ err: describe(error), retryInMs: delay }, 'cannot LISTEN for replica notifications; retrying');
+        logger.warn({ err: errorMessage(error), retryInMs: delay }, 'cannot LISTEN for replica notifications; retrying');
         await sleep(delay, stop.signal);
       }
     }

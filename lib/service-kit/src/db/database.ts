@@ -1,14 +1,43 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import pg from 'pg';
+import type { Logger } from 'pino';
+import { migrateToLatest } from './migrate.js';
 
 // BIGINT columns (offsets, sequence numbers) come back as strings; counts as numbers are fine.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+/**
+ * Bounds on every session of the services, so that nothing waits for ever on a database that
+ * stopped answering or on a connection that is gone:
+ * - a statement is cancelled after 30 s and a transaction left idle is ended after 60 s (the
+ *   server side of a hung applier or relay);
+ * - the server probes an idle client connection after 10 s, every 5 s, 3 times: a session whose
+ *   client vanished (a half-open TCP connection) ends in about 25 s instead of hours, and with it
+ *   its locks (the relay's advisory lock);
+ * - the client probes its side the same way (TCP keepalive), and gives up on a query the server
+ *   does not answer within 40 s.
+ */
+export const SESSION_BOUNDS =
+  '-c statement_timeout=30000 -c idle_in_transaction_session_timeout=60000 ' +
+  '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3';
+
+/** The client side of SESSION_BOUNDS, for every pg.Client and pg.Pool the services open. */
+export function connectionBounds(sessionOptions = ''): pg.ClientConfig {
+  return {
+    options: `${SESSION_BOUNDS} ${sessionOptions}`.trim(),
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 40_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}
 
 export interface DatabaseSettings {
   url: string;
   poolSize?: number;
   applicationName: string;
-  /** Session settings sent at connect, e.g. `-c synchronous_commit=off`. */
+  /** Session settings sent at connect in addition to SESSION_BOUNDS, e.g. `-c synchronous_commit=off`. */
   sessionOptions?: string;
   /** Told about connections the server cut (restart, terminate); the pool replaces them. */
   logger?: { warn(details: object, message: string): void };
@@ -46,8 +75,7 @@ export function createPool(settings: DatabaseSettings): pg.Pool {
     connectionString: settings.url,
     max: settings.poolSize ?? 20,
     application_name: settings.applicationName,
-    ...(settings.sessionOptions ? { options: settings.sessionOptions } : {}),
-    connectionTimeoutMillis: 5_000,
+    ...connectionBounds(settings.sessionOptions),
     idleTimeoutMillis: 30_000,
   });
   const report = (error: Error) => settings.logger?.warn({ err: error.message }, 'database connection failed');
@@ -58,4 +86,28 @@ export function createPool(settings: DatabaseSettings): pg.Pool {
 
 export function createKysely<Schema>(pool: pg.Pool): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export interface OpenDatabase<Schema> {
+  pool: pg.Pool;
+  db: Kysely<Schema>;
+}
+
+/**
+ * A service's database, ready to use: created when missing, a pool (with SESSION_BOUNDS), Kysely
+ * over it, and the schema migrated to the latest migration (under the migrator's lock).
+ */
+export async function openDatabase<Schema>(
+  settings: DatabaseSettings & { migrations: Record<string, Migration>; logger: Logger },
+): Promise<OpenDatabase<Schema>> {
+  await ensureDatabase(settings.url);
+  const pool = createPool(settings);
+  const db = createKysely<Schema>(pool);
+  try {
+    await migrateToLatest(db as Kysely<unknown>, settings.migrations, settings.logger);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { pool, db };
 }

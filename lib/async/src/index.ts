@@ -1,0 +1,1 @@
+export { backoffDelay, sleep, withTimeout, errorMessage } from './async.js';
