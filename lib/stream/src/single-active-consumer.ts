@@ -1,19 +1,12 @@
 import { backoffDelay, errorMessage, sleep, withTimeout } from '@demo/async';
 import { Offset, type Client, type Consumer } from 'rabbitmq-stream-js-client';
-import {
-  ConsumerCreditPolicy,
-  type CreditRequestWrapper,
-} from 'rabbitmq-stream-js-client/dist/consumer_credit_policy.js';
-
-import type { StreamConnection } from './connection.js';
-import { silentLogger, type StreamLogger } from './logger.js';
+import { createBatchPump, type StreamMessage } from './batch-pump.js';
 import { disableNagle } from './client-internals.js';
+import type { StreamConnection } from './connection.js';
+import { CreditWhenBuffered } from './credit-policy.js';
+import { silentLogger, type StreamLogger } from './logger.js';
 
-export interface StreamMessage {
-  offset: bigint;
-  body: Buffer;
-  annotations: Record<string, unknown>;
-}
+export type { StreamMessage } from './batch-pump.js';
 
 export type ConsumerRole = 'active' | 'standby';
 
@@ -52,8 +45,8 @@ export interface SingleActiveConsumerOptions<Prepared = never> {
 export interface SingleActiveConsumer {
   start(): void;
   readonly role: ConsumerRole;
-  /** Offset of the last message handleBatch accepted while active, if any. */
-  readonly lastHandledOffset: bigint | undefined;
+  /** Subscribed on the current connection (active or standby): false while it is being re-declared. */
+  readonly isSubscribed: boolean;
   /** Unsubscribes and subscribes again: the broker may hand activity to another instance. */
   resubscribe(reason: string): Promise<void>;
   /** Unsubscribes properly (so that a standby takes over at once) and waits for the batch in hand. */
@@ -61,167 +54,52 @@ export interface SingleActiveConsumer {
 }
 
 /**
- * Single active consumer with batched, ordered, never-skipping delivery.
- *
- * Sharp edges of rabbitmq-stream-js-client handled here:
- * - `consumer.close()` only releases the connection: the broker is told by `client.closeConsumer()`.
+ * Single active consumer with batched, ordered, never-skipping delivery. Batching is
+ * batch-pump.ts (over ordered-buffer.ts), credit is credit-policy.ts; this file keeps the role and
+ * the subscription:
+ * - `consumer.close()` only releases the connection: the broker is told by `client.closeConsumer()`;
  * - the consumer-update callback runs on promotion and on step-down alike; the broker's message
  *   says which, and the patched client passes that flag on (guessing from the order of calls
- *   inverts the role for good once one update is missed).
- * - a handler that throws stalls the subscription: ours only buffers and never throws.
- * - with more than one chunk of credit, the messages of two chunks that arrive in one socket read
- *   can interleave (the client handles each chunk in its own async loop). Messages are therefore
- *   kept sorted by offset, and a batch is only cut while no chunk is half delivered (tracked with
- *   the credit policy's per-chunk hooks): a batch is always a gap-free prefix of the stream.
- *
- * Several chunks of credit are kept outstanding (a stream written by many small commits has
- * small chunks; one credit round trip per chunk would bound a replay), renewed as each chunk is
- * buffered, but only while the buffer is below its high-water mark (bounded memory).
+ *   inverts the role for good once one update is missed);
+ * - a handler that throws stalls the subscription: ours only buffers and never throws;
+ * - messages that arrive while standby are dropped (the broker sends none, but a late chunk of the
+ *   previous role may still be on its way);
+ * - the offset is also stored on the broker now and then, so that the management UI shows progress.
  */
 export function createSingleActiveConsumer<Prepared = never>(
   connection: StreamConnection,
   options: SingleActiveConsumerOptions<Prepared>,
 ): SingleActiveConsumer {
   const logger = options.logger ?? silentLogger;
-  const maxBatchSize = options.maxBatchSize ?? 500;
-  // Buffered messages beyond which no more credit is granted (plus at most the chunk in flight).
-  const highWater = maxBatchSize * 4;
   const chunksInFlight = options.chunksInFlight ?? 32;
   const brokerOffsetEveryMs = options.brokerOffsetEveryMs ?? 5_000;
+  const pump = createBatchPump<Prepared>({
+    maxBatchSize: options.maxBatchSize ?? 500,
+    handleBatch: options.handleBatch,
+    ...(options.prepareBatch ? { prepareBatch: options.prepareBatch } : {}),
+    logger,
+  });
 
   let consumer: Consumer | undefined;
   let client: Client | undefined;
   let role: ConsumerRole = 'standby';
   let subscriptions = 0; // subscriptions made so far: tells the current one from an older one
-  let epoch = 0; // bumped on every change of role or subscription: stale batches are dropped
-  let buffer: StreamMessage[] = [];
-  let pumping: Promise<void> | undefined;
-  let spaceWaiters: Array<() => void> = [];
-  // Chunks whose messages are being handed over (one credit wrapper per delivered chunk).
-  let chunksBeingDelivered = new Set<unknown>();
-  let lastHandledOffset: bigint | undefined;
   let lastBrokerOffset: bigint | undefined;
   let closed = false;
   const stopping = new AbortController();
 
+  /** Every change of role (and a new subscription) drops what is buffered and the batch in hand. */
   function setRole(next: ConsumerRole) {
-    epoch++;
-    buffer = [];
-    releaseSpace();
+    pump.reset();
     if (role === next) return;
     role = next;
     logger.info({ stream: options.stream, consumerRef: options.consumerRef, role }, `consumer is now ${role}`);
     options.onRoleChange?.(role);
   }
 
-  function releaseSpace() {
-    const waiters = spaceWaiters;
-    spaceWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
   function onMessage(message: { offset?: bigint; content: Buffer; messageAnnotations?: Record<string, unknown> }) {
     if (role !== 'active' || message.offset === undefined) return;
-    insertInOrder({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
-    schedulePump();
-  }
-
-  /** Appends, or (when two chunks interleave) inserts at its place by offset. */
-  function insertInOrder(message: StreamMessage) {
-    const last = buffer[buffer.length - 1];
-    if (!last || last.offset < message.offset) {
-      buffer.push(message);
-      return;
-    }
-    let low = 0;
-    let high = buffer.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (buffer[mid]!.offset < message.offset) low = mid + 1;
-      else high = mid;
-    }
-    if (buffer[low]?.offset === message.offset) return; // the same offset twice: keep one
-    buffer.splice(low, 0, message);
-  }
-
-  const chunkHooks: ChunkHooks = {
-    started(chunk) {
-      chunksBeingDelivered.add(chunk);
-    },
-    completed(chunk) {
-      chunksBeingDelivered.delete(chunk);
-      if (chunksBeingDelivered.size === 0 && buffer.length > 0) schedulePump();
-    },
-    waitForRoom,
-  };
-
-  /** Credit for the next chunk is granted once this one is buffered and the buffer has room. */
-  async function waitForRoom() {
-    while (role === 'active' && !closed && buffer.length >= highWater) {
-      await new Promise<void>((resolve) => spaceWaiters.push(resolve));
-    }
-  }
-
-  function schedulePump() {
-    if (pumping) return;
-    // setImmediate: let the rest of the chunk arrive first, so that a chunk becomes one batch.
-    pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(pump).finally(() => {
-      pumping = undefined;
-      if (buffer.length > 0 && role === 'active' && chunksBeingDelivered.size === 0) schedulePump();
-    });
-  }
-
-  async function pump() {
-    let ahead: { batch: StreamMessage[]; prepared: Prepared | undefined } | undefined;
-    // A half-delivered chunk: its completion schedules the pump again.
-    while (buffer.length > 0 && role === 'active' && !closed && chunksBeingDelivered.size === 0) {
-      const myEpoch = epoch;
-      // The batch prepared ahead, if the buffer still starts with exactly its messages.
-      const reuse = ahead !== undefined && ahead.batch[0] === buffer[0] && ahead.batch.at(-1) === buffer[ahead.batch.length - 1];
-      const batch = reuse ? ahead!.batch : buffer.slice(0, maxBatchSize);
-      const prepared = reuse ? ahead!.prepared : prepare(batch);
-      ahead = undefined;
-      // Cut now, while no chunk is half delivered; prepared once this batch's statement is out.
-      const next = options.prepareBatch && buffer.length > batch.length ? buffer.slice(batch.length, batch.length + maxBatchSize) : undefined;
-      const applying = applyUntilDone(batch, prepared, myEpoch);
-      if (next) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (myEpoch === epoch) ahead = { batch: next, prepared: prepare(next) };
-      }
-      if (!(await applying)) return;
-      buffer = buffer.slice(batch.length);
-      lastHandledOffset = batch[batch.length - 1]?.offset;
-      if (buffer.length < highWater) releaseSpace();
-    }
-  }
-
-  function prepare(batch: StreamMessage[]): Prepared | undefined {
-    if (!options.prepareBatch) return undefined;
-    try {
-      return options.prepareBatch(batch);
-    } catch (error) {
-      logger.warn({ err: errorMessage(error), fromOffset: String(batch[0]?.offset) }, 'preparing a batch failed; handleBatch gets it unprepared');
-      return undefined;
-    }
-  }
-
-  /** handleBatch until it succeeds; false when this instance stopped being active meanwhile. */
-  async function applyUntilDone(batch: StreamMessage[], prepared: Prepared | undefined, myEpoch: number): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await options.handleBatch(batch, prepared);
-        return myEpoch === epoch;
-      } catch (error) {
-        if (myEpoch !== epoch || closed) return false;
-        const delay = backoffDelay(attempt, 100, 5_000);
-        logger.warn(
-          { err: errorMessage(error), attempt, retryInMs: delay, fromOffset: String(batch[0]?.offset) },
-          'applying a batch failed; retrying the same batch',
-        );
-        await sleep(delay, stopping.signal);
-        if (myEpoch !== epoch || closed) return false;
-      }
-    }
+    pump.push({ offset: message.offset, body: message.content, annotations: message.messageAnnotations ?? {} });
   }
 
   /** `active`: the broker's word, carried by its consumer update (see patches/). */
@@ -266,7 +144,6 @@ export function createSingleActiveConsumer<Prepared = never>(
   async function subscribe(current: Client) {
     subscriptions++;
     setRole('standby');
-    chunksBeingDelivered = new Set();
     client = current;
     consumer = await current.declareConsumer(
       {
@@ -275,7 +152,7 @@ export function createSingleActiveConsumer<Prepared = never>(
         singleActive: true,
         // Only used if resumeFrom keeps failing: replaying is safe, skipping is not.
         offset: Offset.first(),
-        creditPolicy: new CreditWhenBuffered(chunksInFlight, chunkHooks),
+        creditPolicy: new CreditWhenBuffered(chunksInFlight, pump.chunkHooks()),
         consumerUpdateListener: async (_ref, _stream, active) => onConsumerUpdate(active),
         connectionClosedListener: connection.entityClosedListener(current, 'consumer'),
       },
@@ -298,7 +175,7 @@ export function createSingleActiveConsumer<Prepared = never>(
 
   const storeTimer = setInterval(() => {
     const current = consumer;
-    const offset = lastHandledOffset;
+    const offset = pump.lastHandledOffset;
     if (!current || role !== 'active' || offset === undefined || offset === lastBrokerOffset) return;
     current
       .storeOffset(offset)
@@ -324,8 +201,8 @@ export function createSingleActiveConsumer<Prepared = never>(
     get role() {
       return role;
     },
-    get lastHandledOffset() {
-      return lastHandledOffset;
+    get isSubscribed() {
+      return consumer !== undefined;
     },
     resubscribe,
     async close() {
@@ -333,56 +210,11 @@ export function createSingleActiveConsumer<Prepared = never>(
       clearInterval(storeTimer);
       removeHook?.();
       removeLost?.();
-      const inFlight = pumping;
       // Unsubscribe first so that the broker promotes a standby at once; the batch in hand
       // either commits (its offset check still holds) or is fenced by the new active instance.
       await unsubscribe();
       stopping.abort();
-      await inFlight?.catch(() => undefined);
+      await pump.close();
     },
   };
-}
-
-interface ChunkHooks {
-  started(chunk: unknown): void;
-  completed(chunk: unknown): void;
-  waitForRoom(): Promise<void>;
-}
-
-/**
- * `inFlight` chunks of credit at subscription, topped up again (in one credit request, not one
- * per chunk: a replay of small chunks would otherwise spend its time in tiny socket writes) once
- * half of it is used, and only when the buffer has room. The client creates one credit wrapper
- * per delivered chunk: it identifies the chunk in the hooks.
- */
-class CreditWhenBuffered extends ConsumerCreditPolicy {
-  private outstanding: number;
-  private toppingUp = false;
-
-  constructor(
-    private readonly inFlight: number,
-    private readonly hooks: ChunkHooks,
-  ) {
-    super(inFlight);
-    this.outstanding = inFlight;
-  }
-
-  override async onChunkReceived(requestWrapper: CreditRequestWrapper): Promise<void> {
-    this.outstanding--;
-    this.hooks.started(requestWrapper);
-  }
-
-  override async onChunkCompleted(requestWrapper: CreditRequestWrapper): Promise<void> {
-    this.hooks.completed(requestWrapper);
-    if (this.toppingUp || this.outstanding > this.inFlight / 2) return;
-    this.toppingUp = true;
-    try {
-      await this.hooks.waitForRoom();
-      const grant = this.inFlight - this.outstanding;
-      this.outstanding += grant;
-      await this.requestCredits(requestWrapper, grant);
-    } finally {
-      this.toppingUp = false;
-    }
-  }
 }
