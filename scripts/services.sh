@@ -33,10 +33,27 @@ entry_of() {
 pid_of() { [ -f "$run/$1.pid" ] && cat "$run/$1.pid" || true; }
 alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
+answers() { curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(port_of "$1")/health" 2>/dev/null; }
+
+# A process that is alive but no longer answers /health is shutting down (it closes HTTP first,
+# e.g. after a SIGTERM): wait for it to exit (bounded), so that it can be started again.
+wait_stopping() {
+  local name=$1 pid
+  pid=$(pid_of "$name")
+  echo "[services] $name (pid $pid) is shutting down; waiting for it to exit" >&2
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; answers "$name" && return 0; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null && ! answers "$name"; then
+    echo "[services] $name did not exit within 20 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.2
+  fi
+}
+
 start_one() {
   local name=$1 port entry
   port=$(port_of "$name")
   entry=$(entry_of "$name")
+  if alive "$name" && ! answers "$name"; then wait_stopping "$name"; fi
   if alive "$name"; then echo "[services] $name already running (pid $(pid_of "$name"))" >&2; return 0; fi
   [ -f "$entry" ] || { echo "[services] $entry is missing: run npm run build first" >&2; exit 1; }
   if timeout 1 bash -c ">/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
