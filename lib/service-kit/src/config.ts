@@ -15,6 +15,8 @@ export const CommonEnv = {
   INSTANCE_ID: Type.Optional(Type.String({ minLength: 1 })),
   RABBITMQ_HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   RABBITMQ_STREAM_PORT: Type.Integer({ default: 5552, minimum: 1, maximum: 65535 }),
+  /** The nodes of a cluster, `host:port,host:port,...`; overrides RABBITMQ_HOST and RABBITMQ_STREAM_PORT. */
+  RABBITMQ_HOSTS: Type.Optional(Type.String({ pattern: '^[^,:\\s]+(:\\d+)?(,[^,:\\s]+(:\\d+)?)*$' })),
   RABBITMQ_USER: Type.String({ default: 'guest', minLength: 1 }),
   RABBITMQ_PASSWORD: Type.String({ default: 'guest' }),
   RABBITMQ_VHOST: Type.String({ default: '/' }),

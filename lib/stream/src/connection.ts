@@ -6,9 +6,24 @@ import { supportsSingleActiveConsumer } from './broker-version.js';
 import { silentLogger, type StreamLogger } from './logger.js';
 import { socketsOf } from './client-internals.js';
 
-export interface StreamSettings {
+export interface Endpoint {
   host: string;
   port: number;
+}
+
+export interface StreamSettings {
+  /**
+   * The broker's stream port: one node, or a load balancer in front of a cluster. Publishers and
+   * consumers connect through it too (the client checks that it reached the node it wanted).
+   */
+  host: string;
+  port: number;
+  /**
+   * The nodes of a cluster, when clients reach each node at the address it advertises: the client
+   * connects to any live one of them, then publishers to the stream's leader and consumers to a
+   * replica, at their advertised host and port. Overrides host and port.
+   */
+  nodes?: Endpoint[];
   user: string;
   password: string;
   vhost?: string;
@@ -77,6 +92,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
   /** True once every ready hook has run on the current client (the stream is declared, ...). */
   let hooksDone = false;
   let generation = 0;
+  let currentEndpoint = `${settings.host}:${settings.port}`;
   let closed = false;
   let started = false;
   let connecting: Promise<void> | undefined;
@@ -94,23 +110,29 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     confirmListeners.get(connectionId)?.error(error.publisherId, publishingId, code);
   }
 
-  async function openClient(myGeneration: number): Promise<Client> {
+  const nodes = settings.nodes && settings.nodes.length > 0 ? settings.nodes : undefined;
+
+  /** `attempt`: tries the nodes of a cluster in turn. */
+  async function openClient(myGeneration: number, attempt: number): Promise<Client> {
+    const endpoint = nodes ? nodes[attempt % nodes.length]! : { host: settings.host, port: settings.port };
+    currentEndpoint = `${endpoint.host}:${endpoint.port}`;
     const lost = (hadError: boolean) => {
       if (myGeneration === generation && !closed) drop(`connection closed${hadError ? ' with an error' : ''}`);
     };
     const pending = connect(
       {
-        hostname: settings.host,
-        port: settings.port,
+        hostname: endpoint.host,
+        port: endpoint.port,
         username: settings.user,
         password: settings.password,
         vhost: settings.vhost ?? '/',
         heartbeat: settings.heartbeatSeconds ?? 10,
         connectionName: settings.connectionName,
-        // Publisher and consumer connections go to the address we were given, not to the host
-        // the broker advertises (a compose service name the host cannot resolve); the client
-        // still checks that it reached the advertised node.
-        addressResolver: { enabled: true, endpoint: { host: settings.host, port: settings.port } },
+        // One address: publisher and consumer connections go to it, not to the host the broker
+        // advertises (a compose service name the host cannot resolve, or a load balancer's
+        // backend); the client still checks that it reached the node it wanted. A list of nodes:
+        // the client connects to the advertised address of the node it wants.
+        ...(nodes ? {} : { addressResolver: { enabled: true, endpoint } }),
         listeners: {
           connection_closed: lost,
           publish_confirm: onConfirmFrame,
@@ -133,14 +155,14 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       },
       () => undefined,
     );
-    return withTimeout(pending, connectTimeoutMs, `stream connect to ${settings.host}:${settings.port}`);
+    return withTimeout(pending, connectTimeoutMs, `stream connect to ${currentEndpoint}`);
   }
 
   async function connectLoop(): Promise<void> {
     for (let attempt = 0; !closed; attempt++) {
       const myGeneration = ++generation;
       try {
-        const fresh = await openClient(myGeneration);
+        const fresh = await openClient(myGeneration, attempt);
         if (closed || myGeneration !== generation) {
           await fresh.close().catch(() => undefined);
           continue;
@@ -149,7 +171,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         if (!supportsSingleActiveConsumer(brokerVersion ?? '')) {
           await fresh.close().catch(() => undefined);
           throw new UnsupportedBrokerError(
-            `RabbitMQ ${brokerVersion ?? '(unknown version)'} at ${settings.host}:${settings.port} has no single active consumer for streams (needs 3.11 or newer)`,
+            `RabbitMQ ${brokerVersion ?? '(unknown version)'} at ${currentEndpoint} has no single active consumer for streams (needs 3.11 or newer)`,
           );
         }
         client = fresh;
@@ -158,7 +180,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         if (myGeneration !== generation) continue; // lost while running hooks: go round again
         hooksDone = true;
         watchLiveness(fresh, myGeneration);
-        logger.info({ broker: `${settings.host}:${settings.port}`, brokerVersion, attempt }, 'stream connection ready');
+        logger.info({ broker: currentEndpoint, brokerVersion, attempt }, 'stream connection ready');
         const waiters = readyWaiters;
         readyWaiters = [];
         for (const resolve of waiters) resolve(fresh);

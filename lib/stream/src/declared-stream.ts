@@ -1,4 +1,4 @@
-import { createStreamConnection, type StreamConnection } from './connection.js';
+import { createStreamConnection, type Endpoint, type StreamConnection } from './connection.js';
 import type { StreamLogger } from './logger.js';
 import { ensureStream, type StreamArguments } from './stream-admin.js';
 
@@ -6,6 +6,8 @@ import { ensureStream, type StreamArguments } from './stream-admin.js';
 export interface BrokerEnv {
   RABBITMQ_HOST: string;
   RABBITMQ_STREAM_PORT: number;
+  /** `host:port,host:port,...`: the nodes of a cluster; overrides RABBITMQ_HOST and RABBITMQ_STREAM_PORT. */
+  RABBITMQ_HOSTS?: string | undefined;
   RABBITMQ_USER: string;
   RABBITMQ_PASSWORD: string;
   RABBITMQ_VHOST: string;
@@ -24,6 +26,7 @@ export function connectDeclaredStream(
     {
       host: env.RABBITMQ_HOST,
       port: env.RABBITMQ_STREAM_PORT,
+      ...(env.RABBITMQ_HOSTS ? { nodes: parseNodes(env.RABBITMQ_HOSTS) } : {}),
       user: env.RABBITMQ_USER,
       password: env.RABBITMQ_PASSWORD,
       vhost: env.RABBITMQ_VHOST,
@@ -41,4 +44,17 @@ export function connectDeclaredStream(
     ensureStream(client, options.stream, options.args, { management, logger: options.logger }),
   );
   return connection;
+}
+
+/** `host:port,host:port` (the port defaults to 5552). */
+export function parseNodes(list: string): Endpoint[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+      if (!match) throw new Error(`not a host:port: ${entry}`);
+      return { host: match[1]!.replace(/^\[|\]$/g, ''), port: match[2] ? Number(match[2]) : 5552 };
+    });
 }

@@ -1,5 +1,5 @@
 export { createStreamConnection, UnsupportedBrokerError } from './connection.js';
-export type { StreamConnection, StreamSettings } from './connection.js';
+export type { Endpoint, StreamConnection, StreamSettings } from './connection.js';
 export { createConfirmingPublisher } from './publisher.js';
 export type { ConfirmingPublisher, OutgoingMessage } from './publisher.js';
 export { createSingleActiveConsumer } from './single-active-consumer.js';
@@ -8,6 +8,6 @@ export { ensureStream, fetchStreamArguments, streamTail } from './stream-admin.j
 export type { ManagementApi, StreamArguments } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
 export type { StreamLogger } from './logger.js';
-export { connectDeclaredStream } from './declared-stream.js';
+export { connectDeclaredStream, parseNodes } from './declared-stream.js';
 export type { BrokerEnv } from './declared-stream.js';
 export { disableNagle } from './client-internals.js';

@@ -9,6 +9,7 @@ export {
   deleteStream,
   freePort,
   infra,
+  testCluster,
 } from './resources.js';
 export type { TestDatabase } from './resources.js';
 export { ServiceProcess } from './service-process.js';

@@ -81,9 +81,41 @@ export async function freePort(): Promise<number> {
 
 /** Runs a verb of scripts/infra.sh (the broker and PostgreSQL are shared: keep faults short). */
 export async function infra(...args: string[]): Promise<string> {
+  return runInfra({}, args);
+}
+
+function runInfra(env: Record<string, string>, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('bash', ['scripts/infra.sh', ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`infra.sh ${args.join(' ')} failed: ${stderr || error.message}`)) : resolve(stdout + stderr),
+    execFile(
+      'bash',
+      ['scripts/infra.sh', ...args],
+      { cwd: REPO_ROOT, timeout: 180_000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`infra.sh ${args.join(' ')} failed: ${stderr || error.message}`)) : resolve(stdout + stderr),
     ),
   );
 }
+
+/**
+ * A three-node RabbitMQ cluster of the tests' own (nodes cluster1..3@localhost, streams on
+ * 127.0.0.1:5652-5654), beside the system's broker: `up()` starts it (idempotent; ~25 s the first
+ * time), `infra(verb, ...)` runs scripts/infra.sh on it (e.g. rabbitmq-kill 2).
+ */
+export const testCluster = {
+  env: { BROKER_NAME: 'cluster', BROKER_NODES: '3' },
+  nodes: [5652, 5653, 5654].map((port) => ({ host: '127.0.0.1', port })),
+  /** RABBITMQ_HOSTS for a service process. */
+  get hosts(): string {
+    return this.nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  },
+  up(): Promise<string> {
+    return runInfra(this.env, ['up']);
+  },
+  infra(...args: string[]): Promise<string> {
+    return runInfra(this.env, args);
+  },
+  /** The node (1..3) that leads `stream`. */
+  async leaderOf(stream: string): Promise<number> {
+    return Number((await runInfra(this.env, ['stream-leader', stream])).trim());
+  },
+};

@@ -1,0 +1,54 @@
+# The Docker path (sourced by scripts/infra.sh when a Docker engine answers): the same verbs on the
+# compose services `postgres` and `rabbitmq` (node 1), `rabbitmq-2`, `rabbitmq-3` (profile cluster).
+
+docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
+
+docker_rabbitmq_service() {
+  case "${1:-1}" in
+    1) echo rabbitmq ;;
+    2 | 3) echo "rabbitmq-$1" ;;
+    *) die "node $1: compose runs RabbitMQ nodes 1 to 3" ;;
+  esac
+}
+
+# The services of the given node, or of every node of the broker in use.
+docker_rabbitmq_services() {
+  if [ -n "${1:-}" ]; then docker_rabbitmq_service "$1"; return; fi
+  local k
+  for k in $(seq 1 "${BROKER_NODES:-1}"); do docker_rabbitmq_service "$k"; done
+}
+
+docker_main() {
+  cd "$repo"
+  local profile=()
+  [ "${BROKER_NODES:-1}" -gt 1 ] && profile=(--profile cluster)
+  case "$1" in
+    up)
+      if [ "${BROKER_NODES:-1}" -gt 1 ]; then
+        die "a cluster with Docker runs entirely in containers: docker compose --profile cluster up --build"
+      fi
+      docker compose up -d --wait postgres rabbitmq
+      # The compose broker's account for clients outside the container (guest is loopback-only):
+      # scripts/services.sh and the Makefile's test targets read this file.
+      mkdir -p "$repo/.run"
+      printf 'RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n' >"$repo/.run/infra.env"
+      ;;
+    down) docker compose "${profile[@]}" stop ;;
+    clean) docker compose --profile cluster down -v ;;
+    status) docker compose "${profile[@]}" ps ;;
+    rabbitmq-stop) docker compose "${profile[@]}" stop $(docker_rabbitmq_services "${2:-}") ;;
+    rabbitmq-start) docker compose "${profile[@]}" up -d --wait $(docker_rabbitmq_services "${2:-}") ;;
+    rabbitmq-kill) docker compose "${profile[@]}" kill -s KILL "$(docker_rabbitmq_service "${2:?node number}")" ;;
+    rabbitmq-pause) docker compose "${profile[@]}" pause "$(docker_rabbitmq_service "${2:?node number}")" ;;
+    rabbitmq-resume) docker compose "${profile[@]}" unpause "$(docker_rabbitmq_service "${2:?node number}")" ;;
+    postgres-stop) docker compose stop postgres ;;
+    postgres-start) docker compose up -d --wait postgres ;;
+    postgres-crash) docker compose kill -s KILL postgres ;;
+    restart-stream) docker compose exec -T rabbitmq rabbitmq-streams restart_stream "${2:?stream name}" ;;
+    stream-leader)
+      docker compose exec -T rabbitmq rabbitmq-streams stream_status "${2:?stream name}" --formatter json |
+        node -e 'const rows = JSON.parse(require("fs").readFileSync(0, "utf8")); const w = rows.find((r) => r.role === "writer"); const m = /^rabbit@rabbitmq(?:-(\d))?$/.exec(w?.node ?? ""); if (!m) process.exit(1); console.log(m[1] ?? "1");'
+      ;;
+    *) usage ;;
+  esac
+}

@@ -1,0 +1,249 @@
+# RabbitMQ 4 from a Debian 13 root built once with debootstrap (sourced by scripts/infra.sh; no
+# Docker engine). Debian 12 ships RabbitMQ 3.10, which has no single active consumer for streams.
+#
+# One or several nodes run from the same root, each with its own node name, ports, data and log
+# directories (under the root's /var/lib/rabbitmq/mnesia/<node> and /var/log/rabbitmq), clustered
+# with join_cluster. Node k (1-based) of a set listens on
+#   streams 5551+k, AMQP 5671+k, management 15671+k, Prometheus 15691+k   (plus BROKER_PORT_OFFSET)
+# so the default set's node 1 is the single broker of BROKER_NODES=1: rabbit@localhost, 5552, 15672.
+#
+#   BROKER_NODES        nodes of the set (default: as many as the set had, else 1)
+#   BROKER_NAME         node-name prefix of the set (default rabbit: rabbit@localhost, rabbit2@localhost, ...);
+#                       another name is another cluster with its own data, e.g. the tests' `cluster`
+#   BROKER_PORT_OFFSET  added to every port (default 0 for rabbit, 100 for any other set)
+
+CACHE_DIR=${RABBITMQ_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-streams-demo}
+RMQ_ROOT="$CACHE_DIR/rabbitmq-root"
+RMQ_SUITE=trixie
+RMQ_HOME=/var/lib/rabbitmq
+BROKER_NAME=${BROKER_NAME:-rabbit}
+if [ "$BROKER_NAME" = rabbit ]; then BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-0}; else BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-100}; fi
+# How many nodes the set has, remembered beside its data: a clustered node waits for its peers.
+RMQ_NODES_FILE="$RMQ_ROOT$RMQ_HOME/$BROKER_NAME.nodes"
+if [ -n "${BROKER_NODES:-}" ]; then
+  RMQ_NODES=$BROKER_NODES
+elif [ -f "$RMQ_NODES_FILE" ]; then
+  RMQ_NODES=$(cat "$RMQ_NODES_FILE")
+else
+  RMQ_NODES=1
+fi
+[[ "$RMQ_NODES" =~ ^[1-9]$ ]] || die "BROKER_NODES must be 1 to 9 (got $RMQ_NODES)"
+
+rmq_name() { if [ "$BROKER_NAME" = rabbit ] && [ "$1" = 1 ]; then echo rabbit@localhost; else echo "$BROKER_NAME$1@localhost"; fi; }
+rmq_stream_port() { echo $((5551 + BROKER_PORT_OFFSET + $1)); }
+rmq_amqp_port() { echo $((5671 + BROKER_PORT_OFFSET + $1)); }
+rmq_management_port() { echo $((15671 + BROKER_PORT_OFFSET + $1)); }
+rmq_prometheus_port() { echo $((15691 + BROKER_PORT_OFFSET + $1)); }
+rmq_config() { if [ "$BROKER_NAME" = rabbit ] && [ "$1" = 1 ]; then echo /etc/rabbitmq/rabbitmq.conf; else echo "/etc/rabbitmq/$BROKER_NAME$1.conf"; fi; }
+rmq_nodes() { seq 1 "$RMQ_NODES"; }
+# A node argument: one node (1..N), or every node when empty.
+rmq_selected() { if [ -n "${1:-}" ]; then echo "$1"; else rmq_nodes; fi; }
+
+rmq_in_root() { chroot "$RMQ_ROOT" env HOME=$RMQ_HOME "$@"; }
+rmq_ctl_on() { local k=$1; shift; rmq_in_root rabbitmqctl -n "$(rmq_name "$k")" "$@"; }
+rmq_ctl() { rmq_ctl_on 1 "$@"; }
+rmq_streams() { rmq_in_root /usr/lib/rabbitmq/bin/rabbitmq-streams -n "$(rmq_name 1)" "$@"; }
+
+rmq_build_root() {
+  [ -x "$RMQ_ROOT/usr/sbin/rabbitmq-server" ] && return 0
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+  mkdir -p "$CACHE_DIR"
+  local tmp="$RMQ_ROOT.partial"
+  rmq_unmount "$tmp"
+  rm -rf "$tmp"
+  log "building a Debian $RMQ_SUITE root with rabbitmq-server in $RMQ_ROOT (once; about a minute)"
+  debootstrap --variant=minbase --include=rabbitmq-server "$RMQ_SUITE" "$tmp" >"$CACHE_DIR/debootstrap.log" 2>&1 \
+    || { tail -n 20 "$CACHE_DIR/debootstrap.log" >&2; die "debootstrap failed (log: $CACHE_DIR/debootstrap.log)"; }
+  mv "$tmp" "$RMQ_ROOT"
+}
+
+rmq_mount() {
+  mountpoint -q "$RMQ_ROOT/proc" || mount -t proc proc "$RMQ_ROOT/proc"
+  mountpoint -q "$RMQ_ROOT/dev" || mount --bind /dev "$RMQ_ROOT/dev"
+}
+
+rmq_unmount() {
+  local root=${1:-$RMQ_ROOT}
+  [ -d "$root" ] || return 0
+  for m in proc dev; do
+    if mountpoint -q "$root/$m" 2>/dev/null; then umount "$root/$m" 2>/dev/null || umount -l "$root/$m"; fi
+  done
+}
+
+# Each node's configuration: the repository's rabbitmq.conf with the node's ports.
+rmq_configure() {
+  install -d "$RMQ_ROOT/etc/rabbitmq"
+  cp "$repo/infra/rabbitmq/enabled_plugins" "$RMQ_ROOT/etc/rabbitmq/enabled_plugins"
+  local k
+  for k in $(rmq_nodes); do
+    sed -e "s/^listeners.tcp.default = .*/listeners.tcp.default = $(rmq_amqp_port "$k")/" \
+      -e "s/^stream.listeners.tcp.default = .*/stream.listeners.tcp.default = $(rmq_stream_port "$k")/" \
+      -e "s/^stream.advertised_port = .*/stream.advertised_port = $(rmq_stream_port "$k")/" \
+      -e "s/^management.tcp.port = .*/management.tcp.port = $(rmq_management_port "$k")/" \
+      -e "s/^prometheus.tcp.port = .*/prometheus.tcp.port = $(rmq_prometheus_port "$k")/" \
+      "$repo/infra/rabbitmq/rabbitmq.conf" >"$RMQ_ROOT$(rmq_config "$k")"
+  done
+  # A hostname the nodes can resolve inside the root.
+  grep -q '^127.0.0.1[[:space:]].*localhost' "$RMQ_ROOT/etc/hosts" 2>/dev/null || echo '127.0.0.1 localhost' >>"$RMQ_ROOT/etc/hosts"
+}
+
+rmq_pid_of() { cat "$RMQ_ROOT$RMQ_HOME/mnesia/$(rmq_name "$1").pid" 2>/dev/null || true; }
+rmq_node_running() { [ -d "$RMQ_ROOT/proc/1" ] && rmq_ctl_on "$1" status >/dev/null 2>&1; }
+
+rmq_probe() { RABBITMQ_HOST=127.0.0.1 RABBITMQ_STREAM_PORT=$(rmq_stream_port "$1") RABBITMQ_MANAGEMENT_URL="http://127.0.0.1:$(rmq_management_port "$1")" node "$here/stream-probe.mjs" "${@:2}"; }
+
+rmq_wait_ready() {
+  local k=$1 deadline=$((SECONDS + ${2:-120}))
+  while [ $SECONDS -lt $deadline ]; do
+    if rmq_probe "$k" --quiet; then return 0; fi
+    sleep 1
+  done
+  rmq_probe "$k" || true
+  return 1
+}
+
+rmq_start_node() {
+  local k=$1
+  rmq_node_running "$k" && return 0
+  log "starting RabbitMQ 4 node $(rmq_name "$k") (streams 127.0.0.1:$(rmq_stream_port "$k"))"
+  rmq_in_root env RABBITMQ_NODENAME="$(rmq_name "$k")" RABBITMQ_NODE_PORT="$(rmq_amqp_port "$k")" \
+    RABBITMQ_CONFIG_FILE="$(rmq_config "$k")" rabbitmq-server -detached >/dev/null 2>&1 || true
+}
+
+# Nodes 2..N join node 1's cluster (once: a member that restarts rejoins by itself). A node that
+# is not a member yet is reset first: only a blank node may join.
+rmq_form_cluster() {
+  [ "$RMQ_NODES" -gt 1 ] || return 0
+  local k members
+  members=$(rmq_ctl cluster_status --formatter json 2>/dev/null || true)
+  for k in $(seq 2 "$RMQ_NODES"); do
+    if grep -q "\"$(rmq_name "$k")\"" <<<"$members"; then continue; fi
+    log "joining $(rmq_name "$k") to $(rmq_name 1)"
+    rmq_ctl_on "$k" stop_app >/dev/null
+    rmq_ctl_on "$k" reset >/dev/null
+    rmq_ctl_on "$k" join_cluster "$(rmq_name 1)" >/dev/null
+    rmq_ctl_on "$k" start_app >/dev/null
+  done
+  echo "$RMQ_NODES" >"$RMQ_NODES_FILE"
+}
+
+# A stream declared before the cluster grew has fewer members than nodes: add the missing replicas.
+rmq_replicate_streams() {
+  [ "$RMQ_NODES" -gt 1 ] || return 0
+  local stream k status
+  for stream in $(rmq_ctl list_queues --quiet --no-table-headers name type 2>/dev/null | awk '$2 == "stream" {print $1}'); do
+    status=$(rmq_streams stream_status "$stream" --formatter json 2>/dev/null || true)
+    for k in $(rmq_nodes); do
+      grep -q "\"$(rmq_name "$k")\"" <<<"$status" && continue
+      log "adding a replica of stream $stream on $(rmq_name "$k")"
+      rmq_streams add_replica "$stream" "$(rmq_name "$k")" >/dev/null || true
+    done
+  done
+}
+
+rmq_up() {
+  local k first_port
+  first_port=$(rmq_stream_port 1)
+  if port_open "$first_port" && ! { [ -d "$RMQ_ROOT/proc/1" ] && rmq_node_running 1; }; then
+    # Something else already listens: accept it only if it is a stream broker this project can use.
+    if [ "$RMQ_NODES" = 1 ] && rmq_probe 1; then log "RabbitMQ stream port $first_port already answers"; return 0; fi
+    die "port $first_port is taken by a broker this project cannot use (see the line above); stop it first"
+  fi
+  need_root
+  rmq_build_root
+  rmq_mount
+  rmq_configure
+  for k in $(rmq_nodes); do rmq_start_node "$k"; done
+  for k in $(rmq_nodes); do
+    rmq_wait_ready "$k" || die "RabbitMQ node $(rmq_name "$k") did not accept stream connections on $(rmq_stream_port "$k") (logs: $RMQ_ROOT/var/log/rabbitmq)"
+  done
+  [ -f "$RMQ_NODES_FILE" ] || echo "$RMQ_NODES" >"$RMQ_NODES_FILE"
+  rmq_form_cluster
+  rmq_replicate_streams
+  for k in $(rmq_nodes); do rmq_wait_ready "$k" 60 || die "RabbitMQ node $(rmq_name "$k") is not ready after joining the cluster"; done
+  if [ "$RMQ_NODES" = 1 ]; then
+    log "RabbitMQ ready: stream 127.0.0.1:$first_port, management http://127.0.0.1:$(rmq_management_port 1) (guest/guest), prometheus :$(rmq_prometheus_port 1)"
+  else
+    log "RabbitMQ cluster of $RMQ_NODES ready: streams 127.0.0.1:$first_port-$(rmq_stream_port "$RMQ_NODES"), management :$(rmq_management_port 1)-$(rmq_management_port "$RMQ_NODES")"
+  fi
+}
+
+# Clean stop of one node, or of every node (the last ones first: node 1 stops last and starts first).
+rmq_stop() {
+  [ -d "$RMQ_ROOT/proc/1" ] || return 0
+  local k
+  for k in $(rmq_selected "${1:-}" | sort -rn); do
+    rmq_ctl_on "$k" stop >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do port_open "$(rmq_stream_port "$k")" || break; sleep 0.25; done
+  done
+}
+
+rmq_start() {
+  need_root
+  rmq_mount
+  rmq_configure
+  local k
+  for k in $(rmq_selected "${1:-}"); do rmq_start_node "$k"; done
+  for k in $(rmq_selected "${1:-}"); do rmq_wait_ready "$k" || die "RabbitMQ node $(rmq_name "$k") did not come back"; done
+}
+
+# Faults: kill -9 a node (no goodbye to its peers or clients), or freeze and thaw it.
+rmq_signal() {
+  local signal=$1 k=${2:?node number} pid
+  pid=$(rmq_pid_of "$k")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "node $(rmq_name "$k") is not running"
+  kill "-$signal" "$pid"
+  if [ "$signal" = KILL ]; then for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done; fi
+}
+
+rmq_down() {
+  [ -d "$RMQ_ROOT" ] || return 0
+  if [ -d "$RMQ_ROOT/proc/1" ]; then
+    rmq_stop
+    # Nodes of other sets, and epmd, stay behind after the nodes stop.
+    pkill -f "$RMQ_ROOT" 2>/dev/null || true
+    chroot "$RMQ_ROOT" sh -c 'pkill epmd' 2>/dev/null || true
+  fi
+  rmq_unmount
+}
+
+rmq_clean() {
+  rmq_down
+  rm -rf "$RMQ_ROOT$RMQ_HOME/mnesia" "$RMQ_ROOT$RMQ_HOME"/*.nodes
+}
+
+# Which node (1..N) is the leader (writer) of a stream.
+rmq_stream_leader() {
+  local status k
+  status=$(rmq_streams stream_status "${1:?stream name}" --formatter json)
+  for k in $(rmq_nodes); do
+    if node -e 'const rows = JSON.parse(process.argv[1]); process.exit(rows.some((r) => r.role === "writer" && r.node === process.argv[2]) ? 0 : 1)' "$status" "$(rmq_name "$k")"; then
+      echo "$k"
+      return 0
+    fi
+  done
+  return 1
+}
+
+rmq_status() {
+  local k role leader=""
+  if [ "$RMQ_NODES" -gt 1 ]; then leader=$(rmq_stream_leader "${STREAM_NAME:-customer}" 2>/dev/null || true); fi
+  for k in $(rmq_nodes); do
+    role=""
+    [ "$RMQ_NODES" -gt 1 ] && role=$([ "$k" = "$leader" ] && echo ", leader of stream ${STREAM_NAME:-customer}" || echo ", member")
+    if rmq_probe "$k" --quiet; then
+      echo "rabbitmq: up ($(rmq_name "$k"), stream 127.0.0.1:$(rmq_stream_port "$k"), management :$(rmq_management_port "$k")$role)"
+    else
+      echo "rabbitmq: down ($(rmq_name "$k"), stream 127.0.0.1:$(rmq_stream_port "$k"))"
+    fi
+  done
+}
+
+# What clients of this set need to know (sourced by scripts/services.sh and the Makefile).
+rmq_client_env() {
+  local k hosts=()
+  for k in $(rmq_nodes); do hosts+=("127.0.0.1:$(rmq_stream_port "$k")"); done
+  if [ "$RMQ_NODES" -gt 1 ]; then
+    printf 'RABBITMQ_HOSTS=%s\n' "$(IFS=,; echo "${hosts[*]}")"
+  fi
+}
