@@ -15,6 +15,12 @@ export interface SingleActiveConsumerOptions<Prepared = never> {
   /** Shared by every instance: the broker lets one of them consume at a time. */
   consumerRef: string;
   /**
+   * When `stream` is a partition of this super stream: the broker then spreads the active
+   * consumers of the super stream's partitions over the instances of the group (one active per
+   * partition), instead of making one instance active on every partition.
+   */
+  superStream?: string;
+  /**
    * Called when this instance is promoted: the offset of the first message to read
    * (the stored offset + 1), or 'first' to read from the first retained message.
    */
@@ -157,6 +163,8 @@ export function createSingleActiveConsumer<Prepared = never>(
         connectionClosedListener: connection.entityClosedListener(current, 'consumer'),
       },
       (message) => onMessage(message),
+      // The client takes the super stream's name from its own super stream consumer object.
+      ...((options.superStream ? [{ superStream: options.superStream }] : []) as []),
     );
     if (!disableNagle(consumer)) logger.warn({}, 'could not turn Nagle off on the consumer socket: credit requests may lag');
   }

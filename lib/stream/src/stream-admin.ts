@@ -59,6 +59,31 @@ export async function fetchStreamArguments(management: ManagementApi, stream: st
  * which is what the broker's statistics offer.
  */
 export async function streamTail(client: Client, stream: string): Promise<bigint> {
+  return (await streamBounds(client, stream)).committedChunk;
+}
+
+/** What the broker's statistics say of a stream's extent. */
+export interface StreamBounds {
+  /** The first offset the stream still holds (retention removes whole segments from the start); -1 when empty. */
+  firstRetained: bigint;
+  /** First offset of the last committed chunk (-1 when nothing is committed): a lower bound of the tail. */
+  committedChunk: bigint;
+}
+
+export async function streamBounds(client: Client, stream: string): Promise<StreamBounds> {
   const stats = await client.streamStatsRequest(stream);
-  return BigInt(stats.committedChunkId);
+  return { firstRetained: BigInt(stats.firstChunkId), committedChunk: BigInt(stats.committedChunkId) };
+}
+
+/** The partition streams of a super stream `name` with `partitions` partitions: name-0, name-1, ... */
+export function partitionStreams(name: string, partitions: number): string[] {
+  return Array.from({ length: partitions }, (_, index) => `${name}-${index}`);
+}
+
+/**
+ * Declares the super stream (its exchange, and one stream per partition, each with `args`) if it
+ * is missing; an existing one is used as it is.
+ */
+export async function ensureSuperStream(client: Client, name: string, partitions: number, args: StreamArguments): Promise<void> {
+  await client.createSuperStream({ streamName: name, arguments: args }, undefined, partitions);
 }

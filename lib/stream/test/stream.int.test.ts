@@ -3,6 +3,9 @@ import {
   createConfirmingPublisher,
   createSingleActiveConsumer,
   ensureStream,
+  ensureSuperStream,
+  partitionStreams,
+  streamBounds,
   type OutgoingMessage,
   type SingleActiveConsumer,
   type StreamConnection,
@@ -223,5 +226,85 @@ describe('a stream restart (the broker closes the stream\'s publishers and consu
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(received.map(([, offset]) => offset)).toEqual(Array.from({ length: 400 }, (_, i) => BigInt(i)));
     expect([a.role, b.role].sort()).toEqual(['active', 'standby']);
+  });
+});
+
+describe('a super stream with single active consumer per partition', () => {
+  it('spreads the active partitions over the instances, and moves them to the survivor', async () => {
+    // Given a super stream of 3 partitions and two instances, each subscribing to every partition
+    const superStream = uniqueStream('super');
+    const admin = track(newConnection('super-admin'));
+    const client = await admin.ready();
+    await ensureSuperStream(client, superStream, 3, { 'max-length-bytes': 10_000_000 });
+    open.push({ close: () => client.deleteSuperStream({ streamName: superStream }).then(() => undefined) });
+    const partitions = partitionStreams(superStream, 3);
+    const received = new Map<string, Array<[string, bigint]>>(partitions.map((p) => [p, []]));
+    function instance(name: string) {
+      const connection = track(newConnection(`super-${name}`));
+      return partitions.map((partition) =>
+        track(
+          createSingleActiveConsumer(connection, {
+            stream: partition,
+            superStream,
+            consumerRef: 'super-group',
+            resumeFrom: async () => {
+              const last = received.get(partition)!.at(-1)?.[1];
+              return last === undefined ? 'first' : last + 1n;
+            },
+            handleBatch: async (batch) => {
+              for (const message of batch) received.get(partition)!.push([name, message.offset]);
+            },
+          }),
+        ),
+      );
+    }
+    const a = instance('a');
+    for (const consumer of a) consumer.start();
+    await until(() => a.every((c) => c.role === 'active'), 10_000, 'a active on every partition while alone');
+    const b = instance('b');
+    for (const consumer of b) consumer.start();
+
+    // When both are subscribed, then one of them leaves
+    await until(() => b.some((c) => c.role === 'active'), 15_000, 'b active on some partition');
+    const spread = partitions.map((_, i) => [a[i]!.role, b[i]!.role]);
+    const publishers = partitions.map((partition) => track(createConfirmingPublisher(admin, { stream: partition, publisherRef: 'p' })));
+    await until(() => publishers.every((p) => p.isReady), 5_000, 'publishers ready');
+    for (const publisher of publishers) await publisher.publish(messages(1, 50));
+    await until(() => [...received.values()].every((r) => r.length === 50), 10_000, '50 per partition');
+    for (const consumer of a) await consumer.close();
+    for (const publisher of publishers) await publisher.publish(messages(51, 50));
+
+    // Then each partition had exactly one active instance, both instances held some, and the
+    // survivor read on after the last offset handled, without gap or duplicate
+    expect(spread.every(([x, y]) => [x, y].sort().join() === 'active,standby')).toBe(true);
+    expect(spread.some(([x]) => x === 'active') && spread.some(([, y]) => y === 'active')).toBe(true);
+    await until(() => [...received.values()].every((r) => r.length >= 100), 15_000, '100 per partition');
+    for (const rows of received.values()) {
+      expect(rows.map(([, offset]) => offset)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
+      expect(rows.slice(50).every(([name]) => name === 'b')).toBe(true);
+    }
+  });
+});
+
+describe('stream bounds', () => {
+  it('report the first retained offset once retention removed the first segments', async () => {
+    // Given a stream of small segments and a small size limit
+    const stream = uniqueStream('bounds');
+    const connection = track(newConnection('bounds'));
+    connection.onReady((client) => ensureStream(client, stream, { 'max-length-bytes': 400_000, 'stream-max-segment-size-bytes': 100_000 }));
+    const client = await connection.ready();
+    open.push({ close: () => client.deleteStream({ stream }).then(() => undefined) });
+    const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'bounds' }));
+    await until(() => publisher.isReady, 5_000, 'publisher ready');
+    expect(await streamBounds(client, stream)).toEqual({ firstRetained: -1n, committedChunk: -1n });
+    // When far more than the limit is written (2,000 messages of 1 KB)
+    const big = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ publishingId: BigInt(from + i), body: Buffer.alloc(1_000, 65), annotations: {} }));
+    for (let from = 1; from <= 2_000; from += 200) await publisher.publish(big(from, 200));
+    // Then the first segments are gone: the first retained offset moved past 0, below the tail
+    await until(async () => (await streamBounds(client, stream)).firstRetained > 0n, 15_000, 'retention');
+    const bounds = await streamBounds(client, stream);
+    expect(bounds.firstRetained).toBeGreaterThan(0n);
+    expect(bounds.committedChunk).toBeGreaterThan(bounds.firstRetained);
   });
 });
