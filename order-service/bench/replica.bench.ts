@@ -6,7 +6,7 @@
  * Run: npx tsc -b && npx tsx order-service/bench/replica.bench.ts   (N=100000 RATE=2000 by default)
  */
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
-import { rebuildReplica } from '../src/db/consumer-offsets.js';
+import { rebuildReplica } from '../src/db/rebuild.js';
 import { created, customerHistories, interleave, TestPublisher } from '../test/support/events.js';
 import { createTestDatabase, createTestStream, freePort, kyselyFor, until } from '../test/support/infra.js';
 import { OrderProcess } from '../test/support/processes.js';

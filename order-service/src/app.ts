@@ -19,7 +19,7 @@ import { createApplierDatabase } from './db/applier-database.js';
 import { startLagMonitor } from './consumer/lag-monitor.js';
 import { createReplicaNotifications } from './consumer/replica-notifications.js';
 import type { RouteContext } from './context.js';
-import { loadPosition, type ConsumerKey } from './db/consumer-offsets.js';
+import { loadPosition, type ConsumerKey } from './db/position.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';

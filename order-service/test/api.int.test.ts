@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderService } from '../src/app.js';
-import { rebuildReplica } from '../src/db/consumer-offsets.js';
+import { rebuildReplica } from '../src/db/rebuild.js';
 import { addressUpdated, created, deleted, foldStream, TestPublisher, type StreamContents } from './support/events.js';
 import { createTestDatabase, createTestStream, until } from './support/infra.js';
 import { startInProcess } from './support/in-process.js';

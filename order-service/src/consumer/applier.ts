@@ -3,8 +3,9 @@ import { isDatabaseUnavailable } from '@demo/service-kit';
 import type { StreamMessage } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { advancePosition, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
-import { insertParkedEvents, type ParkedEvent } from '../db/parked-events.js';
+import { applyBatch } from '../db/apply-batch.js';
+import type { ParkedEvent } from '../db/parked-events.js';
+import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/position.js';
 import type { Database } from '../db/schema.js';
 import { foldEvents, type PositionedEvent, type ReplicaRow } from '../domain/replica-fold.js';
 import type { Metrics } from '../metrics.js';
@@ -97,14 +98,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     const { events, parked, rows } = prepared;
     const last = messages[messages.length - 1]!.offset;
 
-    if (parked.length === 0) {
-      if (!(await advancePosition(db, key, expected, last, rows))) throw new Fenced();
-    } else {
-      await db.transaction().execute(async (trx) => {
-        if (!(await advancePosition(trx, key, expected, last, rows))) throw new Fenced();
-        await insertParkedEvents(trx, parked);
-      });
-    }
+    if (!(await applyBatch(db, key, expected, { last, rows, parked }))) throw new Fenced();
 
     const committedAt = Date.now();
     position = { lastOffset: last, generation: expected.generation };

@@ -2,7 +2,7 @@
 import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/consumer-offsets.js';
+import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/channels.js';
 
 export interface ReplicaNotifications {
   start(): void;
