@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { findReplicaCustomer, findReplicaCustomers, type ReplicaCustomer } from './db/replica.js';
 import type { Database } from './db/schema.js';
-import type { ReplicaNotifications } from './consumer/replica-notifications.js';
+import type { ReplicaSync } from './consumer/replica-sync.js';
 
 export interface CustomerLookup {
   /**
@@ -18,7 +18,7 @@ const SAFETY_POLL_MS = 100;
 
 export function createCustomerLookup(options: {
   db: Kysely<Database>;
-  notifications: ReplicaNotifications;
+  replica: Pick<ReplicaSync, 'onReplicaChanged'>;
   timeoutMs: number;
 }): CustomerLookup {
   const { db, timeoutMs } = options;
@@ -61,8 +61,7 @@ export function createCustomerLookup(options: {
     }
   }
 
-  options.notifications.onApplied(() => void check());
-  options.notifications.onConnected(() => void check());
+  options.replica.onReplicaChanged(() => void check());
 
   return {
     async find(id) {

@@ -15,10 +15,6 @@ export interface ReplicaApplierOptions {
   key: ConsumerKey;
   metrics: Metrics;
   logger: Logger;
-  /** The stored generation changed under us (a rebuild): the consumer must resubscribe to replay. */
-  onRebuildDetected(reason: string): void;
-  /** A batch committed: the stored offset is now `offset`. */
-  onApplied?(offset: bigint): void;
 }
 
 export interface ReplicaApplier {
@@ -28,13 +24,17 @@ export interface ReplicaApplier {
   prepareBatch(messages: StreamMessage[]): PreparedBatch;
   /**
    * Applies a batch of consecutive messages in one transaction, fenced by the stored position.
-   * `prepared`: prepareBatch's result for these messages, if it ran ahead.
+   * `prepared`: prepareBatch's result for these messages, if it ran ahead. 'applied': `position`
+   * now covers them. 'rebuilt': the stored generation changed under us (a rebuild), nothing was
+   * written, and the consumer must resubscribe to replay the stream from its first offset.
    */
-  handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<void>;
+  handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<BatchOutcome>;
   /** True when a rebuild happened since this instance last read its position. */
   isStale(): Promise<boolean>;
   readonly position: StoredPosition | undefined;
 }
+
+export type BatchOutcome = 'applied' | 'rebuilt';
 
 /** A batch decoded and folded, ready for its statement. */
 export interface PreparedBatch {
@@ -117,7 +117,6 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     metrics.applyBatchSize.observe(messages.length);
     metrics.applyBatchDuration.observe((performance.now() - started) / 1000);
     logger.debug({ from: String(messages[0]!.offset), to: String(last), events: events.length, parked: parked.length }, 'batch applied');
-    options.onApplied?.(last);
   }
 
   /**
@@ -166,12 +165,12 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         if (!expected) throw new Error('handleBatch before resumeFrom');
         const applied = expected.lastOffset;
         const fresh = applied === null || messages[0]!.offset > applied ? messages : messages.filter((m) => m.offset > applied);
-        if (fresh.length === 0) return;
+        if (fresh.length === 0) return 'applied';
         try {
           if (failedAttempts >= ATTEMPTS_BEFORE_ISOLATING) await isolate(fresh);
           else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepare(fresh));
           failedAttempts = 0;
-          return;
+          return 'applied';
         } catch (error) {
           if (!(error instanceof Fenced)) {
             metrics.eventErrors.inc();
@@ -183,8 +182,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         const current = await loadPosition(db, key);
         if (current.generation !== expected.generation) {
           logger.info({ generation: current.generation }, 'replica was rebuilt; replaying from the first offset');
-          options.onRebuildDetected('replica rebuilt');
-          return;
+          return 'rebuilt';
         }
         if (current.lastOffset !== null && (expected.lastOffset === null || current.lastOffset > expected.lastOffset)) {
           logger.warn(
