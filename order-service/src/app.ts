@@ -19,11 +19,14 @@ import { createApplierDatabase } from './db/applier-database.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
-import { createCustomerLookup } from './read-your-writes.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { ordersRoutes } from './routes/orders/index.js';
 import { replicaRoutes } from './routes/replica.js';
+import { createCustomerLookup } from './services/customer-lookup.js';
+import { createOrderService } from './services/orders.js';
+import { createParkedEventService } from './services/parked-events.js';
+import { createReplicaCustomerService } from './services/replica-customers.js';
 
 export interface AppDeps {
   config: Config;
@@ -83,10 +86,8 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
 
   const customers = createCustomerLookup({ db, replica, timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS });
 
+  const orders = createOrderService({ db, customers, metrics });
   const context: RouteContext = {
-    db,
-    customers,
-    metrics,
     consumerStatus: () => replica.status(),
     databaseReachable: async () => {
       try {
@@ -107,9 +108,9 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
     version: '0.1.0',
   });
   await app.register(healthRoutes, { context });
-  await app.register(ordersRoutes, { context });
-  await app.register(replicaRoutes, { context });
-  await app.register(adminRoutes, { context });
+  await app.register(ordersRoutes, { orders });
+  await app.register(replicaRoutes, { replicaCustomers: createReplicaCustomerService(db) });
+  await app.register(adminRoutes, { parkedEvents: createParkedEventService(db) });
 
   const steps: ShutdownStep[] = [
     { name: 'http', run: () => app.close() },
