@@ -1,6 +1,7 @@
 import { CUSTOMER_STREAM_ARGUMENTS, ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import {
   createHttpServer,
+  healthRoutes,
   createKysely,
   createPool,
   ensureDatabase,
@@ -10,20 +11,19 @@ import {
   type ShutdownStep,
 } from '@demo/service-kit';
 import { connectDeclaredStream, type StreamConnection } from '@demo/stream';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
 import { createReplicaSync } from './consumer/replica-sync.js';
-import type { RouteContext } from './context.js';
 import { createApplierDatabase } from './db/applier-database.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
-import { healthRoutes } from './routes/health.js';
 import { ordersRoutes } from './routes/orders/index.js';
 import { replicaRoutes } from './routes/replica.js';
 import { createCustomerLookup } from './services/customer-lookup.js';
+import { orderHealth } from './services/health.js';
 import { createOrderService } from './services/orders.js';
 import { createParkedEventService } from './services/parked-events.js';
 import { createReplicaCustomerService } from './services/replica-customers.js';
@@ -87,19 +87,6 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
   const customers = createCustomerLookup({ db, replica, timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS });
 
   const orders = createOrderService({ db, customers, metrics });
-  const context: RouteContext = {
-    consumerStatus: () => replica.status(),
-    databaseReachable: async () => {
-      try {
-        await sql`SELECT 1`.execute(db);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    streamConnected: () => stream.isConnected,
-  };
-
   const app = await createHttpServer({
     logger,
     registry,
@@ -107,7 +94,7 @@ export async function buildApp({ config, logger, instance }: AppDeps): Promise<O
     description: 'Orders validated against a replica of customers fed by the RabbitMQ stream `customer`',
     version: '0.1.0',
   });
-  await app.register(healthRoutes, { context });
+  await app.register(healthRoutes, orderHealth({ db, stream, replica }));
   await app.register(ordersRoutes, { orders });
   await app.register(replicaRoutes, { replicaCustomers: createReplicaCustomerService(db) });
   await app.register(adminRoutes, { parkedEvents: createParkedEventService(db) });
