@@ -1,28 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderService } from '../src/app.js';
 import { rebuildReplica } from '../src/db/rebuild.js';
 import { addressUpdated, created, deleted, foldStream, TestPublisher, type StreamContents } from './support/events.js';
-import { createTestDatabase, createTestStream, until } from './support/infra.js';
-import { startInProcess } from './support/in-process.js';
+import { createTestDatabase, createTestStream, kyselyFor, until } from './support/infra.js';
+import { startInProcess, type InProcessService } from './support/in-process.js';
 import { comparable, readReplica, storedOffset } from './support/replica.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let stream: Awaited<ReturnType<typeof createTestStream>>;
 let publisher: TestPublisher;
-let service: OrderService;
+let service: InProcessService;
+let db: ReturnType<typeof kyselyFor>;
 
 beforeAll(async () => {
   database = await createTestDatabase('api');
   stream = await createTestStream('api');
   publisher = await TestPublisher.create(stream.connection, stream.name);
+  db = kyselyFor(database.url);
   service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
-  await until(async () => (await service.app.inject('/health')).json().role === 'active', 15_000, 'active');
+  await until(async () => (await service.http.inject('/health')).json().role === 'active', 15_000, 'active');
 });
 
 afterAll(async () => {
   await service?.close();
+  await db?.destroy();
   await publisher?.close();
   await stream?.drop();
   await database?.drop();
@@ -31,12 +33,12 @@ afterAll(async () => {
 /** Waits until the stored offset reaches the stream's last message; returns what the stream holds. */
 async function applied(): Promise<StreamContents> {
   const contents = await publisher.contents(stream.connection, stream.name);
-  await until(async () => (await storedOffset(service.db, stream.name)) === contents.lastOffset, 10_000, 'all applied');
+  await until(async () => (await storedOffset(db, stream.name)) === contents.lastOffset, 10_000, 'all applied');
   return contents;
 }
 
 async function postOrder(customerId: unknown) {
-  return service.app.inject({ method: 'POST', url: '/orders', payload: { customer_id: customerId } });
+  return service.http.inject({ method: 'POST', url: '/orders', payload: { customer_id: customerId } });
 }
 
 describe('POST /orders', () => {
@@ -97,22 +99,22 @@ describe('POST /orders', () => {
     ['a number', { customer_id: 42 }],
     ['an extra field', { customer_id: randomUUID(), extra: 1 }],
   ])('answers 400 validation_failed for %s', async (_what, payload) => {
-    const response = await service.app.inject({ method: 'POST', url: '/orders', payload });
+    const response = await service.http.inject({ method: 'POST', url: '/orders', payload });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: 'validation_failed' });
   });
 
   it('answers 400 for a body that is not JSON and 415 for another content type', async () => {
-    const notJson = await service.app.inject({ method: 'POST', url: '/orders', payload: '{', headers: { 'content-type': 'application/json' } });
+    const notJson = await service.http.inject({ method: 'POST', url: '/orders', payload: '{', headers: { 'content-type': 'application/json' } });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error).toBe('invalid_json');
-    const text = await service.app.inject({ method: 'POST', url: '/orders', payload: 'x', headers: { 'content-type': 'application/xml' } });
+    const text = await service.http.inject({ method: 'POST', url: '/orders', payload: 'x', headers: { 'content-type': 'application/xml' } });
     expect(text.statusCode).toBe(415);
     expect(text.json().error).toBe('unsupported_media_type');
   });
 
   it('counts created orders by status', async () => {
-    const metrics = (await service.app.inject('/metrics')).body;
+    const metrics = (await service.http.inject('/metrics')).body;
     expect(metrics).toMatch(/orders_created_total\{status="Processing"\} [1-9]/);
     expect(metrics).toMatch(/orders_created_total\{status="Failed"\} [1-9]/);
   });
@@ -125,13 +127,13 @@ describe('GET /orders', () => {
     await publisher.publish([created(id, '4 Main St')]);
     const order = (await postOrder(id)).json();
     // When / Then
-    const found = await service.app.inject(`/orders/${order.order_id}`);
+    const found = await service.http.inject(`/orders/${order.order_id}`);
     expect(found.statusCode).toBe(200);
     expect(found.json()).toEqual(order);
-    const missing = await service.app.inject(`/orders/${randomUUID()}`);
+    const missing = await service.http.inject(`/orders/${randomUUID()}`);
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toBe('not_found');
-    const malformed = await service.app.inject('/orders/123');
+    const malformed = await service.http.inject('/orders/123');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toBe('validation_failed');
   });
@@ -143,13 +145,13 @@ describe('GET /orders', () => {
     const first = (await postOrder(id)).json();
     const second = (await postOrder(id)).json();
     // When
-    const list = await service.app.inject(`/orders?customer_id=${id}`);
+    const list = await service.http.inject(`/orders?customer_id=${id}`);
     // Then
     expect(list.statusCode).toBe(200);
     expect(list.json().items.map((o: { order_id: string }) => o.order_id)).toEqual([first.order_id, second.order_id]);
-    expect((await service.app.inject(`/orders?customer_id=${randomUUID()}`)).json()).toEqual({ items: [] });
-    expect((await service.app.inject('/orders')).statusCode).toBe(400);
-    expect((await service.app.inject('/orders?customer_id=nope')).json().error).toBe('validation_failed');
+    expect((await service.http.inject(`/orders?customer_id=${randomUUID()}`)).json()).toEqual({ items: [] });
+    expect((await service.http.inject('/orders')).statusCode).toBe(400);
+    expect((await service.http.inject('/orders?customer_id=nope')).json().error).toBe('validation_failed');
   });
 });
 
@@ -160,12 +162,12 @@ describe('GET /replica/customers/:id', () => {
     await publisher.publish([created(id, '6 Main St'), addressUpdated(id, '7 Main St', 2)]);
     await applied();
     // When
-    const row = await service.app.inject(`/replica/customers/${id}`);
+    const row = await service.http.inject(`/replica/customers/${id}`);
     // Then
     expect(row.statusCode).toBe(200);
     expect(row.json()).toMatchObject({ id, address: '7 Main St', version: 2, deleted: false });
-    expect((await service.app.inject(`/replica/customers/${randomUUID()}`)).statusCode).toBe(404);
-    expect((await service.app.inject('/replica/customers/x')).statusCode).toBe(400);
+    expect((await service.http.inject(`/replica/customers/${randomUUID()}`)).statusCode).toBe(404);
+    expect((await service.http.inject('/replica/customers/x')).statusCode).toBe(400);
   });
 
   it('ignores out-of-order and duplicate versions', async () => {
@@ -179,7 +181,7 @@ describe('GET /replica/customers/:id', () => {
     await publisher.publish([addressUpdated(id, 'duplicate v3', 3), created(id, 'replayed v1')]);
     await applied();
     // Then nothing changed
-    expect((await service.app.inject(`/replica/customers/${id}`)).json()).toMatchObject({ address: 'v3', version: 3, deleted: false });
+    expect((await service.http.inject(`/replica/customers/${id}`)).json()).toMatchObject({ address: 'v3', version: 3, deleted: false });
   });
 });
 
@@ -213,7 +215,7 @@ describe('poison events', () => {
     ]);
     await applied();
     // Then
-    const page = (await service.app.inject('/admin/parked-events?limit=500')).json();
+    const page = (await service.http.inject('/admin/parked-events?limit=500')).json();
     const ours = page.items.filter((item: { stream_offset: string }) => BigInt(item.stream_offset) > firstOffset);
     expect(ours.map((item: { reason: string }) => item.reason)).toEqual([
       'unparseable_body',
@@ -229,32 +231,32 @@ describe('poison events', () => {
     expect(ours[4]).toMatchObject({ body_truncated: true });
     expect(ours[4].body_bytes).toBeGreaterThan(300_000);
     expect(ours[5]).toMatchObject({ body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), body_encoding: 'base64', event_id: null });
-    expect((await service.app.inject(`/replica/customers/${after}`)).json().address).toBe('after');
-    const metrics = (await service.app.inject('/metrics')).body;
+    expect((await service.http.inject(`/replica/customers/${after}`)).json().address).toBe('after');
+    const metrics = (await service.http.inject('/metrics')).body;
     expect(Number(/customer_events_parked_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(8);
   });
 
   it('pages the parked events by offset and rejects bad parameters', async () => {
-    const first = (await service.app.inject('/admin/parked-events?limit=2')).json();
+    const first = (await service.http.inject('/admin/parked-events?limit=2')).json();
     expect(first.items).toHaveLength(2);
     expect(first.next).toBe(first.items[1].stream_offset);
-    const second = (await service.app.inject(`/admin/parked-events?limit=2&after=${first.next}`)).json();
+    const second = (await service.http.inject(`/admin/parked-events?limit=2&after=${first.next}`)).json();
     expect(BigInt(second.items[0].stream_offset)).toBeGreaterThan(BigInt(first.next));
-    expect((await service.app.inject('/admin/parked-events?limit=0')).statusCode).toBe(400);
-    expect((await service.app.inject('/admin/parked-events?limit=501')).statusCode).toBe(400);
-    expect((await service.app.inject('/admin/parked-events?after=abc')).json().error).toBe('validation_failed');
+    expect((await service.http.inject('/admin/parked-events?limit=0')).statusCode).toBe(400);
+    expect((await service.http.inject('/admin/parked-events?limit=501')).statusCode).toBe(400);
+    expect((await service.http.inject('/admin/parked-events?after=abc')).json().error).toBe('validation_failed');
   });
 });
 
 describe('health', () => {
   it('says which role this instance has and its applied offset', async () => {
     const { lastOffset } = await applied();
-    const health = (await service.app.inject('/health')).json();
+    const health = (await service.http.inject('/health')).json();
     expect(health).toEqual({ status: 'ok', role: 'active', applied_offset: lastOffset.toString() });
-    const ready = await service.app.inject('/ready');
+    const ready = await service.http.inject('/ready');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', role: 'active', checks: { database: 'up', stream: 'up' } });
-    const metrics = (await service.app.inject('/metrics')).body;
+    const metrics = (await service.http.inject('/metrics')).body;
     expect(metrics).toMatch(/^stream_consumer_active 1$/m);
     expect(metrics).toMatch(/customers_processed_total\{event_type="customer.created"\} \d+/);
     expect(metrics).toMatch(/replication_lag_seconds_count [1-9]/);
@@ -268,11 +270,11 @@ describe('health', () => {
     const lonely = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, RABBITMQ_STREAM_PORT: '1' });
     try {
       // When
-      const ready = await lonely.app.inject('/ready');
+      const ready = await lonely.http.inject('/ready');
       // Then
       expect(ready.statusCode).toBe(503);
       expect(ready.json()).toMatchObject({ error: 'not_ready', role: 'standby', checks: { database: 'up', stream: 'down' } });
-      expect((await lonely.app.inject('/health')).statusCode).toBe(200);
+      expect((await lonely.http.inject('/health')).statusCode).toBe(200);
     } finally {
       await lonely.close();
     }
@@ -283,15 +285,15 @@ describe('rebuild', () => {
   it('replays the stream from the first offset into the same replica while the service runs', async () => {
     // Given
     const contents = await applied();
-    const before = await readReplica(service.db);
+    const before = await readReplica(db);
     expect(before).toEqual(comparable(foldStream(contents)));
-    const parkedBefore = (await service.app.inject('/admin/parked-events?limit=500')).json().items.length;
+    const parkedBefore = (await service.http.inject('/admin/parked-events?limit=500')).json().items.length;
     // When
-    await rebuildReplica(service.db, { consumerName: ORDER_SERVICE_CONSUMER, stream: stream.name });
+    await rebuildReplica(db, { consumerName: ORDER_SERVICE_CONSUMER, stream: stream.name });
     // Then
     await applied();
-    expect(await readReplica(service.db)).toEqual(before);
-    expect((await service.app.inject('/admin/parked-events?limit=500')).json().items.length).toBe(parkedBefore);
+    expect(await readReplica(db)).toEqual(before);
+    expect((await service.http.inject('/admin/parked-events?limit=500')).json().items.length).toBe(parkedBefore);
     const id = randomUUID();
     await publisher.publish([created(id, 'after rebuild')]);
     expect((await postOrder(id)).statusCode).toBe(201);

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OrderService } from '../src/app.js';
 import { created, TestPublisher } from './support/events.js';
-import { createTestDatabase, createTestStream, until } from './support/infra.js';
-import { startInProcess } from './support/in-process.js';
+import { createTestDatabase, createTestStream, kyselyFor, until } from './support/infra.js';
+import { startInProcess, type InProcessService } from './support/in-process.js';
 import { storedOffset } from './support/replica.js';
 
 // Its own database and stream: the event parked here is missing from the replica on purpose,
@@ -12,18 +11,21 @@ import { storedOffset } from './support/replica.js';
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let stream: Awaited<ReturnType<typeof createTestStream>>;
 let publisher: TestPublisher;
-let service: OrderService;
+let service: InProcessService;
+let db: ReturnType<typeof kyselyFor>;
 
 beforeAll(async () => {
   database = await createTestDatabase('refused');
   stream = await createTestStream('refused');
   publisher = await TestPublisher.create(stream.connection, stream.name);
+  db = kyselyFor(database.url);
   service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name });
-  await until(async () => (await service.app.inject('/health')).json().role === 'active', 15_000, 'active');
+  await until(async () => (await service.http.inject('/health')).json().role === 'active', 15_000, 'active');
 });
 
 afterAll(async () => {
   await service?.close();
+  await db?.destroy();
   await publisher?.close();
   await stream?.drop();
   await database?.drop();
@@ -31,7 +33,7 @@ afterAll(async () => {
 
 async function applied() {
   const contents = await publisher.contents(stream.connection, stream.name);
-  await until(async () => (await storedOffset(service.db, stream.name)) === contents.lastOffset, 20_000, 'all applied');
+  await until(async () => (await storedOffset(db, stream.name)) === contents.lastOffset, 20_000, 'all applied');
   return contents;
 }
 
@@ -43,7 +45,7 @@ describe('an event the database refuses', () => {
 
   it('parks a valid event the database keeps refusing (apply_failed) and applies the rest of its batch', async () => {
     // Given a replica that refuses one address (a stand-in for any deterministic database error)
-    await sql`ALTER TABLE customers ADD CONSTRAINT test_refuse CHECK (address <> 'refuse-me')`.execute(service.db);
+    await sql`ALTER TABLE customers ADD CONSTRAINT test_refuse CHECK (address <> 'refuse-me')`.execute(db);
     const before = randomUUID();
     const refused = randomUUID();
     const after = randomUUID();
@@ -53,16 +55,16 @@ describe('an event the database refuses', () => {
       await publisher.publish([created(before, 'before'), created(refused, 'refuse-me'), created(after, 'after')]);
       await applied();
       // Then it is parked with the database's reason, and its neighbours are in the replica
-      const page = (await service.app.inject('/admin/parked-events?limit=500')).json();
+      const page = (await service.http.inject('/admin/parked-events?limit=500')).json();
       const ours = page.items.filter((item: { stream_offset: string }) => BigInt(item.stream_offset) > firstOffset);
       expect(ours).toHaveLength(1);
       expect(ours[0]).toMatchObject({ reason: 'apply_failed', event_type: 'customer.created' });
       expect(ours[0].detail).toMatch(/test_refuse/);
-      expect((await service.app.inject(`/replica/customers/${before}`)).json().address).toBe('before');
-      expect((await service.app.inject(`/replica/customers/${after}`)).json().address).toBe('after');
-      expect((await service.app.inject(`/replica/customers/${refused}`)).statusCode).toBe(404);
+      expect((await service.http.inject(`/replica/customers/${before}`)).json().address).toBe('before');
+      expect((await service.http.inject(`/replica/customers/${after}`)).json().address).toBe('after');
+      expect((await service.http.inject(`/replica/customers/${refused}`)).statusCode).toBe(404);
     } finally {
-      await sql`ALTER TABLE customers DROP CONSTRAINT test_refuse`.execute(service.db);
+      await sql`ALTER TABLE customers DROP CONSTRAINT test_refuse`.execute(db);
     }
   });
 

@@ -1,12 +1,22 @@
-import { createLogger } from '@demo/service-kit';
-import { buildApp, type OrderService } from '../../src/app.js';
+import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
+import { buildApp } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
 
-/** order-service in this process (for app.inject), on its own database and stream. */
-export async function startInProcess(env: Record<string, string>): Promise<OrderService> {
+export interface InProcessService {
+  /** For inject(). */
+  http: HttpServer;
+  /** Runs the service's shutdown steps. */
+  close(): Promise<void>;
+}
+
+/** order-service in this process (for inject), on the database and stream `env` names. */
+export async function startInProcess(env: Record<string, string>): Promise<InProcessService> {
   const config = readConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...env });
   const logger = createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
-  const service = await buildApp({ config, logger, instance: 'test' });
+  const service = await buildApp(config, logger, 'test');
   service.start();
-  return service;
+  return {
+    http: service.http,
+    close: async () => void (await runSteps(logger, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
+  };
 }
