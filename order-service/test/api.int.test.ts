@@ -2,19 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildReplica } from '../src/db/rebuild.js';
-import { addressUpdated, created, deleted, foldStream, TestPublisher, type StreamContents } from './support/events.js';
-import { createTestDatabase, createTestStream, kyselyFor, until } from './support/infra.js';
+import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
+import { addressUpdated, created, deleted } from './support/events.js';
 import { startInProcess, type InProcessService } from './support/in-process.js';
-import { comparable, readReplica, storedOffset } from './support/replica.js';
+import { comparable, kyselyFor, readReplica, storedOffset } from './support/replica.js';
+import { createTestStream, foldStream, TestPublisher, type StreamContents, type TestStream } from './support/stream.js';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let stream: Awaited<ReturnType<typeof createTestStream>>;
+let database: TestDatabase;
+let stream: TestStream;
 let publisher: TestPublisher;
 let service: InProcessService;
 let db: ReturnType<typeof kyselyFor>;
 
 beforeAll(async () => {
-  database = await createTestDatabase('api');
+  database = await createTestDatabase('order_api');
   stream = await createTestStream('api');
   publisher = await TestPublisher.create(stream.connection, stream.name);
   db = kyselyFor(database.url);

@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { created, TestPublisher } from './support/events.js';
-import { createTestDatabase, createTestStream, kyselyFor, until } from './support/infra.js';
+import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
+import { created } from './support/events.js';
 import { startInProcess, type InProcessService } from './support/in-process.js';
-import { storedOffset } from './support/replica.js';
+import { kyselyFor, storedOffset } from './support/replica.js';
+import { createTestStream, TestPublisher, type TestStream } from './support/stream.js';
 
 // Its own database and stream: the event parked here is missing from the replica on purpose,
 // which would break other files' "replica equals the fold of the stream" checks.
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let stream: Awaited<ReturnType<typeof createTestStream>>;
+let database: TestDatabase;
+let stream: TestStream;
 let publisher: TestPublisher;
 let service: InProcessService;
 let db: ReturnType<typeof kyselyFor>;
 
 beforeAll(async () => {
-  database = await createTestDatabase('refused');
+  database = await createTestDatabase('order_refused');
   stream = await createTestStream('refused');
   publisher = await TestPublisher.create(stream.connection, stream.name);
   db = kyselyFor(database.url);
