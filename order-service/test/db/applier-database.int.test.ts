@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApplierDatabase } from '../src/db/applier-database.js';
-import { kyselyFor } from './support/replica.js';
+import { createApplierDatabase } from '../../src/db/applier-database.js';
+import { kyselyFor } from '../support/replica.js';
 
 let database: TestDatabase;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminQuery, createTestDatabase, until, type ServiceProcess, type TestDatabase } from '@demo/test-support';
-import { customerHistories, interleave } from './support/events.js';
-import { appliedRanges, overlaps, startOrderProcess } from './support/order-process.js';
-import { comparable, kyselyFor, readReplica, storedOffset } from './support/replica.js';
-import { createTestStream, foldStream, TestPublisher, type TestStream } from './support/stream.js';
+import { customerHistories, interleave } from '../support/events.js';
+import { appliedRanges, overlaps, startOrderProcess } from '../support/order-process.js';
+import { comparable, kyselyFor, readReplica, storedOffset } from '../support/replica.js';
+import { createTestStream, foldStream, TestPublisher, type TestStream } from '../support/stream.js';
 
 let database: TestDatabase;
 let stream: TestStream;

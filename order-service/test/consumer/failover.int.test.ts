@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, until, type ServiceProcess, type TestDatabase } from '@demo/test-support';
-import { customerHistories, interleave } from './support/events.js';
-import { appliedRanges, consumerStatus, overlaps, startOrderProcess } from './support/order-process.js';
-import { comparable, kyselyFor, readReplica, storedOffset } from './support/replica.js';
-import { createTestStream, foldStream, TestPublisher, type StreamContents, type TestStream } from './support/stream.js';
+import { customerHistories, interleave } from '../support/events.js';
+import { appliedRanges, consumerStatus, overlaps, startOrderProcess } from '../support/order-process.js';
+import { comparable, kyselyFor, readReplica, storedOffset } from '../support/replica.js';
+import { createTestStream, foldStream, TestPublisher, type StreamContents, type TestStream } from '../support/stream.js';
 
 // Several real order-service processes on one database and one stream.
 let database: TestDatabase;

@@ -4,12 +4,12 @@ import { migrateToLatest } from '@demo/service-kit';
 import type { Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advancePosition } from '../src/db/apply-batch.js';
-import { loadPosition } from '../src/db/position.js';
-import { migrations } from '../src/db/migrations/index.js';
-import type { Database } from '../src/db/schema.js';
-import type { ReplicaRow } from '../src/domain/replica-fold.js';
-import { kyselyFor } from './support/replica.js';
+import { advancePosition } from '../../src/db/apply-batch.js';
+import { loadPosition } from '../../src/db/position.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import type { Database } from '../../src/db/schema.js';
+import type { ReplicaRow } from '../../src/domain/replica-fold.js';
+import { kyselyFor } from '../support/replica.js';
 
 /**
  * The fence on its own, against real PostgreSQL: the statement that moves the stored offset also
