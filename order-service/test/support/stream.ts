@@ -91,7 +91,7 @@ export interface StreamContents {
 }
 
 /** Reads the stream from its first offset until `count` messages arrived: what the applier sees. */
-export async function readStream(connection: StreamConnection, stream: string, count: number, timeoutMs = 30_000): Promise<StreamContents> {
+async function readStream(connection: StreamConnection, stream: string, count: number, timeoutMs = 30_000): Promise<StreamContents> {
   const client = await connection.ready();
   const messages: StreamContents['messages'] = [];
   let done: () => void = () => undefined;
