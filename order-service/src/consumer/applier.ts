@@ -1,14 +1,12 @@
-import { decodeEvent } from '@demo/contract';
 import { isDatabaseUnavailable } from '@demo/service-kit';
 import type { StreamMessage } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { applyBatch } from '../db/apply-batch.js';
-import type { ParkedEvent } from '../db/parked-events.js';
 import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/position.js';
 import type { Database } from '../db/schema.js';
-import { foldEvents, type PositionedEvent, type ReplicaRow } from '../domain/replica-fold.js';
 import type { Metrics } from '../metrics.js';
+import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
 
 export interface ReplicaApplierOptions {
   db: Kysely<Database>;
@@ -20,8 +18,6 @@ export interface ReplicaApplierOptions {
 export interface ReplicaApplier {
   /** For the stream consumer on promotion: reads the stored position and says where to resume. */
   resumeFrom(): Promise<bigint | 'first'>;
-  /** The pure part of applying (decode, sort out poison, fold): may run ahead, see prepareBatch. */
-  prepareBatch(messages: StreamMessage[]): PreparedBatch;
   /**
    * Applies a batch of consecutive messages in one transaction, fenced by the stored position.
    * `prepared`: prepareBatch's result for these messages, if it ran ahead. 'applied': `position`
@@ -35,13 +31,6 @@ export interface ReplicaApplier {
 }
 
 export type BatchOutcome = 'applied' | 'rebuilt';
-
-/** A batch decoded and folded, ready for its statement. */
-export interface PreparedBatch {
-  events: PositionedEvent[];
-  parked: ParkedEvent[];
-  rows: ReplicaRow[];
-}
 
 class Fenced extends Error {}
 
@@ -57,41 +46,7 @@ const ATTEMPTS_BEFORE_ISOLATING = 3;
 export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApplier {
   const { db, key, metrics, logger } = options;
   let position: StoredPosition | undefined;
-
   let failedAttempts = 0;
-
-  /** `parkAs`: park every message with this reason instead of applying it (an event the database refuses). */
-  function prepare(messages: StreamMessage[], parkAs?: { detail: string }): PreparedBatch {
-    const events: PositionedEvent[] = [];
-    const parked: ParkedEvent[] = [];
-    for (const message of messages) {
-      const decoded = decodeEvent(message.body, message.annotations);
-      if (parkAs) {
-        parked.push({
-          offset: message.offset,
-          eventId: decoded.ok ? decoded.event.metadata.event_id : decoded.eventId,
-          eventType: decoded.ok ? decoded.event.type : decoded.eventType,
-          reason: 'apply_failed',
-          detail: parkAs.detail,
-          body: message.body,
-          annotations: message.annotations,
-        });
-      } else if (decoded.ok) {
-        events.push({ offset: message.offset, event: decoded.event });
-      } else {
-        parked.push({
-          offset: message.offset,
-          eventId: decoded.eventId,
-          eventType: decoded.eventType,
-          reason: decoded.reason,
-          detail: decoded.detail,
-          body: message.body,
-          annotations: message.annotations,
-        });
-      }
-    }
-    return { events, parked, rows: [...foldEvents(events).values()] };
-  }
 
   async function applyOnce(expected: StoredPosition, messages: StreamMessage[], prepared: PreparedBatch) {
     const started = performance.now();
@@ -131,11 +86,11 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       if (!expected) throw new Error('isolate before resumeFrom');
       if (expected.lastOffset !== null && message.offset <= expected.lastOffset) continue;
       try {
-        await applyOnce(expected, [message], prepare([message]));
+        await applyOnce(expected, [message], prepareBatch([message]));
       } catch (error) {
         if (error instanceof Fenced || isDatabaseUnavailable(error)) throw error;
         const detail = `the database refused it: ${(error as Error).message}`;
-        await applyOnce(expected, [message], prepare([message], { detail }));
+        await applyOnce(expected, [message], prepareBatch([message], { detail }));
       }
     }
   }
@@ -155,9 +110,6 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       return (await loadPosition(db, key)).generation !== position.generation;
     },
 
-    prepareBatch(messages) {
-      return prepare(messages);
-    },
 
     async handleBatch(messages, prepared) {
       for (;;) {
@@ -168,7 +120,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         if (fresh.length === 0) return 'applied';
         try {
           if (failedAttempts >= ATTEMPTS_BEFORE_ISOLATING) await isolate(fresh);
-          else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepare(fresh));
+          else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepareBatch(fresh));
           failedAttempts = 0;
           return 'applied';
         } catch (error) {

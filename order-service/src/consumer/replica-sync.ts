@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { createReplicaApplier } from './applier.js';
 import { startLagMonitor } from './lag-monitor.js';
+import { prepareBatch } from './prepare-batch.js';
 import { createReplicaNotifications } from './replica-notifications.js';
 
 export interface ReplicaStatus {
@@ -68,7 +69,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
       appliedOffset = applier.position?.lastOffset ?? null;
       return from;
     },
-    prepareBatch: (messages) => applier.prepareBatch(messages),
+    prepareBatch: (messages) => prepareBatch(messages),
     handleBatch: async (messages, prepared) => {
       if ((await applier.handleBatch(messages, prepared)) === 'rebuilt') resubscribe('replica rebuilt');
       else appliedOffset = applier.position?.lastOffset ?? null;
