@@ -6,24 +6,25 @@
  * Run: npx tsc -b && npx tsx order-service/bench/replica.bench.ts   (N=100000 RATE=2000 by default)
  */
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
-import { rebuildReplica } from '../src/db/consumer-offsets.js';
-import { created, customerHistories, interleave, TestPublisher } from '../test/support/events.js';
-import { createTestDatabase, createTestStream, freePort, kyselyFor, until } from '../test/support/infra.js';
-import { OrderProcess } from '../test/support/processes.js';
-import { storedOffset } from '../test/support/replica.js';
+import { rebuildReplica } from '../src/db/rebuild.js';
+import { createTestDatabase, until, type ServiceProcess } from '@demo/test-support';
+import { created, customerHistories, interleave } from '../test/support/events.js';
+import { consumerStatus, startOrderProcess } from '../test/support/order-process.js';
+import { kyselyFor, storedOffset } from '../test/support/replica.js';
+import { createTestStream, TestPublisher } from '../test/support/stream.js';
 import { randomUUID } from 'node:crypto';
 
 const N = Number(process.env.N ?? 100_000);
 const RATE = Number(process.env.RATE ?? 2_000);
 const LAG_SECONDS = Number(process.env.LAG_SECONDS ?? 10);
 
-const database = await createTestDatabase('bench');
+const database = await createTestDatabase('order_bench');
 const stream = await createTestStream('bench');
 const publisher = await TestPublisher.create(stream.connection, stream.name);
 const db = kyselyFor(database.url);
-const processes: OrderProcess[] = [];
+const processes: ServiceProcess[] = [];
 const launch = async (name: string) => {
-  const child = new OrderProcess(name, await freePort(), { DATABASE_URL: database.url, STREAM_NAME: stream.name }, "info").start();
+  const child = await startOrderProcess(name, { DATABASE_URL: database.url, STREAM_NAME: stream.name }, 'info');
   processes.push(child);
   await child.ready();
   return child;
@@ -56,7 +57,7 @@ try {
   // 2. Failover.
   await launch('bench-b');
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
-    const statuses = await Promise.all(processes.filter((p) => p.running).map(async (p) => [p, await p.status()] as const));
+    const statuses = await Promise.all(processes.filter((p) => p.running).map(async (p) => [p, await consumerStatus(p)] as const));
     const active = statuses.find(([, s]) => s?.role === 'active')![0];
     let stop = false;
     const producer = (async () => {
@@ -70,12 +71,12 @@ try {
     active.kill(signal);
     const [successor, promotedAt] = await until(async () => {
       for (const p of processes.filter((c) => c.running && c !== active)) {
-        const s = await p.status();
+        const s = await consumerStatus(p);
         if (s?.role === 'active' && s.applied_offset !== null) return [p, BigInt(s.applied_offset)] as const;
       }
       return undefined;
     }, 60_000);
-    await until(async () => BigInt((await successor.status())?.applied_offset ?? '-1') > promotedAt, 60_000);
+    await until(async () => BigInt((await consumerStatus(successor))?.applied_offset ?? '-1') > promotedAt, 60_000);
     console.log(`failover after ${signal}: ${(performance.now() - signalledAt).toFixed(0)} ms (signal → standby applied a new event)`);
     stop = true;
     await producer;
@@ -85,7 +86,7 @@ try {
   void first;
 
   // 3. Replication lag at a steady rate.
-  const active = (await Promise.all(processes.filter((p) => p.running).map(async (p) => [p, await p.status()] as const))).find(
+  const active = (await Promise.all(processes.filter((p) => p.running).map(async (p) => [p, await consumerStatus(p)] as const))).find(
     ([, s]) => s?.role === 'active',
   )![0];
   const before = await histogram(active.url);

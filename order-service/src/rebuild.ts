@@ -1,7 +1,7 @@
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { ConfigError, createKysely, createPool } from '@demo/service-kit';
 import { readConfig } from './config.js';
-import { rebuildReplica } from './db/consumer-offsets.js';
+import { rebuildReplica } from './db/rebuild.js';
 import type { Database } from './db/schema.js';
 
 /**

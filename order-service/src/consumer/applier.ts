@@ -1,46 +1,36 @@
-import { decodeEvent } from '@demo/contract';
 import { isDatabaseUnavailable } from '@demo/service-kit';
 import type { StreamMessage } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { advancePosition, loadPosition, type ConsumerKey, type StoredPosition } from '../db/consumer-offsets.js';
-import { insertParkedEvents, type ParkedEvent } from '../db/parked-events.js';
+import { applyBatch } from '../db/apply-batch.js';
+import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/position.js';
 import type { Database } from '../db/schema.js';
-import { foldEvents, type PositionedEvent, type ReplicaRow } from '../domain/replica-fold.js';
 import type { Metrics } from '../metrics.js';
+import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
 
 export interface ReplicaApplierOptions {
   db: Kysely<Database>;
   key: ConsumerKey;
   metrics: Metrics;
   logger: Logger;
-  /** The stored generation changed under us (a rebuild): the consumer must resubscribe to replay. */
-  onRebuildDetected(reason: string): void;
-  /** A batch committed: the stored offset is now `offset`. */
-  onApplied?(offset: bigint): void;
 }
 
 export interface ReplicaApplier {
   /** For the stream consumer on promotion: reads the stored position and says where to resume. */
   resumeFrom(): Promise<bigint | 'first'>;
-  /** The pure part of applying (decode, sort out poison, fold): may run ahead, see prepareBatch. */
-  prepareBatch(messages: StreamMessage[]): PreparedBatch;
   /**
    * Applies a batch of consecutive messages in one transaction, fenced by the stored position.
-   * `prepared`: prepareBatch's result for these messages, if it ran ahead.
+   * `prepared`: prepareBatch's result for these messages, if it ran ahead. 'applied': `position`
+   * now covers them. 'rebuilt': the stored generation changed under us (a rebuild), nothing was
+   * written, and the consumer must resubscribe to replay the stream from its first offset.
    */
-  handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<void>;
+  handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<BatchOutcome>;
   /** True when a rebuild happened since this instance last read its position. */
   isStale(): Promise<boolean>;
   readonly position: StoredPosition | undefined;
 }
 
-/** A batch decoded and folded, ready for its statement. */
-export interface PreparedBatch {
-  events: PositionedEvent[];
-  parked: ParkedEvent[];
-  rows: ReplicaRow[];
-}
+export type BatchOutcome = 'applied' | 'rebuilt';
 
 class Fenced extends Error {}
 
@@ -56,55 +46,14 @@ const ATTEMPTS_BEFORE_ISOLATING = 3;
 export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApplier {
   const { db, key, metrics, logger } = options;
   let position: StoredPosition | undefined;
-
   let failedAttempts = 0;
-
-  /** `parkAs`: park every message with this reason instead of applying it (an event the database refuses). */
-  function prepare(messages: StreamMessage[], parkAs?: { detail: string }): PreparedBatch {
-    const events: PositionedEvent[] = [];
-    const parked: ParkedEvent[] = [];
-    for (const message of messages) {
-      const decoded = decodeEvent(message.body, message.annotations);
-      if (parkAs) {
-        parked.push({
-          offset: message.offset,
-          eventId: decoded.ok ? decoded.event.metadata.event_id : decoded.eventId,
-          eventType: decoded.ok ? decoded.event.type : decoded.eventType,
-          reason: 'apply_failed',
-          detail: parkAs.detail,
-          body: message.body,
-          annotations: message.annotations,
-        });
-      } else if (decoded.ok) {
-        events.push({ offset: message.offset, event: decoded.event });
-      } else {
-        parked.push({
-          offset: message.offset,
-          eventId: decoded.eventId,
-          eventType: decoded.eventType,
-          reason: decoded.reason,
-          detail: decoded.detail,
-          body: message.body,
-          annotations: message.annotations,
-        });
-      }
-    }
-    return { events, parked, rows: [...foldEvents(events).values()] };
-  }
 
   async function applyOnce(expected: StoredPosition, messages: StreamMessage[], prepared: PreparedBatch) {
     const started = performance.now();
     const { events, parked, rows } = prepared;
     const last = messages[messages.length - 1]!.offset;
 
-    if (parked.length === 0) {
-      if (!(await advancePosition(db, key, expected, last, rows))) throw new Fenced();
-    } else {
-      await db.transaction().execute(async (trx) => {
-        if (!(await advancePosition(trx, key, expected, last, rows))) throw new Fenced();
-        await insertParkedEvents(trx, parked);
-      });
-    }
+    if (!(await applyBatch(db, key, expected, { last, rows, parked }))) throw new Fenced();
 
     const committedAt = Date.now();
     position = { lastOffset: last, generation: expected.generation };
@@ -123,7 +72,6 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     metrics.applyBatchSize.observe(messages.length);
     metrics.applyBatchDuration.observe((performance.now() - started) / 1000);
     logger.debug({ from: String(messages[0]!.offset), to: String(last), events: events.length, parked: parked.length }, 'batch applied');
-    options.onApplied?.(last);
   }
 
   /**
@@ -138,11 +86,11 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       if (!expected) throw new Error('isolate before resumeFrom');
       if (expected.lastOffset !== null && message.offset <= expected.lastOffset) continue;
       try {
-        await applyOnce(expected, [message], prepare([message]));
+        await applyOnce(expected, [message], prepareBatch([message]));
       } catch (error) {
         if (error instanceof Fenced || isDatabaseUnavailable(error)) throw error;
         const detail = `the database refused it: ${(error as Error).message}`;
-        await applyOnce(expected, [message], prepare([message], { detail }));
+        await applyOnce(expected, [message], prepareBatch([message], { detail }));
       }
     }
   }
@@ -162,9 +110,6 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       return (await loadPosition(db, key)).generation !== position.generation;
     },
 
-    prepareBatch(messages) {
-      return prepare(messages);
-    },
 
     async handleBatch(messages, prepared) {
       for (;;) {
@@ -172,12 +117,12 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         if (!expected) throw new Error('handleBatch before resumeFrom');
         const applied = expected.lastOffset;
         const fresh = applied === null || messages[0]!.offset > applied ? messages : messages.filter((m) => m.offset > applied);
-        if (fresh.length === 0) return;
+        if (fresh.length === 0) return 'applied';
         try {
           if (failedAttempts >= ATTEMPTS_BEFORE_ISOLATING) await isolate(fresh);
-          else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepare(fresh));
+          else await applyOnce(expected, fresh, fresh === messages && prepared ? prepared : prepareBatch(fresh));
           failedAttempts = 0;
-          return;
+          return 'applied';
         } catch (error) {
           if (!(error instanceof Fenced)) {
             metrics.eventErrors.inc();
@@ -189,8 +134,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
         const current = await loadPosition(db, key);
         if (current.generation !== expected.generation) {
           logger.info({ generation: current.generation }, 'replica was rebuilt; replaying from the first offset');
-          options.onRebuildDetected('replica rebuilt');
-          return;
+          return 'rebuilt';
         }
         if (current.lastOffset !== null && (expected.lastOffset === null || current.lastOffset > expected.lastOffset)) {
           logger.warn(

@@ -1,7 +1,8 @@
 import { errorMessage } from '@demo/async';
-import { streamTail, type SingleActiveConsumer, type StreamConnection } from '@demo/stream';
+import { streamTail, type StreamConnection } from '@demo/stream';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
+import type { ReplicaStatus } from './replica-sync.js';
 
 /**
  * Every interval, on the active instance: stream_consumer_lag_events = stream tail − applied
@@ -9,9 +10,8 @@ import type { Metrics } from '../metrics.js';
  */
 export function startLagMonitor(options: {
   connection: StreamConnection;
-  consumer: SingleActiveConsumer;
   stream: string;
-  appliedOffset(): bigint | null | undefined;
+  status(): ReplicaStatus;
   metrics: Metrics;
   logger: Logger;
   intervalMs?: number;
@@ -19,7 +19,7 @@ export function startLagMonitor(options: {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
-    if (options.consumer.role !== 'active' || !options.connection.isConnected) {
+    if (options.status().role !== 'active' || !options.connection.isConnected) {
       options.metrics.consumerLag.set(0);
       return;
     }
@@ -28,8 +28,8 @@ export function startLagMonitor(options: {
       .ready()
       .then((client) => streamTail(client, options.stream))
       .then((tail) => {
-        const applied = options.appliedOffset();
-        const lag = tail < 0n ? 0n : applied === null || applied === undefined ? tail + 1n : tail - applied;
+        const applied = options.status().appliedOffset;
+        const lag = tail < 0n ? 0n : applied === null ? tail + 1n : tail - applied;
         options.metrics.consumerLag.set(Number(lag > 0n ? lag : 0n));
       })
       .catch((error: unknown) => options.logger.debug({ err: errorMessage(error) }, 'reading the stream tail failed'))

@@ -1,8 +1,7 @@
-
 import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/consumer-offsets.js';
+import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/channels.js';
 
 export interface ReplicaNotifications {
   start(): void;
@@ -12,7 +11,6 @@ export interface ReplicaNotifications {
   onRebuild(listener: () => void): void;
   /** (Re)connected: notifications may have been missed meanwhile. */
   onConnected(listener: () => void): void;
-  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -90,9 +88,6 @@ export function createReplicaNotifications(url: string, applicationName: string,
     onApplied: (listener) => void applied.push(listener),
     onRebuild: (listener) => void rebuilt.push(listener),
     onConnected: (listener) => void connectedListeners.push(listener),
-    get connected() {
-      return client !== undefined;
-    },
     async close() {
       closed = true;
       stop.abort();

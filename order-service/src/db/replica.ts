@@ -1,8 +1,7 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { ReplicaRow } from '../domain/replica-fold.js';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-export interface ReplicaCustomer {
+export interface ReplicaCustomerRow {
   id: string;
   address: string | null;
   version: number;
@@ -11,38 +10,11 @@ export interface ReplicaCustomer {
   last_event_offset: string;
 }
 
-/**
- * The upsert of a batch's folded rows, as one statement. A row changes only when its version is
- * newer than the stored one, so older and repeated versions change nothing; a deletion-only row
- * keeps the stored address, and a deletion is final. `onlyIf`: rows are written only when this
- * condition holds (the applier's fence, evaluated in the same statement).
- */
-export function upsertReplicaRowsSql(rows: readonly ReplicaRow[], onlyIf: RawBuilder<unknown>) {
-  return sql`
-    INSERT INTO customers (id, address, version, deleted, updated_at, last_event_offset)
-    SELECT * FROM unnest(
-      ${rows.map((row) => row.id)}::uuid[],
-      ${rows.map((row) => row.address)}::text[],
-      ${rows.map((row) => row.version)}::integer[],
-      ${rows.map((row) => row.deleted)}::boolean[],
-      ${rows.map((row) => row.updatedAt)}::timestamptz[],
-      ${rows.map((row) => row.lastEventOffset.toString())}::bigint[]
-    ) WHERE ${onlyIf}
-    ON CONFLICT (id) DO UPDATE SET
-      address = COALESCE(excluded.address, customers.address),
-      version = excluded.version,
-      deleted = customers.deleted OR excluded.deleted,
-      updated_at = excluded.updated_at,
-      last_event_offset = excluded.last_event_offset
-    WHERE customers.version < excluded.version
-  `;
-}
-
-export async function findReplicaCustomer(db: Kysely<Database>, id: string): Promise<ReplicaCustomer | undefined> {
+export async function findReplicaCustomer(db: Kysely<Database>, id: string): Promise<ReplicaCustomerRow | undefined> {
   return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findReplicaCustomers(db: Kysely<Database>, ids: readonly string[]): Promise<ReplicaCustomer[]> {
+export async function findReplicaCustomers(db: Kysely<Database>, ids: readonly string[]): Promise<ReplicaCustomerRow[]> {
   if (ids.length === 0) return [];
   return db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
 }

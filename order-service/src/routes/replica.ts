@@ -1,10 +1,9 @@
-import { notFound, type HttpServer } from '@demo/service-kit';
-import type { RouteContext } from '../context.js';
-import { findReplicaCustomer } from '../db/replica.js';
+import type { HttpServer } from '@demo/service-kit';
 import { IdParams } from '../schemas/common.js';
 import { ReplicaCustomer } from '../schemas/replica.js';
+import type { ReplicaCustomerService } from '../services/replica-customers.js';
 
-export async function replicaRoutes(app: HttpServer, { context }: { context: RouteContext }) {
+export async function replicaRoutes(app: HttpServer, options: { replicaCustomers: ReplicaCustomerService }) {
   app.get(
     '/replica/customers/:id',
     {
@@ -15,17 +14,6 @@ export async function replicaRoutes(app: HttpServer, { context }: { context: Rou
         response: { 200: ReplicaCustomer, 400: { $ref: 'ErrorBody' }, 404: { $ref: 'ErrorBody' }, 503: { $ref: 'ErrorBody' } },
       },
     },
-    async (request) => {
-      const row = await findReplicaCustomer(context.db, request.params.id);
-      if (!row) throw notFound(`customer ${request.params.id} is not in the replica`);
-      return {
-        id: row.id,
-        address: row.address,
-        version: row.version,
-        deleted: row.deleted,
-        updated_at: row.updated_at.toISOString(),
-        last_event_offset: row.last_event_offset,
-      };
-    },
+    async (request) => options.replicaCustomers.get(request.params.id),
   );
 }

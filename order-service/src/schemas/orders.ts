@@ -23,3 +23,6 @@ export const OrderList = Type.Object({ items: Type.Array(Order) });
 
 /** The most orders GET /orders?customer_id= returns (oldest first). */
 export const ORDER_LIST_LIMIT = 1_000;
+
+/** The errors every /orders route may answer (besides its own). */
+export const orderErrors = { 400: { $ref: 'ErrorBody' }, 503: { $ref: 'ErrorBody' } };

@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { Offset } from './common.js';
 
 export const ParkedEventsQuery = Type.Object(
@@ -8,6 +8,7 @@ export const ParkedEventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type ParkedEventsQuery = Static<typeof ParkedEventsQuery>;
 
 export const ParkedEvent = Type.Object({
   stream_offset: Offset,
@@ -27,3 +28,4 @@ export const ParkedEventPage = Type.Object({
   items: Type.Array(ParkedEvent),
   next: Type.Union([Offset, Type.Null()], { description: 'pass as `after` for the next page; null on the last' }),
 });
+export type ParkedEventPage = Static<typeof ParkedEventPage>;

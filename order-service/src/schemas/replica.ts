@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { Offset, Uuid } from './common.js';
 
 export const ReplicaCustomer = Type.Object({
@@ -9,3 +9,4 @@ export const ReplicaCustomer = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
   last_event_offset: Offset,
 });
+export type ReplicaCustomer = Static<typeof ReplicaCustomer>;

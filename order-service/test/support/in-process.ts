@@ -1,12 +1,81 @@
-import { createLogger } from '@demo/service-kit';
-import { buildApp, type OrderService } from '../../src/app.js';
+import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
+import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
+import type { Kysely } from 'kysely';
+import { buildApp } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/schema.js';
+import { kyselyFor, storedOffset } from './replica.js';
+import { createTestStream, TestPublisher, type StreamContents, type TestStream } from './stream.js';
 
-/** order-service in this process (for app.inject), on its own database and stream. */
-export async function startInProcess(env: Record<string, string>): Promise<OrderService> {
+export interface InProcessService {
+  /** For inject(). */
+  http: HttpServer;
+  /** Runs the service's shutdown steps. */
+  close(): Promise<void>;
+}
+
+/** order-service in this process (for inject), on the database and stream `env` names. */
+export async function startInProcess(env: Record<string, string>): Promise<InProcessService> {
   const config = readConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...env });
   const logger = createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
-  const service = await buildApp({ config, logger, instance: 'test' });
+  const service = await buildApp(config, logger, 'test');
   service.start();
-  return service;
+  return {
+    http: service.http,
+    close: async () => void (await runSteps(logger, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
+  };
+}
+
+/** An in-process order-service, active on a database and a stream of its own, with a publisher. */
+export interface ServiceUnderTest extends InProcessService {
+  database: TestDatabase;
+  stream: TestStream;
+  publisher: TestPublisher;
+  /** The test's own connection to the service's database. */
+  db: Kysely<Database>;
+  /** Waits until the stored offset reaches the stream's last message; returns what the stream holds. */
+  applied(timeoutMs?: number): Promise<StreamContents>;
+  /** POST /orders for this customer id. */
+  postOrder(customerId: unknown): ReturnType<typeof postOrder>;
+}
+
+function postOrder(http: HttpServer, customerId: unknown) {
+  return http.inject({ method: 'POST', url: '/orders', payload: { customer_id: customerId } });
+}
+
+export async function startServiceUnderTest(what: string, env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const database = await createTestDatabase(`order_${what}`);
+    cleanups.push(() => database.drop());
+    const stream = await createTestStream(what);
+    cleanups.push(() => stream.drop());
+    const publisher = await TestPublisher.create(stream.connection, stream.name);
+    cleanups.push(() => publisher.close());
+    const db = kyselyFor(database.url);
+    cleanups.push(() => db.destroy());
+    const service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, ...env });
+    cleanups.push(() => service.close());
+    await until(async () => (await service.http.inject('/health')).json().role === 'active', 15_000, 'active');
+    return {
+      http: service.http,
+      database,
+      stream,
+      publisher,
+      db,
+      async applied(timeoutMs = 10_000) {
+        const contents = await publisher.contents(stream.connection, stream.name);
+        await until(async () => (await storedOffset(db, stream.name)) === contents.lastOffset, timeoutMs, 'all applied');
+        return contents;
+      },
+      postOrder: (customerId) => postOrder(service.http, customerId),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,6 +1,12 @@
-import type { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import type { Database } from '../../src/db/schema.js';
 import type { ReplicaRow } from '../../src/domain/replica-fold.js';
+
+/** The test's own connection to an order-service database. */
+export function kyselyFor(url: string): Kysely<Database> {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 3 }) }) });
+}
 
 type Comparable = { address: string | null; version: number; deleted: boolean };
 

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApplierDatabase } from '../src/db/applier-database.js';
-import { createTestDatabase, kyselyFor } from './support/infra.js';
+import { createApplierDatabase } from '../../src/db/applier-database.js';
+import { kyselyFor } from '../support/replica.js';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: TestDatabase;
 
 beforeAll(async () => {
-  database = await createTestDatabase('applier-db');
+  database = await createTestDatabase('order_applier_db');
 });
 afterAll(async () => {
   await database?.drop();

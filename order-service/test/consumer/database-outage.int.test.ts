@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerHistories, foldStream, interleave, TestPublisher } from './support/events.js';
-import { adminQuery, createTestDatabase, createTestStream, freePort, kyselyFor, until } from './support/infra.js';
-import { OrderProcess, overlaps } from './support/processes.js';
-import { comparable, readReplica, storedOffset } from './support/replica.js';
+import { adminQuery, createTestDatabase, until, type ServiceProcess, type TestDatabase } from '@demo/test-support';
+import { customerHistories, interleave } from '../support/events.js';
+import { appliedRanges, overlaps, startOrderProcess } from '../support/order-process.js';
+import { comparable, kyselyFor, readReplica, storedOffset } from '../support/replica.js';
+import { createTestStream, foldStream, TestPublisher, type TestStream } from '../support/stream.js';
 
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let stream: Awaited<ReturnType<typeof createTestStream>>;
+let database: TestDatabase;
+let stream: TestStream;
 let publisher: TestPublisher;
-let instance: OrderProcess;
+let instance: ServiceProcess;
 
 beforeAll(async () => {
-  database = await createTestDatabase('outage');
+  database = await createTestDatabase('order_outage');
   stream = await createTestStream('outage');
   publisher = await TestPublisher.create(stream.connection, stream.name);
-  instance = new OrderProcess('order-outage', await freePort(), { DATABASE_URL: database.url, STREAM_NAME: stream.name }).start();
+  instance = await startOrderProcess('order-outage', { DATABASE_URL: database.url, STREAM_NAME: stream.name });
   await instance.ready();
 }, 60_000);
 
@@ -50,7 +51,7 @@ describe('a database outage during consumption', () => {
     try {
       await until(async () => (await storedOffset(db, stream.name)) === contents.lastOffset, 30_000, 'all applied after the outage');
       expect(await readReplica(db)).toEqual(comparable(foldStream(contents)));
-      expect(overlaps(instance.appliedRanges())).toEqual([]);
+      expect(overlaps(appliedRanges(instance))).toEqual([]);
       expect((await fetch(`${instance.url}/ready`)).status).toBe(200);
       const metrics = await (await fetch(`${instance.url}/metrics`)).text();
       expect(metrics).toMatch(/customer_event_errors_total [1-9]/);

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerHistories, foldStream, interleave, TestPublisher, type StreamContents } from './support/events.js';
-import { createTestDatabase, createTestStream, freePort, kyselyFor, until } from './support/infra.js';
-import { OrderProcess, overlaps } from './support/processes.js';
-import { comparable, readReplica, storedOffset } from './support/replica.js';
+import { createTestDatabase, until, type ServiceProcess, type TestDatabase } from '@demo/test-support';
+import { customerHistories, interleave } from '../support/events.js';
+import { appliedRanges, consumerStatus, overlaps, startOrderProcess } from '../support/order-process.js';
+import { comparable, kyselyFor, readReplica, storedOffset } from '../support/replica.js';
+import { createTestStream, foldStream, TestPublisher, type StreamContents, type TestStream } from '../support/stream.js';
 
 // Several real order-service processes on one database and one stream.
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let stream: Awaited<ReturnType<typeof createTestStream>>;
+let database: TestDatabase;
+let stream: TestStream;
 let publisher: TestPublisher;
 let db: ReturnType<typeof kyselyFor>;
-const processes: OrderProcess[] = [];
+const processes: ServiceProcess[] = [];
 
-async function launch(name: string): Promise<OrderProcess> {
-  const child = new OrderProcess(name, await freePort(), { DATABASE_URL: database.url, STREAM_NAME: stream.name }).start();
+async function launch(name: string): Promise<ServiceProcess> {
+  const child = await startOrderProcess(name, { DATABASE_URL: database.url, STREAM_NAME: stream.name });
   processes.push(child);
   await child.ready();
   return child;
@@ -20,10 +21,10 @@ async function launch(name: string): Promise<OrderProcess> {
 
 const running = () => processes.filter((p) => p.running);
 
-async function theActive(): Promise<OrderProcess> {
+async function theActive(): Promise<ServiceProcess> {
   return until(
     async () => {
-      const statuses = await Promise.all(running().map(async (p) => [p, await p.status()] as const));
+      const statuses = await Promise.all(running().map(async (p) => [p, await consumerStatus(p)] as const));
       const active = statuses.filter(([, status]) => status?.role === 'active');
       return active.length === 1 ? active[0]![0] : undefined;
     },
@@ -70,7 +71,7 @@ async function assertReplicaIsTheFold() {
   const expected = comparable(foldStream(contents));
   expect(replica.size).toBe(expected.size);
   expect(replica).toEqual(expected);
-  expect(overlaps(processes.flatMap((p) => p.appliedRanges()))).toEqual([]);
+  expect(overlaps(processes.flatMap(appliedRanges))).toEqual([]);
 }
 
 /** From the signal to another instance being active and applying an event published after it. */
@@ -85,7 +86,7 @@ async function failover(signal: NodeJS.Signals): Promise<number> {
   const [successor, promotedAt] = await until(
     async () => {
       for (const p of running().filter((candidate) => candidate !== active)) {
-        const status = await p.status();
+        const status = await consumerStatus(p);
         if (status?.role === 'active' && status.applied_offset !== null) return [p, BigInt(status.applied_offset)] as const;
       }
       return undefined;
@@ -94,7 +95,7 @@ async function failover(signal: NodeJS.Signals): Promise<number> {
     'a standby becomes active',
   );
   await until(async () => {
-    const status = await successor.status();
+    const status = await consumerStatus(successor);
     return status?.applied_offset !== null && status?.applied_offset !== undefined && BigInt(status.applied_offset) > promotedAt;
   }, 30_000, 'the new active instance applies a new event');
   const elapsedMs = performance.now() - signalledAt;
@@ -107,7 +108,7 @@ async function failover(signal: NodeJS.Signals): Promise<number> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('failover');
+  database = await createTestDatabase('order_failover');
   stream = await createTestStream('failover');
   publisher = await TestPublisher.create(stream.connection, stream.name);
   db = kyselyFor(database.url);
@@ -130,17 +131,17 @@ describe('single active consumer across processes', () => {
     await publisher.publish(interleave(customerHistories(500)));
     await allApplied();
     // Then
-    const roles = await Promise.all(running().map((p) => p.status()));
+    const roles = await Promise.all(running().map(consumerStatus));
     expect(roles.filter((s) => s?.role === 'active')).toHaveLength(1);
     expect(roles.filter((s) => s?.role === 'standby')).toHaveLength(2);
     const gauges = await Promise.all(running().map((p) => p.metric('stream_consumer_active')));
     expect(gauges.sort()).toEqual([0, 0, 1]);
-    expect(new Set(processes.flatMap((p) => p.appliedRanges()).map((r) => r.instance))).toEqual(new Set([active.name]));
+    expect(new Set(processes.flatMap(appliedRanges).map((r) => r.instance))).toEqual(new Set([active.name]));
     await assertReplicaIsTheFold();
     // standbys learn the applied offset too
     const { lastOffset } = await allApplied();
     await until(
-      async () => (await Promise.all(running().map((p) => p.status()))).every((s) => s?.applied_offset === lastOffset.toString()),
+      async () => (await Promise.all(running().map(consumerStatus))).every((s) => s?.applied_offset === lastOffset.toString()),
       5_000,
       'every instance knows the applied offset',
     );
@@ -163,7 +164,7 @@ describe('single active consumer across processes', () => {
     // Then
     await assertReplicaIsTheFold();
     expect(elapsed).toBeLessThan(30_000);
-    const roles = await Promise.all(running().map((p) => p.status()));
+    const roles = await Promise.all(running().map(consumerStatus));
     expect(roles.filter((s) => s?.role === 'active')).toHaveLength(1);
   });
 });

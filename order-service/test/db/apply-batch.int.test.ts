@@ -2,19 +2,21 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { migrateToLatest } from '@demo/service-kit';
 import type { Kysely } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advancePosition, loadPosition } from '../src/db/consumer-offsets.js';
-import { migrations } from '../src/db/migrations/index.js';
-import type { Database } from '../src/db/schema.js';
-import type { ReplicaRow } from '../src/domain/replica-fold.js';
-import { createTestDatabase, kyselyFor } from './support/infra.js';
+import { advancePosition } from '../../src/db/apply-batch.js';
+import { loadPosition } from '../../src/db/position.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import type { Database } from '../../src/db/schema.js';
+import type { ReplicaRow } from '../../src/domain/replica-fold.js';
+import { kyselyFor } from '../support/replica.js';
 
 /**
  * The fence on its own, against real PostgreSQL: the statement that moves the stored offset also
  * writes the batch's rows, and a caller whose expectation is stale (another instance moved the
  * offset, or a rebuild changed the generation) writes nothing at all.
  */
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let database: TestDatabase;
 let db: Kysely<Database>;
 const key = { consumerName: 'fence-test', stream: 'fence-stream' };
 
@@ -23,7 +25,7 @@ function row(id: string, version: number, address: string, offset: bigint): Repl
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase('fence');
+  database = await createTestDatabase('order_fence');
   db = kyselyFor(database.url);
   await migrateToLatest(db as Kysely<unknown>, migrations, pino({ level: 'silent' }));
 });

@@ -1,7 +1,6 @@
 import type { CustomerEvent } from '@demo/contract';
 import { describe, expect, it } from 'vitest';
-import { orderStatusFor } from '../src/domain/order-status.js';
-import { foldEvents, type PositionedEvent } from '../src/domain/replica-fold.js';
+import { foldEvents, type PositionedEvent } from '../../src/domain/replica-fold.js';
 
 const A = '00000000-0000-4000-8000-00000000000a';
 const B = '00000000-0000-4000-8000-00000000000b';
@@ -70,15 +69,5 @@ describe('replica fold', () => {
     const base = foldEvents([created(0, A, 1, 'a1')]);
     foldEvents([updated(1, A, 2, 'a2')], base);
     expect(base.get(A)?.address).toBe('a1');
-  });
-});
-
-describe('order status', () => {
-  it.each([
-    ['unknown', 'Failed'],
-    ['1 Main St', 'Processing'],
-    ['Unknown', 'Processing'],
-  ])('address %j gives %s', (address, status) => {
-    expect(orderStatusFor(address)).toBe(status);
   });
 });

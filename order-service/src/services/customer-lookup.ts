@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
-import { findReplicaCustomer, findReplicaCustomers, type ReplicaCustomer } from './db/replica.js';
-import type { Database } from './db/schema.js';
-import type { ReplicaNotifications } from './consumer/replica-notifications.js';
+import type { ReplicaSync } from '../consumer/replica-sync.js';
+import { findReplicaCustomer, findReplicaCustomers, type ReplicaCustomerRow } from '../db/replica.js';
+import type { Database } from '../db/schema.js';
 
 export interface CustomerLookup {
   /**
    * The replica's row for `id`. When the customer is not there yet, waits up to the configured
    * bound for an applier's commit (on any instance) to bring it, then answers undefined.
    */
-  find(id: string): Promise<ReplicaCustomer | undefined>;
+  find(id: string): Promise<ReplicaCustomerRow | undefined>;
   /** Answers every waiter with "not found" at once (shutdown). */
   close(): void;
 }
@@ -18,16 +18,16 @@ const SAFETY_POLL_MS = 100;
 
 export function createCustomerLookup(options: {
   db: Kysely<Database>;
-  notifications: ReplicaNotifications;
+  replica: Pick<ReplicaSync, 'onReplicaChanged'>;
   timeoutMs: number;
 }): CustomerLookup {
   const { db, timeoutMs } = options;
-  const waiting = new Map<string, Set<(row: ReplicaCustomer | undefined) => void>>();
+  const waiting = new Map<string, Set<(row: ReplicaCustomerRow | undefined) => void>>();
   let checking = false;
   let checkAgain = false;
   let poll: NodeJS.Timeout | undefined;
 
-  function settle(id: string, row: ReplicaCustomer | undefined) {
+  function settle(id: string, row: ReplicaCustomerRow | undefined) {
     const waiters = waiting.get(id);
     if (!waiters) return;
     waiting.delete(id);
@@ -61,21 +61,20 @@ export function createCustomerLookup(options: {
     }
   }
 
-  options.notifications.onApplied(() => void check());
-  options.notifications.onConnected(() => void check());
+  options.replica.onReplicaChanged(() => void check());
 
   return {
     async find(id) {
       const row = await findReplicaCustomer(db, id);
       if (row || timeoutMs <= 0) return row;
-      return new Promise<ReplicaCustomer | undefined>((resolve) => {
+      return new Promise<ReplicaCustomerRow | undefined>((resolve) => {
         const timer = setTimeout(() => {
           const waiters = waiting.get(id);
           waiters?.delete(done);
           if (waiters?.size === 0) waiting.delete(id);
           resolve(undefined);
         }, timeoutMs);
-        function done(found: ReplicaCustomer | undefined) {
+        function done(found: ReplicaCustomerRow | undefined) {
           clearTimeout(timer);
           resolve(found);
         }

@@ -1,0 +1,141 @@
+import { errorMessage } from '@demo/async';
+import { createSingleActiveConsumer, type ConsumerRole, type StreamConnection } from '@demo/stream';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { loadPosition, type ConsumerKey } from '../db/position.js';
+import type { Database } from '../db/schema.js';
+import type { Metrics } from '../metrics.js';
+import { createReplicaApplier } from './applier.js';
+import { startLagMonitor } from './lag-monitor.js';
+import { prepareBatch } from './prepare-batch.js';
+import { createReplicaNotifications } from './replica-notifications.js';
+
+export interface ReplicaStatus {
+  /** Whether this instance is the one applying the stream. */
+  role: ConsumerRole;
+  /** The last offset applied to the replica as this instance knows it; null when nothing is (or since a rebuild). */
+  appliedOffset: bigint | null;
+}
+
+/** Keeps the replica in step with one stream: what the rest of the service sees of the consumer side. */
+export interface ReplicaSync {
+  /** LISTENs, subscribes (active or standby) and starts the lag monitor. */
+  start(): void;
+  status(): ReplicaStatus;
+  /**
+   * `listener` runs whenever the replica may hold new rows: a commit on any instance, or the
+   * LISTEN connection (re)connected (a notification may have been missed meanwhile).
+   */
+  onReplicaChanged(listener: () => void): void;
+  /** Stops the lag monitor and unsubscribes, so that a standby takes over; LISTEN goes on. */
+  unsubscribe(): Promise<void>;
+  /** Stops LISTENing (unsubscribing first when that was not done). */
+  close(): Promise<void>;
+}
+
+export interface ReplicaSyncOptions {
+  /** The connection the stream is declared on (not started or closed here). */
+  connection: StreamConnection;
+  /** The stream, and the consumer name every instance shares on it. */
+  key: ConsumerKey;
+  /** The applier's pool (not closed here). */
+  db: Kysely<Database>;
+  /** For the LISTEN connection. */
+  databaseUrl: string;
+  instance: string;
+  maxBatchSize: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * The applier behind a single active consumer, the replica notifications and the lag monitor, and
+ * the applied position they all move: the active instance learns it from its own commits, a
+ * standby from the applier's notifications, and a rebuild (announced, or found by the fence)
+ * resets it and makes the active instance resubscribe to replay the stream.
+ */
+export async function createReplicaSync(options: ReplicaSyncOptions): Promise<ReplicaSync> {
+  const { connection, key, metrics, logger } = options;
+  const applier = createReplicaApplier({ db: options.db, key, metrics, logger });
+  const notifications = createReplicaNotifications(options.databaseUrl, options.instance, logger);
+  let appliedOffset = (await loadPosition(options.db, key)).lastOffset;
+  metrics.consumerActive.set(0);
+
+  const consumer = createSingleActiveConsumer(connection, {
+    stream: key.stream,
+    consumerRef: key.consumerName,
+    resumeFrom: async () => {
+      const from = await applier.resumeFrom();
+      appliedOffset = applier.position?.lastOffset ?? null;
+      return from;
+    },
+    prepareBatch: (messages) => prepareBatch(messages),
+    handleBatch: async (messages, prepared) => {
+      if ((await applier.handleBatch(messages, prepared)) === 'rebuilt') resubscribe('replica rebuilt');
+      else appliedOffset = applier.position?.lastOffset ?? null;
+    },
+    onRoleChange: (role) => metrics.consumerActive.set(role === 'active' ? 1 : 0),
+    maxBatchSize: options.maxBatchSize,
+    logger: logger.child({ component: 'stream' }),
+  });
+  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset });
+
+  let resubscribing: Promise<void> | undefined;
+  function resubscribe(reason: string) {
+    if (resubscribing) return;
+    resubscribing = consumer
+      .resubscribe(reason)
+      .catch((error: unknown) => {
+        logger.warn({ err: errorMessage(error) }, 'resubscribing failed; reconnecting the stream');
+        connection.reconnect(`resubscribe failed: ${errorMessage(error)}`);
+      })
+      .finally(() => {
+        resubscribing = undefined;
+      });
+  }
+
+  notifications.onApplied((offset) => {
+    if (offset !== undefined && consumer.role === 'standby') appliedOffset = offset;
+  });
+  notifications.onRebuild(() => {
+    logger.info({ role: consumer.role }, 'replica rebuild announced');
+    appliedOffset = null;
+    if (consumer.role === 'active') resubscribe('replica rebuilt');
+  });
+  // A rebuild announced while the LISTEN connection was down: the active instance finds out here.
+  notifications.onConnected(() => {
+    if (consumer.role !== 'active') return;
+    void applier
+      .isStale()
+      .then((stale) => stale && resubscribe('replica rebuilt while notifications were down'))
+      .catch(() => undefined);
+  });
+
+  let stopLagMonitor: (() => void) | undefined;
+  let unsubscribed: Promise<void> | undefined;
+  function unsubscribe() {
+    unsubscribed ??= (async () => {
+      stopLagMonitor?.();
+      await consumer.close();
+    })();
+    return unsubscribed;
+  }
+
+  return {
+    start() {
+      notifications.start();
+      consumer.start();
+      stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger });
+    },
+    status,
+    onReplicaChanged(listener) {
+      notifications.onApplied(() => listener());
+      notifications.onConnected(listener);
+    },
+    unsubscribe,
+    async close() {
+      await unsubscribe().catch(() => undefined);
+      await notifications.close();
+    },
+  };
+}

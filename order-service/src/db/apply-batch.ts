@@ -1,0 +1,86 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { ReplicaRow } from '../domain/replica-fold.js';
+import { APPLIED_CHANNEL } from './channels.js';
+import { insertParkedEvents, type ParkedEvent } from './parked-events.js';
+import type { ConsumerKey, StoredPosition } from './position.js';
+import type { Database } from './schema.js';
+
+/** One batch of the stream, ready to write: its last offset, its folded rows, its poison events. */
+export interface BatchWrite {
+  last: bigint;
+  rows: readonly ReplicaRow[];
+  parked: readonly ParkedEvent[];
+}
+
+/**
+ * Writes a batch fenced by `expected` (see advancePosition); its poison events are parked in the
+ * same transaction. False when fenced: then nothing is written.
+ */
+export async function applyBatch(db: Kysely<Database>, key: ConsumerKey, expected: StoredPosition, batch: BatchWrite): Promise<boolean> {
+  if (batch.parked.length === 0) return advancePosition(db, key, expected, batch.last, batch.rows);
+  return db.transaction().execute(async (trx) => {
+    const advanced = await advancePosition(trx, key, expected, batch.last, batch.rows);
+    if (advanced) await insertParkedEvents(trx, batch.parked);
+    return advanced;
+  });
+}
+
+/**
+ * The fence: moves the stored offset from `expected` to `last` only if nobody else moved it and
+ * no rebuild happened since this instance read it, and upserts the batch's replica rows in the
+ * same statement (one round trip, atomic without an explicit transaction). The UPDATE locks the
+ * offsets row until the statement's transaction ends, so two instances that both believe they
+ * are active apply one after the other, and the second one finds its expectation broken: then
+ * nothing is written and the result is false. At commit it also queues the NOTIFY that wakes
+ * read-your-writes waiters and standbys.
+ */
+export async function advancePosition(
+  executor: Kysely<Database>,
+  key: ConsumerKey,
+  expected: StoredPosition,
+  last: bigint,
+  rows: readonly ReplicaRow[],
+): Promise<boolean> {
+  const expectedOffset = expected.lastOffset === null ? null : expected.lastOffset.toString();
+  const result = await sql<{ advanced: boolean }>`
+    WITH fence AS (
+      UPDATE consumer_offsets
+      SET last_offset = ${last.toString()}::bigint, updated_at = now()
+      WHERE consumer_name = ${key.consumerName} AND stream = ${key.stream}
+        AND generation = ${expected.generation}
+        AND last_offset IS NOT DISTINCT FROM ${expectedOffset}::bigint
+      RETURNING pg_notify(${APPLIED_CHANNEL}, ${last.toString()})
+    ), upserted AS (
+      ${rows.length > 0 ? upsertReplicaRows(rows, sql`EXISTS (SELECT 1 FROM fence)`) : sql`SELECT 1 WHERE false`}
+    )
+    SELECT EXISTS (SELECT 1 FROM fence) AS advanced
+  `.execute(executor);
+  return result.rows[0]?.advanced === true;
+}
+
+/**
+ * The upsert of a batch's folded rows, as one statement. A row changes only when its version is
+ * newer than the stored one, so older and repeated versions change nothing; a deletion-only row
+ * keeps the stored address, and a deletion is final. `onlyIf`: rows are written only when this
+ * condition holds (the fence, evaluated in the same statement).
+ */
+function upsertReplicaRows(rows: readonly ReplicaRow[], onlyIf: RawBuilder<unknown>) {
+  return sql`
+    INSERT INTO customers (id, address, version, deleted, updated_at, last_event_offset)
+    SELECT * FROM unnest(
+      ${rows.map((row) => row.id)}::uuid[],
+      ${rows.map((row) => row.address)}::text[],
+      ${rows.map((row) => row.version)}::integer[],
+      ${rows.map((row) => row.deleted)}::boolean[],
+      ${rows.map((row) => row.updatedAt)}::timestamptz[],
+      ${rows.map((row) => row.lastEventOffset.toString())}::bigint[]
+    ) WHERE ${onlyIf}
+    ON CONFLICT (id) DO UPDATE SET
+      address = COALESCE(excluded.address, customers.address),
+      version = excluded.version,
+      deleted = customers.deleted OR excluded.deleted,
+      updated_at = excluded.updated_at,
+      last_event_offset = excluded.last_event_offset
+    WHERE customers.version < excluded.version
+  `;
+}

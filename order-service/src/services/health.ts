@@ -1,0 +1,26 @@
+import type { HealthOptions } from '@demo/service-kit';
+import type { StreamConnection } from '@demo/stream';
+import type { Kysely } from 'kysely';
+import type { ReplicaSync } from '../consumer/replica-sync.js';
+import { databaseAnswers } from '../db/ping.js';
+import type { Database } from '../db/schema.js';
+import { ConsumerDetails } from '../schemas/health.js';
+
+/** For service-kit's /health and /ready: ready when the database and the stream are reachable. */
+export function orderHealth(deps: {
+  db: Kysely<Database>;
+  stream: Pick<StreamConnection, 'isConnected'>;
+  replica: Pick<ReplicaSync, 'status'>;
+}): HealthOptions<typeof ConsumerDetails> {
+  return {
+    checks: {
+      database: async () => ((await databaseAnswers(deps.db)) ? 'up' : 'down'),
+      stream: () => (deps.stream.isConnected ? 'up' : 'down'),
+    },
+    details: () => {
+      const { role, appliedOffset } = deps.replica.status();
+      return { role, applied_offset: appliedOffset === null ? null : appliedOffset.toString() };
+    },
+    detailsSchema: ConsumerDetails,
+  };
+}

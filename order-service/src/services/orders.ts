@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { HttpError, notFound } from '@demo/service-kit';
+import type { Kysely } from 'kysely';
+import { findOrder, insertOrder, listOrdersOfCustomer, type OrderRow } from '../db/orders.js';
+import type { Database } from '../db/schema.js';
+import { orderStatusFor } from '../domain/order-status.js';
+import type { Metrics } from '../metrics.js';
+import { ORDER_LIST_LIMIT, type Order } from '../schemas/orders.js';
+import type { CustomerLookup } from './customer-lookup.js';
+
+/** What the order routes call: orders are placed for customers of the replica. */
+export function createOrderService(deps: { db: Kysely<Database>; customers: CustomerLookup; metrics: Metrics }) {
+  const { db, customers, metrics } = deps;
+  return {
+    /** Processing, or Failed for the address `unknown`; 400 for a customer the replica does not have (or deleted). */
+    async place(customerId: string): Promise<Order> {
+      const customer = await customers.find(customerId);
+      if (!customer || customer.deleted || customer.address === null) {
+        throw new HttpError(400, 'unknown_customer', `customer ${customerId} does not exist or is deleted`);
+      }
+      const status = orderStatusFor(customer.address);
+      const row = await insertOrder(db, { id: randomUUID(), customerId, status });
+      metrics.ordersCreated.inc({ status });
+      return toOrder(row);
+    },
+
+    async get(id: string): Promise<Order> {
+      const row = await findOrder(db, id);
+      if (!row) throw notFound(`order ${id} not found`);
+      return toOrder(row);
+    },
+
+    /** Oldest first, at most ORDER_LIST_LIMIT. */
+    async listOfCustomer(customerId: string): Promise<Order[]> {
+      return (await listOrdersOfCustomer(db, customerId, ORDER_LIST_LIMIT)).map(toOrder);
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;
+
+function toOrder(row: OrderRow): Order {
+  return { order_id: row.id, customer_id: row.customer_id, status: row.status, created_at: row.created_at.toISOString() };
+}
