@@ -24,8 +24,11 @@ export async function ensureStream(
   options: { management?: ManagementApi; logger?: StreamLogger } = {},
 ): Promise<void> {
   const logger = options.logger ?? silentLogger;
-  // createStream succeeds when the stream already exists, whatever its arguments.
-  await client.createStream({ stream, arguments: args });
+  // An existing stream: the broker answers "precondition failed" (code 17) when its arguments
+  // differ from ours (e.g. declared before initial-cluster-size was added), else success.
+  await client.createStream({ stream, arguments: args }).catch((error: unknown) => {
+    if (!/code 17\b/.test(errorMessage(error))) throw error;
+  });
   if (!options.management) return;
   try {
     const actual = await fetchStreamArguments(options.management, stream);
