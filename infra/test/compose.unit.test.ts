@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CommonEnv, loadConfig } from '../src/config.js';
+import { CommonEnv, loadConfig } from '@demo/service-kit/config';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
 const readYaml = <T>(file: string) => parse(read(file), { merge: true }) as T;
 
