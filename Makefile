@@ -4,6 +4,14 @@ SHELL := /bin/bash
 N ?= 100000
 CONCURRENCY ?= 64
 export N CONCURRENCY
+# Node.js: the project runs on the version in .nvmrc. When the machine's node is older, scripts/node.sh fetches that
+# version once into ~/.cache/rabbitmq-streams-demo and every target (npm ci, tsc, vitest, the services) runs with it
+# first on PATH; with a recent enough node it prints nothing and nothing changes.
+NODE_BIN := $(shell bash scripts/node.sh || echo '!failed')
+ifneq ($(findstring !failed,$(NODE_BIN)),)
+$(error scripts/node.sh could not provide Node.js $(shell cat .nvmrc); its message is above)
+endif
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 # Settings of the infrastructure in use: scripts/infra.sh writes them on the Docker path.
 INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; set +a;
 

@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{lib/*,customer-service,order-service,load-test,reliability}/test/**/*.unit.test.ts'],
+          include: ['{lib/*,customer-service,order-service,e2e,load-test,reliability,infra}/test/**/*.unit.test.ts'],
         },
       },
       {

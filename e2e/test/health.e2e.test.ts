@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CUSTOMER_URL, ORDER_URLS } from './env.js';
+import { CUSTOMER_URL, ORDER_URLS } from './support/config.js';
 
 describe('the running system', () => {
   it.each([CUSTOMER_URL, ...ORDER_URLS])('%s answers /health with 200', async (base) => {

@@ -9,11 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_URL, ORDER_URLS } from './env.js';
-import { REPO_ROOT } from './support/config.js';
+import { CUSTOMER_URL, ORDER_URLS, PROMETHEUS_URL, REPO_ROOT } from './support/config.js';
 import { eventually } from './support/eventually.js';
 
-const PROMETHEUS_URL = process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090';
 const run = promisify(execFile);
 
 interface Sample {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baseUrl, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
+import Type from 'typebox';
+
+export { ConfigError } from '@demo/service-kit/config';
 
 /** Every knob of the load test, read once from the environment (the Makefile passes N and CONCURRENCY). */
 export interface LoadConfig {
@@ -24,87 +28,72 @@ export interface LoadConfig {
   customerDatabaseUrl: string;
   orderDatabaseUrl: string;
   rabbit: { host: string; port: number; user: string; password: string; vhost: string };
+  streamName: string;
   runDir: string;
   repoRoot: string;
 }
 
-export class ConfigError extends Error {}
-
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name}=${raw} is not an integer between ${min} and ${max}`);
-  }
-  return value;
-}
+const Flag = (fallback: boolean) =>
+  Type.Union(['1', '0', 'true', 'false', 'yes', 'no'].map((value) => Type.Literal(value)), { default: fallback ? '1' : '0' });
+const Share = (fallback: number) => Type.Number({ default: fallback, minimum: 0, maximum: 1 });
 
-function share(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 1) throw new ConfigError(`${name}=${raw} is not a share between 0 and 1`);
-  return value;
-}
+/** The load test's own knobs, beside SystemEnv. */
+export const LoadEnv = {
+  ...SystemEnv,
+  N: Type.Integer({ default: 100_000, minimum: 1, maximum: 10_000_000 }),
+  CONCURRENCY: Type.Integer({ default: 64, minimum: 1, maximum: 1024 }),
+  UNKNOWN_SHARE: Share(0.1),
+  UPDATE_SHARE: Share(0.2),
+  /** Default: a tenth of N, between 2 and 2,000. */
+  ORDERS: Type.Optional(Type.Integer({ minimum: 0 })),
+  CONVERGE_TIMEOUT_MS: Type.Integer({ default: 60_000, minimum: 100 }),
+  REQUEST_TIMEOUT_S: Type.Integer({ default: 10, minimum: 1, maximum: 600 }),
+  MAX_RETRIES: Type.Integer({ default: 3, minimum: 0, maximum: 20 }),
+  BASELINES: Flag(true),
+  IDEMPOTENCY_KEYS: Flag(true),
+  BASELINE_MESSAGES: Type.Integer({ default: 100_000, minimum: 1_000 }),
+  REBUILD: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('auto')], { default: 'auto' }),
+  RUN_ID: Type.Optional(Type.String({ minLength: 1 })),
+  RESULTS_DIR: Type.String({ default: 'results', minLength: 1 }),
+  RUN_DIR: Type.String({ default: '.run', minLength: 1 }),
+};
 
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name}=${raw} is not one of ${allowed.join(', ')}`);
-  return raw as T;
-}
+const isOn = (flag: string) => flag === '1' || flag === 'true' || flag === 'yes';
 
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const value = oneOf(env, name, ['1', '0', 'true', 'false', 'yes', 'no'], fallback ? '1' : '0');
-  return value === '1' || value === 'true' || value === 'yes';
-}
-
-function url(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name] || fallback;
-  try {
-    new URL(raw);
-  } catch {
-    throw new ConfigError(`${name}=${raw} is not a URL`);
-  }
-  return raw.replace(/\/$/, '');
-}
-
+/** Throws a ConfigError naming the variable when a value is out of range. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
-  const concurrency = int(env, 'CONCURRENCY', 64, 1, 1024);
-  const n = int(env, 'N', 100_000, 1, 10_000_000);
-  const orderUrls = (env.ORDER_URLS || 'http://127.0.0.1:8081,http://127.0.0.1:8082')
-    .split(',')
-    .map((raw, i) => url({ [`ORDER_URLS[${i}]`]: raw.trim() }, `ORDER_URLS[${i}]`, raw.trim()));
+  const settings = readEnv(LoadEnv, env);
+  const n = settings.N;
   return {
-    runId: env.RUN_ID || `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
+    runId: settings.RUN_ID ?? `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
     n,
-    concurrency,
-    unknownShare: share(env, 'UNKNOWN_SHARE', 0.1),
-    updateShare: share(env, 'UPDATE_SHARE', 0.2),
-    orders: int(env, 'ORDERS', Math.min(2_000, Math.max(2, Math.floor(n / 10))), 0),
-    convergeTimeoutMs: int(env, 'CONVERGE_TIMEOUT_MS', 60_000, 100),
-    requestTimeoutS: int(env, 'REQUEST_TIMEOUT_S', 10, 1, 600),
-    maxRetries: int(env, 'MAX_RETRIES', 3, 0, 20),
-    baselines: flag(env, 'BASELINES', true),
-    idempotencyKeys: flag(env, 'IDEMPOTENCY_KEYS', true),
-    baselineMessages: int(env, 'BASELINE_MESSAGES', 100_000, 1_000),
-    rebuild: oneOf(env, 'REBUILD', ['on', 'off', 'auto'] as const, 'auto'),
-    resultsDir: path.resolve(repoRoot, env.RESULTS_DIR || 'results'),
-    customerUrl: url(env, 'CUSTOMER_URL', 'http://127.0.0.1:8080'),
-    orderUrls,
-    customerDatabaseUrl: url(env, 'CUSTOMER_DATABASE_URL', 'postgres://app:app@127.0.0.1:5432/customer_db'),
-    orderDatabaseUrl: url(env, 'ORDER_DATABASE_URL', 'postgres://app:app@127.0.0.1:5432/order_db'),
+    concurrency: settings.CONCURRENCY,
+    unknownShare: settings.UNKNOWN_SHARE,
+    updateShare: settings.UPDATE_SHARE,
+    orders: settings.ORDERS ?? Math.min(2_000, Math.max(2, Math.floor(n / 10))),
+    convergeTimeoutMs: settings.CONVERGE_TIMEOUT_MS,
+    requestTimeoutS: settings.REQUEST_TIMEOUT_S,
+    maxRetries: settings.MAX_RETRIES,
+    baselines: isOn(settings.BASELINES),
+    idempotencyKeys: isOn(settings.IDEMPOTENCY_KEYS),
+    baselineMessages: settings.BASELINE_MESSAGES,
+    rebuild: settings.REBUILD,
+    resultsDir: path.resolve(repoRoot, settings.RESULTS_DIR),
+    customerUrl: baseUrl(settings.CUSTOMER_URL),
+    orderUrls: urlList(settings.ORDER_URLS),
+    customerDatabaseUrl: settings.CUSTOMER_DATABASE_URL,
+    orderDatabaseUrl: settings.ORDER_DATABASE_URL,
     rabbit: {
-      host: env.RABBITMQ_HOST || '127.0.0.1',
-      port: int(env, 'RABBITMQ_STREAM_PORT', 5552, 1, 65_535),
-      user: env.RABBITMQ_USER || 'guest',
-      password: env.RABBITMQ_PASSWORD || 'guest',
-      vhost: env.RABBITMQ_VHOST || '/',
+      host: settings.RABBITMQ_HOST,
+      port: settings.RABBITMQ_STREAM_PORT,
+      user: settings.RABBITMQ_USER,
+      password: settings.RABBITMQ_PASSWORD,
+      vhost: settings.RABBITMQ_VHOST,
     },
-    runDir: path.resolve(repoRoot, env.RUN_DIR || '.run'),
+    streamName: settings.STREAM_NAME,
+    runDir: path.resolve(repoRoot, settings.RUN_DIR),
     repoRoot,
   };
 }

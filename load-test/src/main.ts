@@ -258,7 +258,7 @@ async function main(): Promise<number> {
     }
     if (big && config.baselines) {
       setStatus('baseline: raw consumer replay of the customer stream');
-      report.baselines.replay = await measureReplayBaseline(config.rabbit, process.env.STREAM_NAME || 'customer').catch((error: Error) => {
+      report.baselines.replay = await measureReplayBaseline(config.rabbit, config.streamName).catch((error: Error) => {
         report.baselines.error = `replay: ${error.message}`;
         return undefined;
       });

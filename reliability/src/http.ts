@@ -35,6 +35,19 @@ export async function requestJson(url: string, body: unknown, method = 'POST', h
   return request(url, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers }, timeoutMs });
 }
 
+/** GET of the first URL that answers at all (any status), trying them in order; throws the last network error. */
+export async function firstAnswer(urls: readonly string[], options: HttpRequest = {}): Promise<HttpAnswer> {
+  let lastError: unknown = new Error('no URL to ask');
+  for (const url of urls) {
+    try {
+      return await request(url, options);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;

@@ -4,6 +4,7 @@
  * checks. Prints a results table and exits non-zero when any figure is off. The system is
  * always restored (services running, broker and PostgreSQL up), even on failure.
  */
+import { ConfigError } from '@demo/service-kit/config';
 import { checkHttpBadInput, type HttpBadInputResult } from './bad-input/http-check.js';
 import { checkStreamBadInput, type StreamBadInputResult } from './bad-input/stream-check.js';
 import { CliError, parseCli, USAGE, type CliOptions } from './cli.js';
@@ -11,7 +12,7 @@ import { openDatabases } from './db.js';
 import { FAULTS } from './faults/index.js';
 import { badInputTable, faultTable } from './report.js';
 import { runFaults, type RunResult } from './run.js';
-import { loadSettings } from './settings.js';
+import { loadSettings, type Settings } from './settings.js';
 import { System } from './system.js';
 
 const started = performance.now();
@@ -20,7 +21,14 @@ function log(line: string) {
 }
 
 async function main(options: CliOptions): Promise<number> {
-  const settings = loadSettings();
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`chaos: ${error.message}`);
+    return 2;
+  }
   const system = new System(settings);
   const dbs = openDatabases(settings.customerDbUrl, settings.orderDbUrl);
   const runs: RunResult[] = [];
@@ -35,7 +43,7 @@ async function main(options: CliOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    log(`checking the system is up (${settings.customerUrl}, ${Object.values(settings.orderUrls).join(', ')})`);
+    log(`checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')})`);
     try {
       await system.waitHealthy(30_000, 200);
     } catch (error) {

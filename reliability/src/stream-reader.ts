@@ -12,6 +12,7 @@ export function openStreamConnection(settings: Settings, purpose: string): Strea
     port: settings.stream.port,
     user: settings.stream.user,
     password: settings.stream.password,
+    vhost: settings.stream.vhost,
     connectionName: `reliability-${purpose}-${process.pid}`,
   });
   connection.start();

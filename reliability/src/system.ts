@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describeError, request } from './http.js';
 import { pollUntil } from './poll.js';
-import { ORDER_INSTANCES, type OrderInstance, type ServiceName, type Settings } from './settings.js';
+import { serviceNames, type OrderInstance, type ServiceName, type Settings } from './settings.js';
 
 const exec = promisify(execFile);
 
@@ -83,7 +83,10 @@ export class System {
   }
 
   urlOf(name: ServiceName): string {
-    return name === 'customer' ? this.settings.customerUrl : this.settings.orderUrls[name];
+    if (name === 'customer') return this.settings.customerUrl;
+    const order = this.settings.orders.find((candidate) => candidate.name === name);
+    if (!order) throw new Error(`${name} is not among ORDER_URLS (${this.settings.orders.map((o) => o.name).join(', ')})`);
+    return order.url;
   }
 
   async customerReady(): Promise<boolean> {
@@ -96,7 +99,7 @@ export class System {
 
   async orderStatus(instance: OrderInstance): Promise<OrderStatus> {
     try {
-      const answer = await request(`${this.settings.orderUrls[instance]}/ready`, { timeoutMs: 2_000 });
+      const answer = await request(`${this.urlOf(instance)}/ready`, { timeoutMs: 2_000 });
       const body = answer.json as { role?: string; applied_offset?: number | string | null } | undefined;
       const role = body?.role === 'active' || body?.role === 'standby' ? body.role : undefined;
       const offset = body?.applied_offset;
@@ -112,7 +115,7 @@ export class System {
   }
 
   async orderStatuses(): Promise<OrderStatus[]> {
-    return Promise.all(ORDER_INSTANCES.map((instance) => this.orderStatus(instance)));
+    return Promise.all(this.settings.orders.map((order) => this.orderStatus(order.name)));
   }
 
   /** The one active order instance, once exactly one says so. */
@@ -127,14 +130,14 @@ export class System {
     );
   }
 
-  /** customer-service ready, both order instances ready and exactly one of them active. */
+  /** customer-service ready, every order instance ready and exactly one of them active. */
   async healthy(): Promise<boolean> {
     const [customer, orders] = await Promise.all([this.customerReady(), this.orderStatuses()]);
     return customer && orders.every((s) => s.reachable) && orders.filter((s) => s.role === 'active').length === 1;
   }
 
   async waitHealthy(timeoutMs: number, intervalMs = 50): Promise<void> {
-    await pollUntil(() => this.healthy(), { timeoutMs, intervalMs, what: 'the system to be healthy (customer ready, one active order instance, both reachable)' });
+    await pollUntil(() => this.healthy(), { timeoutMs, intervalMs, what: 'the system to be healthy (customer ready, one active order instance, all reachable)' });
   }
 
   async brokerUp(): Promise<boolean> {
@@ -156,7 +159,7 @@ export class System {
       log('restore: starting RabbitMQ');
       await this.script('infra.sh', 'rabbitmq-start');
     }
-    for (const name of ['customer', ...ORDER_INSTANCES] as const) {
+    for (const name of serviceNames(this.settings)) {
       if (!(await this.isAlive(name))) {
         log(`restore: starting ${name}`);
         await this.start(name);

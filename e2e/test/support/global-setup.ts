@@ -3,6 +3,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ConfigError } from '@demo/service-kit/config';
+import { readE2eSettings } from './settings.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +16,14 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject) {
+  // A bad setting stops the run here, once, in one line naming the variable, before any test talks to the system.
+  try {
+    readE2eSettings();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`e2e: ${error.message}`);
+    process.exit(2);
+  }
   const runId = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   const createdCustomersFile = join(tmpdir(), `e2e-${runId}-customers.txt`);
   project.provide('runId', runId);

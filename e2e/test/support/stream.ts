@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { CUSTOMER_STREAM, decodeEvent, type CustomerEvent } from '@demo/contract';
+import { decodeEvent, type CustomerEvent } from '@demo/contract';
 import { createStreamConnection, streamTail, type StreamConnection } from '@demo/stream';
 import { Offset } from 'rabbitmq-stream-js-client';
 import type { Message } from 'rabbitmq-stream-js-client/dist/publisher.js';
-import { BROKER } from './config.js';
+import { BROKER, STREAM_NAME } from './config.js';
 import { eventually } from './eventually.js';
 
 export interface ReadEvent {
@@ -11,7 +11,7 @@ export interface ReadEvent {
   event: CustomerEvent;
 }
 
-/** Reads the `customer` stream the way an outsider would: a plain consumer from a recent offset. */
+/** Reads the customer stream (STREAM_NAME) the way an outsider would: a plain consumer from a recent offset. */
 export interface StreamReader {
   /** An offset at or before the next event to be published: start searching from here. */
   mark(): Promise<bigint>;
@@ -31,13 +31,13 @@ export function openStreamReader(): StreamReader {
   return {
     async mark() {
       const client = await connection.ready();
-      return streamTail(client, CUSTOMER_STREAM);
+      return streamTail(client, STREAM_NAME);
     },
     async find(from, predicate, timeoutMs = 10_000) {
       const client = await connection.ready();
       const seen: ReadEvent[] = [];
       const consumer = await client.declareConsumer(
-        { stream: CUSTOMER_STREAM, offset: from < 0n ? Offset.first() : Offset.offset(from) },
+        { stream: STREAM_NAME, offset: from < 0n ? Offset.first() : Offset.offset(from) },
         (message: Message) => {
           const decoded = decodeEvent(message.content, message.messageAnnotations);
           if (decoded.ok && message.offset !== undefined && message.offset >= from) {

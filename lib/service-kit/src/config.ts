@@ -43,3 +43,44 @@ export function loadConfig<P extends TProperties>(properties: P, env: NodeJS.Pro
     throw new ConfigError(`invalid configuration: ${message}`);
   }
 }
+
+/** An http(s) URL without spaces or commas. */
+const HTTP_URL = 'https?://[^\\s\\x2c]+';
+
+/**
+ * Where the running system is (the defaults of `make dependencies`): what the tools that drive it from
+ * outside (e2e, load-test, reliability) read, each adding its own knobs. The broker settings are the
+ * services' own (CommonEnv), so a tool and a service given the same environment meet on the same stream.
+ */
+export const SystemEnv = {
+  CUSTOMER_URL: Type.String({ default: 'http://127.0.0.1:8080', pattern: `^${HTTP_URL}$` }),
+  /** Every order-service instance, comma-separated; the n-th is the instance scripts/services.sh calls order-<n>. */
+  ORDER_URLS: Type.String({
+    default: 'http://127.0.0.1:8081,http://127.0.0.1:8082',
+    pattern: `^\\s*${HTTP_URL}\\s*(\\x2c\\s*${HTTP_URL}\\s*)*$`,
+  }),
+  CUSTOMER_DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/customer_db', pattern: '^postgres(ql)?://' }),
+  ORDER_DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/order_db', pattern: '^postgres(ql)?://' }),
+  STREAM_NAME: CommonEnv.STREAM_NAME,
+  RABBITMQ_HOST: CommonEnv.RABBITMQ_HOST,
+  RABBITMQ_STREAM_PORT: CommonEnv.RABBITMQ_STREAM_PORT,
+  RABBITMQ_USER: CommonEnv.RABBITMQ_USER,
+  RABBITMQ_PASSWORD: CommonEnv.RABBITMQ_PASSWORD,
+  RABBITMQ_VHOST: CommonEnv.RABBITMQ_VHOST,
+  RABBITMQ_MANAGEMENT_URL: CommonEnv.RABBITMQ_MANAGEMENT_URL,
+};
+
+export type SystemSettings = Static<TObject<typeof SystemEnv>>;
+
+/** A base URL without its trailing slash, so that `${base}/path` has one. */
+export function baseUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+/** A comma-separated list of URLs (ORDER_URLS) as base URLs, in order. */
+export function urlList(list: string): string[] {
+  return list
+    .split(',')
+    .map(baseUrl)
+    .filter((url) => url !== '');
+}

@@ -23,7 +23,7 @@ export async function corpusFixtures(settings: Settings, dbs: Databases, tag: st
   const deleted = await request(`${settings.customerUrl}/customers/${gone.id}`, { method: 'DELETE' });
   if (deleted.status !== 204) throw new Error(`fixture delete answered ${deleted.status}`);
   await waitReplicated(dbs, [live.id, gone.id]);
-  const order = await requestJson(`${settings.orderUrls['order-1']}/orders`, { customer_id: live.id });
+  const order = await requestJson(`${settings.orders[0]!.url}/orders`, { customer_id: live.id });
   if (order.status !== 201) throw new Error(`fixture order answered ${order.status}: ${order.text.slice(0, 200)}`);
   return {
     customerId: live.id,

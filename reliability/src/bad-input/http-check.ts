@@ -6,8 +6,7 @@
 import { diffDigests, digestTables, type Databases } from '../db.js';
 import { describeError, request } from '../http.js';
 import { pollUntil } from '../poll.js';
-import type { ServiceName, Settings } from '../settings.js';
-import { ORDER_INSTANCES } from '../settings.js';
+import { serviceNames, type ServiceName, type Settings } from '../settings.js';
 import type { System } from '../system.js';
 import { generateCorpus, type BadRequest, type CorpusFixtures } from './corpus.js';
 import { corpusFixtures } from './fixtures.js';
@@ -88,11 +87,11 @@ export async function checkHttpBadInput(settings: Settings, system: System, dbs:
   const since = new Date(Date.now() - 1_000);
   const failures: string[] = [];
   const pids = new Map<ServiceName, number | undefined>();
-  for (const name of ['customer', ...ORDER_INSTANCES] as const) pids.set(name, await system.pidOf(name));
+  for (const name of serviceNames(settings)) pids.set(name, await system.pidOf(name));
   const queue = [...corpus];
   await Promise.all(Array.from({ length: 4 }, async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const base = c.service === 'customer' ? settings.customerUrl : settings.orderUrls[queue.length % 2 === 0 ? 'order-1' : 'order-2'];
+      const base = c.service === 'customer' ? settings.customerUrl : settings.orders[queue.length % settings.orders.length]!.url;
       try {
         const answer = await request(base + c.path, { method: c.method, headers: c.headers, body: c.body, timeoutMs: 15_000 });
         const wrong = judgeAnswer(c, answer.status, answer.headers.get('content-type'), answer.json);

@@ -3,7 +3,7 @@
  * must be parked under is what the contract's own decoder says about it.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, type RejectReason } from '@demo/contract';
+import { ANNOTATIONS, decodeEvent, SCHEMA_VERSION, type RejectReason } from '@demo/contract';
 
 export interface PoisonMessage {
   name: string;
@@ -15,8 +15,14 @@ export interface PoisonMessage {
   expectedReason: RejectReason;
 }
 
-function annotations(eventId: string, type: string, schemaVersion = 1): Record<string, string | number> {
-  return { event_id: eventId, event_type: type, correlation_id: `reliability-${eventId}`, schema_version: schemaVersion };
+/** The contract's annotations, with any type and schema version (poison may carry unknown ones). */
+function annotations(eventId: string, type: string, schemaVersion = SCHEMA_VERSION): Record<string, string | number> {
+  return {
+    [ANNOTATIONS.eventId]: eventId,
+    [ANNOTATIONS.eventType]: type,
+    [ANNOTATIONS.correlationId]: `reliability-${eventId}`,
+    [ANNOTATIONS.schemaVersion]: schemaVersion,
+  };
 }
 
 export function poisonMessages(customerId: string, hugeBytes = 900 * 1024): PoisonMessage[] {
@@ -36,7 +42,7 @@ export function poisonMessages(customerId: string, hugeBytes = 900 * 1024): Pois
     build('unknown-type', (marker, id) => ({ body: JSON.stringify({ customer_id: customerId, version: 99, timestamp: now, note: marker }), annotations: annotations(id, 'customer.teleported') })),
     build('missing-fields', (marker, id) => ({ body: JSON.stringify({ customer_id: customerId, note: marker }), annotations: annotations(id, 'customer.address.updated') })),
     build('wrong-types', (marker, id) => ({ body: JSON.stringify({ customer_id: 'not-a-uuid', address: 42, version: 'one', timestamp: marker }), annotations: annotations(id, 'customer.address.updated') })),
-    build('schema-version-2', (marker, id) => ({ body: JSON.stringify({ customer_id: customerId, address: marker, version: 99, timestamp: now }), annotations: annotations(id, 'customer.address.updated', 2) })),
+    build('schema-version-2', (marker, id) => ({ body: JSON.stringify({ customer_id: customerId, address: marker, version: 99, timestamp: now }), annotations: annotations(id, 'customer.address.updated', SCHEMA_VERSION + 1) })),
     build('missing-metadata', (marker) => ({ body: JSON.stringify({ customer_id: customerId, address: marker, version: 99, timestamp: now }), annotations: {} }), false),
     build('huge-body', (marker, id) => ({
       body: JSON.stringify({ customer_id: customerId, address: `${marker} ${'x'.repeat(hugeBytes)}`, version: 99, timestamp: now }),

@@ -4,7 +4,7 @@
  * real changes around them still reach the replica, and the consumer does not stall.
  */
 import { createConfirmingPublisher } from '@demo/stream';
-import { request, requestJson } from '../http.js';
+import { firstAnswer, request, requestJson } from '../http.js';
 import type { Databases } from '../db.js';
 import { pollUntil, since } from '../poll.js';
 import type { Settings } from '../settings.js';
@@ -105,14 +105,13 @@ export async function checkStreamBadInput(settings: Settings, dbs: Databases, lo
   return { published: poison.length, parked, appliedAfterMs, reasons, failures };
 }
 
-/** Every page of GET /admin/parked-events after `from`, concatenated as text (either instance answers). */
+/** Every page of GET /admin/parked-events after `from`, concatenated as text (the first order instance that answers). */
 async function listParked(settings: Settings, from: bigint): Promise<string> {
   let text = '';
   let after: string | undefined = from > 0n ? String(from - 1n) : undefined;
   for (let page = 0; page < 100; page++) {
     const query = `?limit=100${after === undefined ? '' : `&after=${after}`}`;
-    const answer = await request(`${settings.orderUrls['order-1']}/admin/parked-events${query}`)
-      .catch(() => request(`${settings.orderUrls['order-2']}/admin/parked-events${query}`));
+    const answer = await firstAnswer(settings.orders.map((order) => `${order.url}/admin/parked-events${query}`));
     if (answer.status !== 200) throw new Error(`answered ${answer.status}: ${answer.text.slice(0, 200)}`);
     text += answer.text;
     const next = (answer.json as { next?: string | number | null } | undefined)?.next;

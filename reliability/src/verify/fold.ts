@@ -2,6 +2,7 @@
  * The pure heart of the verification: fold the stream's events into per-customer state and
  * compare that, the source of truth (customer_db) and the replica (order_db) with each other.
  */
+import type { CustomerEventType } from '@demo/contract';
 
 /** A customer's state as both databases keep it. */
 export interface CustomerState {
@@ -15,7 +16,7 @@ export interface CustomerState {
 export interface StreamEvent {
   offset: bigint;
   eventId: string;
-  type: 'customer.created' | 'customer.address.updated' | 'customer.deleted';
+  type: CustomerEventType;
   customerId: string;
   version: number;
   /** Present on created and address-updated events. */

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CommonEnv, loadConfig } from '../src/config.js';
+import { CommonEnv, loadConfig } from '@demo/service-kit/config';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
 const readYaml = <T>(file: string) => parse(read(file), { merge: true }) as T;
 
@@ -21,7 +21,7 @@ interface Healthcheck {
 }
 interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
@@ -38,10 +38,10 @@ interface Compose {
 const compose = readYaml<Compose>('docker-compose.yml');
 const services = compose.services;
 
-/** Compose services built from a workspace's Dockerfile, with that workspace's folder name. */
+/** Compose services built from the Dockerfile, with the workspace folder their SERVICE build argument names. */
 const appServices = Object.entries(services)
   .filter(([, service]) => service.build)
-  .map(([name, service]) => ({ name, service, workspace: path.dirname(service.build!.dockerfile) }));
+  .map(([name, service]) => ({ name, service, workspace: service.build!.args?.SERVICE ?? '(no SERVICE build argument)' }));
 
 /** `KEY=value` settings of a rabbitmq.conf (sysctl format). */
 function rabbitConf(file: string): Record<string, string> {
@@ -118,13 +118,17 @@ function isExactTag(image: string): boolean {
   return name === 'postgres' ? parts >= 2 : parts >= 3;
 }
 
-function dockerfileOf(workspace: string) {
-  const text = read(`${workspace}/Dockerfile`);
+/** The Dockerfile a compose service is built from, as docker reads it with the service's build arguments. */
+function dockerfileOf(service: ComposeService) {
+  const { context, dockerfile, args = {} } = service.build!;
+  const source = read(path.join(context, dockerfile));
+  const text = source.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => args[(braced ?? bare)!] ?? whole);
+  const declared = [...source.matchAll(/^ARG (\w+)$/gm)].map((match) => match[1]!);
   const instructions = text
     .replace(/\\\n/g, ' ')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'));
-  return { text, instructions };
+  return { text, instructions, declared: new Set(declared) };
 }
 
 describe('docker-compose.yml', () => {
@@ -132,8 +136,8 @@ describe('docker-compose.yml', () => {
     // Given
     const images = [
       ...Object.values(services).flatMap((service) => (service.image ? [service.image] : [])),
-      ...appServices.flatMap(({ workspace }) =>
-        dockerfileOf(workspace)
+      ...appServices.flatMap(({ service }) =>
+        dockerfileOf(service)
           .instructions.filter((line) => /^FROM\s/i.test(line))
           .map((line) => line.split(/\s+/)[1]!),
       ),
@@ -237,7 +241,7 @@ describe('docker-compose.yml', () => {
     it('publishes, health-checks and exposes the port it listens on', () => {
       expect(service.ports).toContain(`${port}:${port}`);
       expect((service.healthcheck!.test as string[]).join(' ')).toContain(`http://127.0.0.1:${port}/ready`);
-      expect(dockerfileOf(workspace).text).toMatch(/^EXPOSE (\d+)$/m);
+      expect(dockerfileOf(service).text).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     });
 
     it('waits for healthy infrastructure', () => {
@@ -245,22 +249,38 @@ describe('docker-compose.yml', () => {
       expect(service.depends_on?.rabbitmq?.condition).toBe('service_healthy');
     });
 
+    it('is built from the one Dockerfile, which takes the service and its port as build arguments', () => {
+      // Given
+      const { declared } = dockerfileOf(service);
+      const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
+      // Then
+      expect(service.build!.dockerfile).toBe('Dockerfile');
+      expect(workspaces).toContain(workspace);
+      expect(existsSync(path.join(repo, workspace, 'src/main.ts')), `${workspace}/src/main.ts`).toBe(true);
+      expect(service.build!.args?.PORT).toBe(env.PORT);
+      // Every argument the Dockerfile declares is given, and only those.
+      expect(Object.keys(service.build!.args ?? {}).sort()).toEqual([...declared].sort());
+    });
+
     it('is built from a multi-stage Dockerfile: production dependencies, non-root, node as PID 1', () => {
       // Given
-      const { text, instructions } = dockerfileOf(workspace);
+      const { text, instructions } = dockerfileOf(service);
       const workspaces = (JSON.parse(read('package.json')) as { workspaces: string[] }).workspaces;
       // Then
       expect(service.build!.context).toBe('.');
       expect(instructions.filter((line) => /^FROM\s/.test(line)).length).toBeGreaterThanOrEqual(2);
       expect(text).toMatch(/npm ci --omit=dev[^\n]*--workspace \S+/);
-      expect(text).toMatch(new RegExp(`--workspace ${workspace}\\b`));
+      expect(text).toMatch(new RegExp(`--workspace "?${workspace}"?(\\s|$)`, 'm'));
       expect(text).toMatch(/^ENV NODE_ENV=production$/m);
       expect(text).toMatch(/^USER (?!root)\w+$/m);
       const cmd = instructions.filter((line) => /^CMD\s/.test(line)).at(-1);
-      // Exec form with node itself as PID 1 (node flags allowed), the service's entry last.
+      // Exec form with node itself as PID 1 (node flags allowed), the service's entry last (from the last WORKDIR),
+      // where the runtime stage copies the compiled service.
       const argv = JSON.parse(cmd!.slice(4)) as string[];
       expect(argv[0]).toBe('node');
-      expect(argv.at(-1)).toBe(`${workspace}/dist/src/main.js`);
+      const workdir = instructions.filter((line) => /^WORKDIR\s/.test(line)).at(-1)!.split(/\s+/)[1]!;
+      expect(path.posix.resolve(workdir, argv.at(-1)!)).toBe(`/app/${workspace}/dist/src/main.js`);
+      expect(instructions).toContain(`COPY --from=build /app/${workspace}/dist/src ${workspace}/dist/src`);
       // The same node flags (the heap budget) as the services started on the host.
       const hostFlags = readFileSync(path.join(repo, 'scripts/services.sh'), 'utf8').match(/setsid node ((?:--\S+ )*)"\$entry"/);
       expect(hostFlags, 'scripts/services.sh starts node with flags').not.toBeNull();
@@ -270,13 +290,13 @@ describe('docker-compose.yml', () => {
       expect(text.indexOf('COPY patches patches')).toBeLessThan(text.indexOf('RUN npm ci --no-audit'));
       expect(existsSync(path.join(repo, workspace, 'src/main.ts'))).toBe(true);
       // npm ci checks the lock file against every workspace: each manifest must be in the image.
-      for (const member of workspaces) expect(text, `${workspace}/Dockerfile misses ${member}/package.json`).toContain(`COPY ${member}/package.json ${member}/`);
+      for (const member of workspaces) expect(text, `the Dockerfile misses ${member}/package.json`).toContain(`COPY ${member}/package.json ${member}/`);
       // Every workspace library the service imports gets its production dependencies installed.
       const imports = new Set(sourcesUnder(`${workspace}/src`).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '@demo\/([\w-]+)'/g)].map((m) => m[1]!)));
       for (const lib of imports) expect(text, `${workspace} imports @demo/${lib}`).toContain(`--workspace lib/${lib}`);
       for (const copied of instructions.filter((line) => /^COPY\s/.test(line) && !line.includes('--from='))) {
         const source = copied.split(/\s+/)[1]!;
-        expect(existsSync(path.join(repo, source)), `${workspace}/Dockerfile copies ${source}`).toBe(true);
+        expect(existsSync(path.join(repo, source)), `the Dockerfile copies ${source} for ${workspace}`).toBe(true);
       }
     });
   });
