@@ -5,7 +5,7 @@
 #   docker build --build-arg SERVICE=order-service --build-arg PORT=8081 -t order-service .
 
 # ---- build: every dependency, compile the service and the libraries it references
-FROM node:24.22.3-bookworm-slim AS build
+FROM node:26.12.1-bookworm-slim AS build
 ARG SERVICE
 RUN case "$SERVICE" in customer-service|order-service) ;; \
       *) echo "build argument SERVICE must be customer-service or order-service, not '$SERVICE'" >&2; exit 1 ;; esac
@@ -31,7 +31,7 @@ COPY ${SERVICE} ${SERVICE}
 RUN npx tsc -b "$SERVICE"
 
 # ---- runtime: production dependencies of this workspace only, compiled JavaScript, non-root
-FROM node:24.22.3-bookworm-slim AS runtime
+FROM node:26.12.1-bookworm-slim AS runtime
 ARG SERVICE
 ENV NODE_ENV=production
 WORKDIR /app
