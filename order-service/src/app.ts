@@ -44,6 +44,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     databaseUrl: config.DATABASE_URL,
     instance,
     maxBatchSize: config.APPLY_BATCH_SIZE,
+    stallTimeoutMs: config.APPLY_STALL_TIMEOUT_MS,
     metrics,
     logger,
   });

@@ -10,6 +10,8 @@ export const Env = {
   READ_YOUR_WRITES_TIMEOUT_MS: Type.Integer({ default: 1_000, minimum: 0, maximum: 60_000 }),
   /** Most stream messages applied in one replica transaction. */
   APPLY_BATCH_SIZE: Type.Integer({ default: 2000, minimum: 1, maximum: 10_000 }),
+  /** The active instance steps down when its applied offset has not moved for this long while the stream grew. */
+  APPLY_STALL_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1_000, maximum: 3_600_000 }),
 };
 
 export type Config = Static<ReturnType<typeof Type.Object<typeof Env>>>;

@@ -31,6 +31,11 @@ export function createMetrics(registry: Registry) {
       help: '1 when this instance is the active consumer of the customer stream, 0 on a standby',
       registers,
     }),
+    consumerStepDowns: new Counter({
+      name: 'stream_consumer_step_downs_total',
+      help: 'Times this instance gave up being active because it made no progress while the stream grew',
+      registers,
+    }),
     consumerLag: new Gauge({
       name: 'stream_consumer_lag_events',
       help: 'Estimated events between the stream tail and the applied offset (active instance)',

@@ -23,6 +23,9 @@ export interface ReplicaApplier {
    * `prepared`: prepareBatch's result for these messages, if it ran ahead. 'applied': `position`
    * now covers them. 'rebuilt': the stored generation changed under us (a rebuild), nothing was
    * written, and the consumer must resubscribe to replay the stream from its first offset.
+   * 'rewound': the stored offset is behind this instance's position (a database crash lost the
+   * last asynchronous commits): `position` is reloaded, nothing was written, and the consumer must
+   * resubscribe to apply again from the stored offset.
    */
   handleBatch(messages: StreamMessage[], prepared?: PreparedBatch): Promise<BatchOutcome>;
   /** True when a rebuild happened since this instance last read its position. */
@@ -30,7 +33,7 @@ export interface ReplicaApplier {
   readonly position: StoredPosition | undefined;
 }
 
-export type BatchOutcome = 'applied' | 'rebuilt';
+export type BatchOutcome = 'applied' | 'rebuilt' | 'rewound';
 
 class Fenced extends Error {}
 
@@ -47,6 +50,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
   const { db, key, metrics, logger } = options;
   let position: StoredPosition | undefined;
   let failedAttempts = 0;
+  let rewound = false;
 
   async function applyOnce(expected: StoredPosition, messages: StreamMessage[], prepared: PreparedBatch) {
     const started = performance.now();
@@ -102,6 +106,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
 
     async resumeFrom() {
       position = await loadPosition(db, key);
+      rewound = false;
       return position.lastOffset === null ? 'first' : position.lastOffset + 1n;
     },
 
@@ -110,8 +115,10 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       return (await loadPosition(db, key)).generation !== position.generation;
     },
 
-
     async handleBatch(messages, prepared) {
+      // After a rewind, the batches already delivered start past the stored offset: none of them
+      // is applied until the consumer resumed from the stored offset (resumeFrom).
+      if (rewound) return 'rewound';
       for (;;) {
         const expected = position;
         if (!expected) throw new Error('handleBatch before resumeFrom');
@@ -144,7 +151,13 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
           position = current;
           continue;
         }
-        throw new Error(`stored offset ${String(current.lastOffset)} is behind the expected ${String(expected.lastOffset)}`);
+        logger.warn(
+          { expected: String(expected.lastOffset), stored: String(current.lastOffset) },
+          'stored offset is behind this instance (the database lost its last commits); applying again from it',
+        );
+        position = current;
+        rewound = true;
+        return 'rewound';
       }
     },
   };

@@ -15,6 +15,8 @@ export function startLagMonitor(options: {
   metrics: Metrics;
   logger: Logger;
   intervalMs?: number;
+  /** Each sample taken while active: the stream's tail and the applied offset. */
+  onSample?(tail: bigint, applied: bigint | null): void;
 }): () => void {
   let busy = false;
   const timer = setInterval(() => {
@@ -31,6 +33,7 @@ export function startLagMonitor(options: {
         const applied = options.status().appliedOffset;
         const lag = tail < 0n ? 0n : applied === null ? tail + 1n : tail - applied;
         options.metrics.consumerLag.set(Number(lag > 0n ? lag : 0n));
+        if (options.status().role === 'active') options.onSample?.(tail, applied);
       })
       .catch((error: unknown) => options.logger.debug({ err: errorMessage(error) }, 'reading the stream tail failed'))
       .finally(() => {

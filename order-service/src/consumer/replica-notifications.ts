@@ -1,4 +1,5 @@
 import { backoffDelay, errorMessage, sleep } from '@demo/async';
+import { connectionBounds } from '@demo/service-kit';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/channels.js';
@@ -37,7 +38,7 @@ export function createReplicaNotifications(url: string, applicationName: string,
   }
 
   async function connectOnce(): Promise<pg.Client> {
-    const fresh = new pg.Client({ connectionString: url, application_name: `${applicationName} listen`, connectionTimeoutMillis: 5_000 });
+    const fresh = new pg.Client({ connectionString: url, application_name: `${applicationName} listen`, ...connectionBounds() });
     fresh.on('error', () => undefined); // reported by the loop below once connected
     try {
       await fresh.connect();

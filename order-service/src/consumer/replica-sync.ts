@@ -1,4 +1,4 @@
-import { errorMessage } from '@demo/async';
+import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import { createSingleActiveConsumer, type ConsumerRole, type StreamConnection } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { createReplicaApplier } from './applier.js';
 import { startLagMonitor } from './lag-monitor.js';
+import { createProgressWatchdog } from './progress-watchdog.js';
 import { prepareBatch } from './prepare-batch.js';
 import { createReplicaNotifications } from './replica-notifications.js';
 
@@ -44,6 +45,8 @@ export interface ReplicaSyncOptions {
   databaseUrl: string;
   instance: string;
   maxBatchSize: number;
+  /** An active instance whose applied offset has not moved for this long while the stream grew steps down. */
+  stallTimeoutMs: number;
   metrics: Metrics;
   logger: Logger;
 }
@@ -71,20 +74,38 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     },
     prepareBatch: (messages) => prepareBatch(messages),
     handleBatch: async (messages, prepared) => {
-      if ((await applier.handleBatch(messages, prepared)) === 'rebuilt') resubscribe('replica rebuilt');
-      else appliedOffset = applier.position?.lastOffset ?? null;
+      const outcome = await applier.handleBatch(messages, prepared);
+      if (outcome === 'rebuilt') return resubscribe('replica rebuilt');
+      appliedOffset = applier.position?.lastOffset ?? null;
+      if (outcome === 'applied') rewinds = 0;
+      // Backoff: a rewind that repeats at once means the stream does not have what is needed.
+      else resubscribe('stored offset moved back: applying again from it', backoffDelay(rewinds++, 100, 5_000));
     },
-    onRoleChange: (role) => metrics.consumerActive.set(role === 'active' ? 1 : 0),
+    onRoleChange: (role) => {
+      metrics.consumerActive.set(role === 'active' ? 1 : 0);
+      watchdog.reset();
+    },
     maxBatchSize: options.maxBatchSize,
     logger: logger.child({ component: 'stream' }),
   });
   const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset });
 
+  // Stuck while active (a hung connection, a bug): step down, so that a standby takes over.
+  const watchdog = createProgressWatchdog(options.stallTimeoutMs);
+  function onSample(tail: bigint, applied: bigint | null) {
+    if (!watchdog.stalled(tail, applied)) return;
+    watchdog.reset();
+    metrics.consumerStepDowns.inc();
+    logger.warn({ applied: String(applied), tail: String(tail), stallMs: options.stallTimeoutMs }, 'no progress while the stream grew: stepping down');
+    resubscribe('no progress while the stream grew');
+  }
+
+  let rewinds = 0;
   let resubscribing: Promise<void> | undefined;
-  function resubscribe(reason: string) {
+  function resubscribe(reason: string, delayMs = 0) {
     if (resubscribing) return;
-    resubscribing = consumer
-      .resubscribe(reason)
+    resubscribing = sleep(delayMs)
+      .then(() => consumer.resubscribe(reason))
       .catch((error: unknown) => {
         logger.warn({ err: errorMessage(error) }, 'resubscribing failed; reconnecting the stream');
         connection.reconnect(`resubscribe failed: ${errorMessage(error)}`);
@@ -125,7 +146,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     start() {
       notifications.start();
       consumer.start();
-      stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger });
+      stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger, onSample });
     },
     status,
     onReplicaChanged(listener) {
