@@ -31,6 +31,11 @@ export function createMetrics(registry: Registry) {
       help: '1 when this instance is the active consumer of the customer stream, 0 on a standby',
       registers,
     }),
+    integrityOk: new Gauge({
+      name: 'replica_integrity_ok',
+      help: '0 while this instance does not consume because the stream no longer holds what the replica needs (a gap, or a stream declared again), else 1',
+      registers,
+    }),
     consumerStepDowns: new Counter({
       name: 'stream_consumer_step_downs_total',
       help: 'Times this instance gave up being active because it made no progress while the stream grew',

@@ -48,6 +48,7 @@ export function runService<C extends RunnableConfig>(
     }
     const instance = config.INSTANCE_ID ?? `${service}:${config.PORT}`;
     const logger = createLogger({ service, instance, level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.NODE_ENV) });
+    keepAliveOnNetworkErrors(logger);
     const running = await compose(config, logger, instance);
     handleShutdown(logger, running.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS);
     running.fatal?.catch((error: unknown) => {
@@ -58,6 +59,28 @@ export function runService<C extends RunnableConfig>(
     await running.http.listen({ port: config.PORT, host: config.HOST });
   })().catch((error: unknown) => {
     console.error(`${service} failed to start:`, error);
+    process.exit(1);
+  });
+}
+
+/** Errors of a socket that the peer closed or reset: the connection is replaced where it is used. */
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED']);
+
+/**
+ * A library that forgets to catch a failed write to a dead socket (the stream client did, on a
+ * broker node's death) must not end the process: such a rejection is logged and the process goes
+ * on (the connection it belonged to is replaced by its owner). Any other unhandled rejection still
+ * ends the process, as Node does by default.
+ */
+function keepAliveOnNetworkErrors(logger: Logger) {
+  process.on('unhandledRejection', (reason) => {
+    const code = (reason as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && NETWORK_ERRORS.has(code)) {
+      logger.warn({ err: errorMessage(reason), code }, 'a network operation failed without a handler; its connection is replaced');
+      return;
+    }
+    logger.fatal({ err: reason }, 'unhandled rejection');
+    logger.flush?.();
     process.exit(1);
   });
 }

@@ -11,3 +11,5 @@ export type { StreamLogger } from './logger.js';
 export { connectDeclaredStream, parseNodes } from './declared-stream.js';
 export type { BrokerEnv } from './declared-stream.js';
 export { disableNagle } from './client-internals.js';
+export { readMessageAt } from './read-at.js';
+export type { MessageAt } from './read-at.js';

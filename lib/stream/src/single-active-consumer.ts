@@ -22,9 +22,12 @@ export interface SingleActiveConsumerOptions<Prepared = never> {
   superStream?: string;
   /**
    * Called when this instance is promoted: the offset of the first message to read
-   * (the stored offset + 1), or 'first' to read from the first retained message.
+   * (the stored offset + 1), or 'first' to read from the first retained message, or 'stand-down'
+   * when this instance cannot consume correctly (e.g. the stream no longer holds what it needs):
+   * it then unsubscribes, so that the broker may promote another instance, and stays unsubscribed
+   * until `resubscribe` is called.
    */
-  resumeFrom(): Promise<bigint | 'first'>;
+  resumeFrom(): Promise<bigint | 'first' | 'stand-down'>;
   /**
    * Applies a batch of consecutive messages. Must be atomic with the storage of its last offset.
    * A rejection is retried with backoff, with the same batch, until it succeeds or this instance
@@ -53,7 +56,10 @@ export interface SingleActiveConsumer {
   readonly role: ConsumerRole;
   /** Subscribed on the current connection (active or standby): false while it is being re-declared. */
   readonly isSubscribed: boolean;
-  /** Unsubscribes and subscribes again: the broker may hand activity to another instance. */
+  /**
+   * Unsubscribes and subscribes again: the broker may hand activity to another instance. Also ends
+   * a stand-down (see resumeFrom).
+   */
   resubscribe(reason: string): Promise<void>;
   /** Unsubscribes properly (so that a standby takes over at once) and waits for the batch in hand. */
   close(): Promise<void>;
@@ -92,6 +98,7 @@ export function createSingleActiveConsumer<Prepared = never>(
   let subscriptions = 0; // subscriptions made so far: tells the current one from an older one
   let lastBrokerOffset: bigint | undefined;
   let closed = false;
+  let stoodDown = false;
   const stopping = new AbortController();
 
   /** Every change of role (and a new subscription) drops what is buffered and the batch in hand. */
@@ -118,6 +125,15 @@ export function createSingleActiveConsumer<Prepared = never>(
     for (let attempt = 0; ; attempt++) {
       try {
         const from = await options.resumeFrom();
+        if (from === 'stand-down') {
+          logger.warn({ stream: options.stream, consumerRef: options.consumerRef }, 'promoted, but standing down: this instance cannot consume the stream correctly');
+          stoodDown = true;
+          // Answer the broker first; then leave, so that it can promote another instance.
+          setTimeout(() => {
+            if (!closed && subscriptions === subscription) void unsubscribe();
+          }, 0).unref();
+          return Offset.next();
+        }
         setRole('active');
         logger.info({ resumeFrom: String(from) }, 'promoted: resuming after the stored offset');
         return from === 'first' ? Offset.first() : Offset.offset(from);
@@ -140,6 +156,7 @@ export function createSingleActiveConsumer<Prepared = never>(
 
   async function resubscribe(reason: string) {
     logger.info({ reason }, 'resubscribing');
+    stoodDown = false;
     await unsubscribe();
     const current = await connection.ready();
     // After a reconnect the connection's ready hook has already subscribed on the new client.
@@ -148,6 +165,7 @@ export function createSingleActiveConsumer<Prepared = never>(
   }
 
   async function subscribe(current: Client) {
+    if (stoodDown) return; // until resubscribe() is called
     subscriptions++;
     setRole('standby');
     client = current;

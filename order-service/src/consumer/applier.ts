@@ -7,6 +7,7 @@ import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/posit
 import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { prepareBatch, type PreparedBatch } from './prepare-batch.js';
+import { fingerprintOf } from '../domain/stream-integrity.js';
 
 export interface ReplicaApplierOptions {
   db: Kysely<Database>;
@@ -16,8 +17,8 @@ export interface ReplicaApplierOptions {
 }
 
 export interface ReplicaApplier {
-  /** For the stream consumer on promotion: reads the stored position and says where to resume. */
-  resumeFrom(): Promise<bigint | 'first'>;
+  /** On promotion: reads the stored position (from which the consumer resumes) and applies from it on. */
+  reload(): Promise<StoredPosition>;
   /**
    * Applies a batch of consecutive messages in one transaction, fenced by the stored position.
    * `prepared`: prepareBatch's result for these messages, if it ran ahead. 'applied': `position`
@@ -57,10 +58,11 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     const { events, parked, rows } = prepared;
     const last = messages[messages.length - 1]!.offset;
 
-    if (!(await applyBatch(db, key, expected, { last, rows, parked }))) throw new Fenced();
+    const fingerprint = fingerprintOf(messages[messages.length - 1]!.body);
+    if (!(await applyBatch(db, key, expected, { last, fingerprint, rows, parked }))) throw new Fenced();
 
     const committedAt = Date.now();
-    position = { lastOffset: last, generation: expected.generation };
+    position = { ...expected, lastOffset: last, lastFingerprint: fingerprint };
     for (const { event } of events) {
       metrics.customersProcessed.inc({ event_type: event.type });
       metrics.replicationLag.observe(Math.max(0, committedAt - Date.parse(event.data.timestamp)) / 1000);
@@ -87,7 +89,7 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
     logger.warn({ from: String(messages[0]?.offset), size: messages.length }, 'batch keeps failing; applying its events one by one');
     for (const message of messages) {
       const expected = position;
-      if (!expected) throw new Error('isolate before resumeFrom');
+      if (!expected) throw new Error('isolate before reload');
       if (expected.lastOffset !== null && message.offset <= expected.lastOffset) continue;
       try {
         await applyOnce(expected, [message], prepareBatch([message]));
@@ -104,10 +106,10 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
       return position;
     },
 
-    async resumeFrom() {
+    async reload() {
       position = await loadPosition(db, key);
       rewound = false;
-      return position.lastOffset === null ? 'first' : position.lastOffset + 1n;
+      return position;
     },
 
     async isStale() {
@@ -117,11 +119,11 @@ export function createReplicaApplier(options: ReplicaApplierOptions): ReplicaApp
 
     async handleBatch(messages, prepared) {
       // After a rewind, the batches already delivered start past the stored offset: none of them
-      // is applied until the consumer resumed from the stored offset (resumeFrom).
+      // is applied until the consumer resumed from the stored offset (reload).
       if (rewound) return 'rewound';
       for (;;) {
         const expected = position;
-        if (!expected) throw new Error('handleBatch before resumeFrom');
+        if (!expected) throw new Error('handleBatch before reload');
         const applied = expected.lastOffset;
         const fresh = applied === null || messages[0]!.offset > applied ? messages : messages.filter((m) => m.offset > applied);
         if (fresh.length === 0) return 'applied';

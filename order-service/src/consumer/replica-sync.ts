@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { createReplicaApplier } from './applier.js';
 import { startLagMonitor } from './lag-monitor.js';
+import { createStreamGuard, type IntegrityProblem } from './stream-guard.js';
 import { createProgressWatchdog } from './progress-watchdog.js';
 import { prepareBatch } from './prepare-batch.js';
 import { createReplicaNotifications } from './replica-notifications.js';
@@ -16,6 +17,8 @@ export interface ReplicaStatus {
   role: ConsumerRole;
   /** The last offset applied to the replica as this instance knows it; null when nothing is (or since a rebuild). */
   appliedOffset: bigint | null;
+  /** Why this instance does not consume the stream, when it cannot do so correctly. */
+  problem: IntegrityProblem | undefined;
 }
 
 /** Keeps the replica in step with one stream: what the rest of the service sees of the consumer side. */
@@ -64,13 +67,16 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
   let appliedOffset = (await loadPosition(options.db, key)).lastOffset;
   metrics.consumerActive.set(0);
 
+  const guard = createStreamGuard({ connection, key, db: options.db, metrics, logger });
+  guard.onRestored(() => resubscribe('stream integrity restored'));
+
   const consumer = createSingleActiveConsumer(connection, {
     stream: key.stream,
     consumerRef: key.consumerName,
     resumeFrom: async () => {
-      const from = await applier.resumeFrom();
-      appliedOffset = applier.position?.lastOffset ?? null;
-      return from;
+      const position = await applier.reload();
+      appliedOffset = position.lastOffset;
+      return guard.admit(position);
     },
     prepareBatch: (messages) => prepareBatch(messages),
     handleBatch: async (messages, prepared) => {
@@ -88,7 +94,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     maxBatchSize: options.maxBatchSize,
     logger: logger.child({ component: 'stream' }),
   });
-  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset });
+  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset, problem: guard.problem });
 
   // Stuck while active (a hung connection, a bug): step down, so that a standby takes over.
   const watchdog = createProgressWatchdog(options.stallTimeoutMs);
@@ -146,6 +152,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     start() {
       notifications.start();
       consumer.start();
+      void guard.checkNow();
       stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger, onSample });
     },
     status,
@@ -155,6 +162,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     },
     unsubscribe,
     async close() {
+      guard.close();
       await unsubscribe().catch(() => undefined);
       await notifications.close();
     },

@@ -8,6 +8,8 @@ import type { Database } from './schema.js';
 /** One batch of the stream, ready to write: its last offset, its folded rows, its poison events. */
 export interface BatchWrite {
   last: bigint;
+  /** Digest of the message at `last`, stored with it (see 0002-stream-integrity). */
+  fingerprint: string;
   rows: readonly ReplicaRow[];
   parked: readonly ParkedEvent[];
 }
@@ -17,9 +19,9 @@ export interface BatchWrite {
  * same transaction. False when fenced: then nothing is written.
  */
 export async function applyBatch(db: Kysely<Database>, key: ConsumerKey, expected: StoredPosition, batch: BatchWrite): Promise<boolean> {
-  if (batch.parked.length === 0) return advancePosition(db, key, expected, batch.last, batch.rows);
+  if (batch.parked.length === 0) return advancePosition(db, key, expected, batch.last, batch.rows, batch.fingerprint);
   return db.transaction().execute(async (trx) => {
-    const advanced = await advancePosition(trx, key, expected, batch.last, batch.rows);
+    const advanced = await advancePosition(trx, key, expected, batch.last, batch.rows, batch.fingerprint);
     if (advanced) await insertParkedEvents(trx, batch.parked);
     return advanced;
   });
@@ -37,17 +39,18 @@ export async function applyBatch(db: Kysely<Database>, key: ConsumerKey, expecte
 export async function advancePosition(
   executor: Kysely<Database>,
   key: ConsumerKey,
-  expected: StoredPosition,
+  expected: Pick<StoredPosition, 'lastOffset' | 'generation'>,
   last: bigint,
   rows: readonly ReplicaRow[],
+  fingerprint: string | null = null,
 ): Promise<boolean> {
   const expectedOffset = expected.lastOffset === null ? null : expected.lastOffset.toString();
   const result = await sql<{ advanced: boolean }>`
     WITH fence AS (
       UPDATE consumer_offsets
-      SET last_offset = ${last.toString()}::bigint, updated_at = now()
+      SET last_offset = ${last.toString()}::bigint, last_fingerprint = ${fingerprint}, updated_at = now()
       WHERE consumer_name = ${key.consumerName} AND stream = ${key.stream}
-        AND generation = ${expected.generation}
+        AND generation = ${expected.generation} AND NOT bootstrapping
         AND last_offset IS NOT DISTINCT FROM ${expectedOffset}::bigint
       RETURNING pg_notify(${APPLIED_CHANNEL}, ${last.toString()})
     ), upserted AS (

@@ -11,6 +11,10 @@ export interface StoredPosition {
   /** Offset of the last applied message; null when nothing is applied (start, or after a rebuild). */
   lastOffset: bigint | null;
   generation: number;
+  /** Digest of the message at lastOffset (null when unknown: nothing applied, or a snapshot bootstrap). */
+  lastFingerprint: string | null;
+  /** A snapshot bootstrap is under way (or was cut short by a crash). */
+  bootstrapping: boolean;
 }
 
 /** Reads the stored position, creating it (nothing applied, generation 1) when missing. */
@@ -22,9 +26,14 @@ export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Prom
     .execute();
   const row = await db
     .selectFrom('consumer_offsets')
-    .select(['last_offset', 'generation'])
+    .select(['last_offset', 'generation', 'last_fingerprint', 'bootstrapping'])
     .where('consumer_name', '=', key.consumerName)
     .where('stream', '=', key.stream)
     .executeTakeFirstOrThrow();
-  return { lastOffset: row.last_offset === null ? null : BigInt(row.last_offset), generation: row.generation };
+  return {
+    lastOffset: row.last_offset === null ? null : BigInt(row.last_offset),
+    generation: row.generation,
+    lastFingerprint: row.last_fingerprint,
+    bootstrapping: row.bootstrapping,
+  };
 }

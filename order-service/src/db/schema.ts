@@ -28,6 +28,9 @@ export interface ConsumerOffsetsTable {
   last_offset: ColumnType<string | null, string | bigint | null, string | bigint | null>;
   generation: Generated<number>;
   updated_at: Generated<Date>;
+  last_fingerprint: string | null;
+  bootstrapping: Generated<boolean>;
+  bootstrapped_from: ColumnType<string | null, string | bigint | null, string | bigint | null>;
 }
 
 /** Messages of the stream that are not valid events, kept for an operator. */

@@ -7,4 +7,11 @@ export const ConsumerDetails = {
     description: 'whether this instance is the active consumer of the customer stream',
   }),
   applied_offset: Type.Union([Offset, Type.Null()], { description: 'last stream offset applied to the replica' }),
+  reason: Type.Optional(
+    Type.Union([Type.Literal('stream_gap'), Type.Literal('stream_reset'), Type.Literal('unverified')], {
+      description: 'why this instance does not consume the stream (the replica check is down)',
+    }),
+  ),
+  needed: Type.Optional(Type.String({ description: 'the next stream offset the replica needs' })),
+  first_retained: Type.Optional(Type.String({ description: 'the first offset the stream still holds' })),
 };

@@ -6,7 +6,10 @@ import { databaseAnswers } from '../db/ping.js';
 import type { Database } from '../db/schema.js';
 import { ConsumerDetails } from '../schemas/health.js';
 
-/** For service-kit's /health and /ready: ready when the database and the stream are reachable. */
+/**
+ * For service-kit's /health and /ready: ready when the database and the stream are reachable and
+ * the stream holds what the replica needs (else `reason`, `needed`, `first_retained` say why not).
+ */
 export function orderHealth(deps: {
   db: Kysely<Database>;
   stream: Pick<StreamConnection, 'isConnected'>;
@@ -16,10 +19,15 @@ export function orderHealth(deps: {
     checks: {
       database: async () => ((await databaseAnswers(deps.db)) ? 'up' : 'down'),
       stream: () => (deps.stream.isConnected ? 'up' : 'down'),
+      replica: () => (deps.replica.status().problem ? 'down' : 'up'),
     },
     details: () => {
-      const { role, appliedOffset } = deps.replica.status();
-      return { role, applied_offset: appliedOffset === null ? null : appliedOffset.toString() };
+      const { role, appliedOffset, problem } = deps.replica.status();
+      return {
+        role,
+        applied_offset: appliedOffset === null ? null : appliedOffset.toString(),
+        ...(problem ? { reason: problem.kind, needed: problem.needed.toString(), first_retained: problem.firstRetained.toString() } : {}),
+      };
     },
     detailsSchema: ConsumerDetails,
   };

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerHistories, interleave } from '../support/events.js';
 import { startServiceUnderTest, type ServiceUnderTest } from '../support/in-process.js';
 import { comparable, readReplica, storedOffset } from '../support/replica.js';
+import { fingerprintOf } from '../../src/domain/stream-integrity.js';
 import { foldStream } from '../support/stream.js';
 
 // A PostgreSQL crash loses the applier's last asynchronous commits (synchronous_commit=off): the
@@ -34,7 +35,8 @@ describe('a stored offset that moves back (commits lost in a database crash)', (
       for (const [id, row] of earlier) {
         await sql`UPDATE customers SET address = ${row.address}, version = ${row.version}, deleted = ${row.deleted} WHERE id = ${id}::uuid`.execute(trx);
       }
-      await sql`UPDATE consumer_offsets SET last_offset = ${kept.toString()}::bigint`.execute(trx);
+      const atKept = before.messages.find((m) => m.offset === kept)!;
+      await sql`UPDATE consumer_offsets SET last_offset = ${kept.toString()}::bigint, last_fingerprint = ${fingerprintOf(atKept.body)}`.execute(trx);
     });
     expect(await readReplica(service.db)).toEqual(comparable(earlier));
     // ... and more events arrive
