@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { HttpError, conflict, notFound } from '@demo/service-kit';
 import { normaliseEmail, toView, type CustomerRecord, type CustomerView } from '../domain/customer.js';
 import { customerAddressUpdated, customerCreated, customerDeleted } from '../domain/events.js';
 import type { CustomerCreateBatcher } from '../db/create-batcher.js';
@@ -12,6 +11,16 @@ export interface CreateCustomerInput {
   email: string;
   address: string;
 }
+
+/** What a create came to; `replayed`: a retry with the same Idempotency-Key and body, answered as the first time. */
+export type CreateResult =
+  | { kind: 'created'; customer: CustomerView }
+  | { kind: 'replayed'; customer: CustomerView }
+  | { kind: 'email_taken' }
+  | { kind: 'key_reused' };
+
+export type UpdateResult = { kind: 'updated'; customer: CustomerView } | { kind: 'not_found' };
+export type DeleteResult = { kind: 'deleted' } | { kind: 'not_found' };
 
 export interface Context {
   correlationId: string;
@@ -34,12 +43,8 @@ export function customerService(deps: {
   }
 
   return {
-    /** 201 with the customer; with an Idempotency-Key, a retry gets the stored response and creates nothing. */
-    async create(
-      input: CreateCustomerInput,
-      context: Context,
-      idempotencyKey?: string,
-    ): Promise<{ status: number; body: unknown }> {
+    /** With an Idempotency-Key, a retry gets the stored customer and creates nothing. */
+    async create(input: CreateCustomerInput, context: Context, idempotencyKey?: string): Promise<CreateResult> {
       const timestamp = new Date();
       const record: CustomerRecord = {
         id: randomUUID(),
@@ -57,22 +62,19 @@ export function customerService(deps: {
           ? undefined
           : { key: idempotencyKey, requestHash: hashOf(input), response: toView(record) };
       const outcome = await creates.create(newCustomer, event, idempotency);
-      if (outcome.kind === 'email_taken') throw conflict('email_taken', `email ${input.email} is already used`);
+      if (outcome.kind === 'email_taken') return { kind: 'email_taken' };
       if (outcome.kind === 'replay') {
-        if (outcome.existing.requestHash !== idempotency?.requestHash) {
-          throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
-        }
-        return { status: outcome.existing.status, body: outcome.existing.response };
+        if (outcome.existing.requestHash !== idempotency?.requestHash) return { kind: 'key_reused' };
+        return { kind: 'replayed', customer: outcome.existing.response as CustomerView };
       }
       metrics.customersCreated.inc();
       committed(context, event.eventId, event.type, record.id);
-      return { status: 201, body: toView(record) };
+      return { kind: 'created', customer: toView(record) };
     },
 
-    async get(id: string): Promise<CustomerView> {
+    async get(id: string): Promise<CustomerView | undefined> {
       const row = await customers.find(id);
-      if (!row) throw notFound(`customer ${id} not found`);
-      return toView(row);
+      return row && toView(row);
     },
 
     async list(after: string | undefined, limit: number): Promise<{ items: CustomerView[]; next: string | null }> {
@@ -80,23 +82,24 @@ export function customerService(deps: {
       return { items: page.items.map(toView), next: page.next };
     },
 
-    async updateAddress(id: string, address: string, context: Context): Promise<CustomerView> {
+    async updateAddress(id: string, address: string, context: Context): Promise<UpdateResult> {
       const timestamp = new Date();
       const event = customerAddressUpdated({ customerId: id, address, timestamp, correlationId: context.correlationId });
       const row = await customers.updateAddress(id, address, timestamp, event);
-      if (!row) throw notFound(`customer ${id} not found`);
+      if (!row) return { kind: 'not_found' };
       metrics.customersUpdated.inc();
       committed(context, event.eventId, event.type, id);
-      return toView(row);
+      return { kind: 'updated', customer: toView(row) };
     },
 
-    async delete(id: string, context: Context): Promise<void> {
+    async delete(id: string, context: Context): Promise<DeleteResult> {
       const timestamp = new Date();
       const event = customerDeleted({ customerId: id, timestamp, correlationId: context.correlationId });
       const row = await customers.softDelete(id, timestamp, event);
-      if (!row) throw notFound(`customer ${id} not found`);
+      if (!row) return { kind: 'not_found' };
       metrics.customersDeleted.inc();
       committed(context, event.eventId, event.type, id);
+      return { kind: 'deleted' };
     },
   };
 }
