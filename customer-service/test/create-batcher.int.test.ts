@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerBatcher, type IdempotentRequest } from '../src/db/create-batcher.js';
-import type { NewCustomer } from '../src/db/customers.js';
-import { customerCreated } from '../src/domain/events.js';
+import { decide, type Customer } from '../src/domain/customer.js';
+import { toOutboxEntry } from '../src/outbox/encode.js';
 import { dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
 
 // A create batch is one autocommit statement. Two statements carrying one Idempotency-Key race on
@@ -22,12 +22,16 @@ afterAll(async () => {
   await dropResources(resources);
 });
 
-function newCustomer(tag: string): NewCustomer {
-  return { id: randomUUID(), name: `Batch ${tag}`, email: `${tag}-${randomUUID()}@example.com`, address: `${tag} Street 1`, timestamp: new Date() };
+function newCustomer(tag: string): Customer {
+  const email = `${tag}-${randomUUID()}@example.com`;
+  return decide({ type: 'create', id: randomUUID(), name: `Batch ${tag}`, email, address: `${tag} Street 1`, at: new Date() }).state;
 }
 
-function eventOf(customer: NewCustomer) {
-  return customerCreated({ ...customer, customerId: customer.id, correlationId: `batcher-test-${customer.id}` });
+/** The outbox row of a customer's create, as the service encodes it. */
+function eventOf(customer: Customer) {
+  const { id, name, email, address, created_at: at } = customer;
+  const { event } = decide({ type: 'create', id, name, email, address, at });
+  return toOutboxEntry(event, `batcher-test-${customer.id}`);
 }
 
 /** Until a statement of the batcher waits for a lock that `holder` has. */
@@ -39,7 +43,7 @@ async function waitingOn(holder: pg.PoolClient): Promise<void> {
   }, 10_000, 'a create statement waiting on the held transaction');
 }
 
-async function rowsFor(customers: NewCustomer[]): Promise<{ customers: number; outbox: number }> {
+async function rowsFor(customers: Customer[]): Promise<{ customers: number; outbox: number }> {
   const ids = customers.map((customer) => customer.id);
   const result = await pool.query<{ customers: number; outbox: number }>(
     `SELECT (SELECT count(*)::int FROM customers WHERE id = ANY($1::uuid[])) AS customers,
