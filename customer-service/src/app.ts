@@ -4,6 +4,7 @@ import {
   createKysely,
   createPool,
   ensureDatabase,
+  healthRoutes,
   migrateToLatest,
   type HttpServer,
   type Logger,
@@ -20,7 +21,7 @@ import { createMetrics } from './metrics.js';
 import { createRelay, type Relay } from './outbox/relay.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { customerRoutes } from './routes/customers/index.js';
-import { healthRoutes } from './routes/health.js';
+import { readiness } from './readiness.js';
 import { customerService } from './services/customers.js';
 
 /** The broker dedupes per (stream, publisherRef): one fixed name for every instance's relay. */
@@ -98,7 +99,7 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     metrics,
     outbox: signal,
   });
-  await http.register(healthRoutes, { db, connection, relay });
+  await http.register(healthRoutes, readiness({ db, connection, relay }));
   await http.register(customerRoutes, { customers });
 
   http.addHook('onClose', async () => {

@@ -254,18 +254,20 @@ describe('DELETE /customers/:id', () => {
 });
 
 describe('operations endpoints', () => {
-  it('GET /health answers 200 ok', async () => {
+  it('GET /health answers 200 ok, with the relay role', async () => {
     const response = await app.http.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok' });
+    expect(response.json()).toEqual({ status: 'ok', relay: expect.stringMatching(/^(active|standby)$/) });
   });
 
-  it('GET /ready answers 200 with both checks ok (once the stream connection is up)', async () => {
+  it('GET /ready answers 200 with both checks up (once the stream connection and the relay publisher are)', async () => {
     // The first connection to a fresh broker may still be declaring the stream: wait for it, bounded.
     await until(async () => (await app.http.inject({ method: 'GET', url: '/ready' })).statusCode === 200, 15_000, 'ready');
     const response = await app.http.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ready', checks: { database: 'ok', stream: 'ok' } });
+    // The only relay on this test's database: the active one.
+    expect(response.json()).toEqual({ status: 'ready', checks: { database: 'up', stream: 'up' }, relay: 'active' });
+    expect(app.relay.canPublish).toBe(true);
   });
 
   it('GET /metrics shows every documented metric, and the counters move', async () => {

@@ -61,7 +61,7 @@ describe('outbox while the broker is down', () => {
       expect(updated.statusCode).toBe(200);
       const ready = await app.http.inject({ method: 'GET', url: '/ready' });
       expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { database: 'ok', stream: 'down' } });
+      expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { database: 'up', stream: 'down' } });
       const pending = await pool.query('SELECT count(*)::int AS n FROM outbox');
       expect(pending.rows[0].n).toBe(21);
     } finally {

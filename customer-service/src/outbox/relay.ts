@@ -32,6 +32,8 @@ export interface Relay {
   /** Finishes the cycle in hand, releases the lock and returns. */
   stop(): Promise<void>;
   readonly role: RelayRole;
+  /** Active and its publisher declared on the current stream connection: it can publish now. */
+  readonly canPublish: boolean;
 }
 
 class PublishFailed extends Error {}
@@ -45,6 +47,8 @@ export function createRelay(options: RelayOptions): Relay {
   const stopping = new AbortController();
   let role: RelayRole = 'standby';
   let running: Promise<void> | undefined;
+  /** The publisher of the leadership in hand (none while standby). */
+  let activePublisher: ConfirmingPublisher | undefined;
 
   function setRole(next: RelayRole) {
     if (role === next) return;
@@ -96,6 +100,7 @@ export function createRelay(options: RelayOptions): Relay {
       publisherRef: options.publisherRef,
       logger,
     });
+    activePublisher = publisher;
     let next: bigint | undefined;
     let resend = true;
     try {
@@ -123,6 +128,7 @@ export function createRelay(options: RelayOptions): Relay {
         }
       }
     } finally {
+      activePublisher = undefined;
       await publisher.close();
     }
   }
@@ -190,6 +196,9 @@ export function createRelay(options: RelayOptions): Relay {
     },
     get role() {
       return role;
+    },
+    get canPublish() {
+      return role === 'active' && activePublisher?.isReady === true;
     },
   };
 }
