@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { customerInput, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { closeApp, customerInput, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
 
 const resources = testResources();
 let app: App;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   app = await startApp(resources);
 });
 afterAll(async () => {
-  await app?.http.close();
+  await closeApp(app);
   await pool?.end();
   await dropResources(resources);
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerBatcher, type IdempotentRequest } from '../src/db/create-batcher.js';
 import { decide, type Customer } from '../src/domain/customer.js';
 import { toOutboxEntry } from '../src/outbox/encode.js';
-import { dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
 
 // A create batch is one autocommit statement. Two statements carrying one Idempotency-Key race on
 // the key's unique index: these tests make the race happen on purpose, with a transaction held open.
@@ -15,7 +15,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   pool = await openDatabase(resources.databaseUrl);
   const migrated = await startApp(resources, { relay: false });
-  await migrated.http.close();
+  await closeApp(migrated);
 });
 afterAll(async () => {
   await pool?.end();

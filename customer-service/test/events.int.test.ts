@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { customerInput, dropResources, readStream, startApp, testResources, until, type ReceivedEvent } from './helpers.js';
+import {
+  closeApp,
+  customerInput,
+  dropResources,
+  readStream,
+  type ReceivedEvent,
+  startApp,
+  testResources,
+  until,
+} from './helpers.js';
 
 const resources = testResources();
 let app: App;
@@ -13,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await reader?.close();
-  await app?.http.close();
+  await closeApp(app);
   await dropResources(resources);
 });
 

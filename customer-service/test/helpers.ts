@@ -45,9 +45,16 @@ export async function startApp(
 ): Promise<App> {
   const config = testConfig(resources, options.env);
   const logger = createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
-  const app = await buildApp({ config, logger, relay: options.relay ?? true });
+  const app = await buildApp(config, logger, 'test');
+  if (options.relay ?? true) app.start();
+  else app.connection.start();
   await app.http.ready();
   return app;
+}
+
+/** What a SIGTERM does to the service: its shutdown steps in order (HTTP, relay, stream, pool). */
+export async function closeApp(app: App | undefined): Promise<void> {
+  for (const step of app?.shutdownSteps ?? []) await step.run();
 }
 
 export async function openDatabase(databaseUrl: string): Promise<pg.Pool> {

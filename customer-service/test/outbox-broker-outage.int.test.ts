@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import {
+  closeApp,
   customerInput,
   dropResources,
   duplicates,
@@ -25,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (brokerStopped) await infra('rabbitmq-start');
-  await app?.http.close();
+  await closeApp(app);
   await pool?.end();
   await dropResources(resources);
 });

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../src/outbox/outbox-queries.js';
-import { dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
 
 // The outbox is a queue: autovacuum mostly analyzes it empty, and then a backlog builds up under
 // statistics that say "no rows". These tests put the outbox in exactly that state.
@@ -14,7 +14,7 @@ let relaySession: pg.Client;
 beforeAll(async () => {
   pool = await openDatabase(resources.databaseUrl);
   const migrated = await startApp(resources, { relay: false });
-  await migrated.http.close();
+  await closeApp(migrated);
   await pool.query('VACUUM ANALYZE outbox');
   await pool.query(
     `INSERT INTO outbox (event_id, event_type, customer_id, version, body, correlation_id, schema_version)
@@ -68,7 +68,7 @@ describe('relay statements under the statistics of an empty outbox', () => {
       const pending = async () => Number((await relaySession.query('SELECT count(*) AS n FROM outbox')).rows[0].n);
       await until(async () => (await pending()) === 0, 60_000, `the relay to publish ${BACKLOG} rows`);
     } finally {
-      await app.http.close(); // ends the relay's session, which reports its table statistics
+      await closeApp(app); // ends the relay's session, which reports its table statistics
     }
     let after = before;
     await until(

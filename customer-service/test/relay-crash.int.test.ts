@@ -1,17 +1,18 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  closeApp,
   dropResources,
   duplicates,
   makeBacklog,
   openDatabase,
   readStream,
+  type ServiceProcess,
   spawnService,
   startApp,
   testResources,
   until,
   versionsOutOfOrder,
-  type ServiceProcess,
 } from './helpers.js';
 
 const resources = testResources();
@@ -40,7 +41,7 @@ describe('relay killed with SIGKILL while publishing a backlog', () => {
     // Given a backlog written while no relay runs
     const writer = await startApp(resources, { relay: false });
     const expected = await makeBacklog(writer, 3000, 2);
-    await writer.http.close();
+    await closeApp(writer);
     expect((await outboxState()).total).toBe(expected);
 
     // When the service is killed while publishing, until one kill lands with rows sent but not confirmed

@@ -72,6 +72,12 @@ export const outboxQueries = {
   },
 };
 
+/** Rows not yet confirmed by the broker (the outbox_pending gauge), on any session. */
+export async function countPending(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox');
+  return result.rows[0]?.count ?? 0;
+}
+
 function compareBigint(a: string, b: string): number {
   const x = BigInt(a);
   const y = BigInt(b);

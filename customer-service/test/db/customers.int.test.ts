@@ -7,7 +7,7 @@ import { customerRepository } from '../../src/db/customers.js';
 import type { Database } from '../../src/db/schema.js';
 import { decide, type Customer } from '../../src/domain/customer.js';
 import { toOutboxEntry } from '../../src/outbox/encode.js';
-import { dropResources, openDatabase, startApp, testResources, until } from '../helpers.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../helpers.js';
 
 // A change is decided on the state read before it; the statement that saves it must refuse it
 // when another change of the customer committed in between, even one still in flight.
@@ -19,7 +19,7 @@ let customers: ReturnType<typeof customerRepository>;
 beforeAll(async () => {
   pool = await openDatabase(resources.databaseUrl);
   const migrated = await startApp(resources, { relay: false });
-  await migrated.http.close();
+  await closeApp(migrated);
   customers = customerRepository(createKysely<Database>(pool), pool);
 });
 afterAll(async () => {
