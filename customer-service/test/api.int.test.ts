@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { closeApp, customerInput, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { closeApp, customerInput, dropResources, openDatabase, startApp, testResources, until } from './support/helpers.js';
 
 const resources = testResources();
 let app: App;

@@ -7,7 +7,7 @@ import { customerRepository } from '../../src/db/customers.js';
 import type { Database } from '../../src/db/schema.js';
 import { decide, type Customer } from '../../src/domain/customer.js';
 import { toOutboxEntry } from '../../src/outbox/encode.js';
-import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../helpers.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../support/helpers.js';
 
 // A change is decided on the state read before it; the statement that saves it must refuse it
 // when another change of the customer committed in between, even one still in flight.

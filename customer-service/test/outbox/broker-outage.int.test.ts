@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../../src/app.js';
 import {
   closeApp,
   customerInput,
@@ -12,7 +12,7 @@ import {
   startApp,
   testResources,
   until,
-} from './helpers.js';
+} from '../support/helpers.js';
 
 const resources = testResources();
 let app: App;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../src/outbox/outbox-queries.js';
-import { closeApp, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../../src/outbox/outbox-queries.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../support/helpers.js';
 
 // The outbox is a queue: autovacuum mostly analyzes it empty, and then a backlog builds up under
 // statistics that say "no rows". These tests put the outbox in exactly that state.

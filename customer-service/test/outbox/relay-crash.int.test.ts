@@ -13,7 +13,7 @@ import {
   testResources,
   until,
   versionsOutOfOrder,
-} from './helpers.js';
+} from '../support/helpers.js';
 
 const resources = testResources();
 let pool: pg.Pool;

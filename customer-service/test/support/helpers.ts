@@ -12,11 +12,11 @@ import {
   type StreamMessage,
 } from '@demo/stream';
 import pg from 'pg';
-import { buildApp, type App } from '../src/app.js';
-import { readConfig, type Config } from '../src/config.js';
+import { buildApp, type App } from '../../src/app.js';
+import { readConfig, type Config } from '../../src/config.js';
 
 /** The built service (vitest runs this file from customer-service/test/; run `npx tsc -b` first). */
-export const MAIN_JS = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
+export const MAIN_JS = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
 /** A database `test_customer_<random>` and a stream `test-customer-<random>` of this test file's own. */
 export function testResources() {
@@ -217,7 +217,7 @@ export function customerInput(label = 'c') {
   return { name: `Name ${label} ${id}`, email: `${label}.${id}@example.com`, address: `Street ${id}` };
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** scripts/infra.sh rabbitmq-stop | rabbitmq-start (the broker is shared: keep outages short). */
 export async function infra(command: 'rabbitmq-stop' | 'rabbitmq-start'): Promise<void> {

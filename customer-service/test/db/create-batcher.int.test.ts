@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomerBatcher, type IdempotentRequest } from '../src/db/create-batcher.js';
-import { decide, type Customer } from '../src/domain/customer.js';
-import { toOutboxEntry } from '../src/outbox/encode.js';
-import { closeApp, dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { createCustomerBatcher, type IdempotentRequest } from '../../src/db/create-batcher.js';
+import { decide, type Customer } from '../../src/domain/customer.js';
+import { toOutboxEntry } from '../../src/outbox/encode.js';
+import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../support/helpers.js';
 
 // A create batch is one autocommit statement. Two statements carrying one Idempotency-Key race on
 // the key's unique index: these tests make the race happen on purpose, with a transaction held open.

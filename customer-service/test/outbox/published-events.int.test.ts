@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
+import type { App } from '../../src/app.js';
 import {
   closeApp,
   customerInput,
@@ -9,7 +9,7 @@ import {
   startApp,
   testResources,
   until,
-} from './helpers.js';
+} from '../support/helpers.js';
 
 const resources = testResources();
 let app: App;

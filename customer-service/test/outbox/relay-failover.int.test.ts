@@ -11,7 +11,7 @@ import {
   testResources,
   until,
   type ServiceProcess,
-} from './helpers.js';
+} from '../support/helpers.js';
 
 const resources = testResources();
 let pool: pg.Pool;
