@@ -1,62 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
-import { closeApp, customerInput, dropResources, openDatabase, startApp, testResources, until } from './support/helpers.js';
+import { until } from '@demo/test-support';
+import { describe, expect, it } from 'vitest';
+import { customerInput, expectError, useCustomerApi } from './support/api.js';
 
-const resources = testResources();
-let app: App;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  pool = await openDatabase(resources.databaseUrl);
-  app = await startApp(resources);
-});
-afterAll(async () => {
-  await closeApp(app);
-  await pool?.end();
-  await dropResources(resources);
-});
-
-function post(body: unknown, headers: Record<string, string> = {}) {
-  return app.http.inject({
-    method: 'POST',
-    url: '/customers',
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-}
-
-async function create(input = customerInput()) {
-  const response = await post(input);
-  expect(response.statusCode).toBe(201);
-  return response.json<{ customer_id: string; version: number; email: string; address: string }>();
-}
-
-/** Customers, their changes (sum of versions) and idempotency keys: bad input must change none. */
-async function counts() {
-  const result = await pool.query<{ customers: number; changes: number; keys: number }>(
-    `SELECT (SELECT count(*)::int FROM customers) AS customers,
-            (SELECT coalesce(sum(version), 0)::int FROM customers) AS changes,
-            (SELECT count(*)::int FROM idempotency_keys) AS keys`,
-  );
-  return result.rows[0];
-}
-
-function expectError(response: { statusCode: number; json: () => unknown }, status: number, code: string) {
-  expect(response.statusCode).toBe(status);
-  const body = response.json() as { error: string; message: string };
-  expect(body.error).toBe(code);
-  expect(typeof body.message).toBe('string');
-  expect(JSON.stringify(body)).not.toMatch(/ at .*\.(js|ts):\d+/); // never a stack trace
-}
+const api = useCustomerApi();
 
 describe('POST /customers', () => {
   it('creates a customer: 201 with version 1 and the email domain lower-cased', async () => {
     // Given
     const id = randomUUID().slice(0, 8);
     // When
-    const response = await post({ name: 'Ann Example', email: `Ann.${id}@Example.COM`, address: 'Main Street 1' });
+    const response = await api.post({ name: 'Ann Example', email: `Ann.${id}@Example.COM`, address: 'Main Street 1' });
     // Then
     expect(response.statusCode).toBe(201);
     const body = response.json();
@@ -69,7 +23,7 @@ describe('POST /customers', () => {
       created_at: expect.any(String),
       updated_at: body.created_at,
     });
-    const outbox = await pool.query('SELECT event_type, version FROM outbox WHERE customer_id = $1', [body.customer_id]);
+    const outbox = await api.pool.query('SELECT event_type, version FROM outbox WHERE customer_id = $1', [body.customer_id]);
     // the relay may already have published and removed it; if still there it is the created event
     for (const row of outbox.rows) expect(row).toEqual({ event_type: 'customer.created', version: 1 });
   });
@@ -85,100 +39,100 @@ describe('POST /customers', () => {
     ['an array body', [1, 2]],
   ])('answers 400 validation_failed for %s and changes nothing', async (_what, body) => {
     // Given
-    const before = await counts();
+    const before = await api.counts();
     // When
-    const response = await post(body);
+    const response = await api.post(body);
     // Then
     expectError(response, 400, 'validation_failed');
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 
   it('answers 400 invalid_json for a body that is not JSON', async () => {
-    expectError(await post('{"name": "A",'), 400, 'invalid_json');
+    expectError(await api.post('{"name": "A",'), 400, 'invalid_json');
   });
 
   it('answers 413 payload_too_large for a body over 64 KiB', async () => {
     // Given
-    const before = await counts();
+    const before = await api.counts();
     // When
-    const response = await post({ name: 'A', email: 'big@example.com', address: 'x'.repeat(70_000) });
+    const response = await api.post({ name: 'A', email: 'big@example.com', address: 'x'.repeat(70_000) });
     // Then
     expectError(response, 413, 'payload_too_large');
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 
   it('answers 409 email_taken when the email is used, whatever its case', async () => {
     // Given
-    const first = await create();
-    const before = await counts();
+    const first = await api.create();
+    const before = await api.counts();
     // When
-    const response = await post({ ...customerInput(), email: first.email.toUpperCase() });
+    const response = await api.post({ ...customerInput(), email: first.email.toUpperCase() });
     // Then
     expectError(response, 409, 'email_taken');
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 
   it('returns the original response for a retry with the same Idempotency-Key and creates nothing', async () => {
     // Given
     const input = customerInput('idem');
     const key = randomUUID();
-    const first = await post(input, { 'idempotency-key': key });
+    const first = await api.post(input, { 'idempotency-key': key });
     expect(first.statusCode).toBe(201);
-    const before = await counts();
+    const before = await api.counts();
     // When
-    const retry = await post(input, { 'idempotency-key': key });
+    const retry = await api.post(input, { 'idempotency-key': key });
     // Then
     expect(retry.statusCode).toBe(201);
     expect(retry.json()).toEqual(first.json());
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 
   it('answers 422 idempotency_key_reused for the same key with another body', async () => {
     // Given
     const key = randomUUID();
-    expect((await post(customerInput('idem'), { 'idempotency-key': key })).statusCode).toBe(201);
-    const before = await counts();
+    expect((await api.post(customerInput('idem'), { 'idempotency-key': key })).statusCode).toBe(201);
+    const before = await api.counts();
     // When
-    const response = await post(customerInput('other'), { 'idempotency-key': key });
+    const response = await api.post(customerInput('other'), { 'idempotency-key': key });
     // Then
     expectError(response, 422, 'idempotency_key_reused');
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 
   it('echoes the X-Correlation-ID it was given, and generates one otherwise', async () => {
-    const given = await post(customerInput(), { 'x-correlation-id': 'corr-abc-123' });
+    const given = await api.post(customerInput(), { 'x-correlation-id': 'corr-abc-123' });
     expect(given.headers['x-correlation-id']).toBe('corr-abc-123');
-    const generated = await post(customerInput());
+    const generated = await api.post(customerInput());
     expect(generated.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 
 describe('GET /customers/:id', () => {
   it('returns the customer', async () => {
-    const created = await create();
-    const response = await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
+    const created = await api.create();
+    const response = await api.app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(created);
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one', async () => {
-    expectError(await app.http.inject({ method: 'GET', url: '/customers/not-a-uuid' }), 400, 'validation_failed');
-    expectError(await app.http.inject({ method: 'GET', url: `/customers/${randomUUID()}` }), 404, 'not_found');
+    expectError(await api.app.http.inject({ method: 'GET', url: '/customers/not-a-uuid' }), 400, 'validation_failed');
+    expectError(await api.app.http.inject({ method: 'GET', url: `/customers/${randomUUID()}` }), 404, 'not_found');
   });
 });
 
 describe('GET /customers', () => {
   it('pages through every customer in id order with a cursor, ending with next null', async () => {
     // Given
-    for (let i = 0; i < 5; i++) await create();
-    const all = (await pool.query<{ id: string }>('SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id')).rows;
+    for (let i = 0; i < 5; i++) await api.create();
+    const all = (await api.pool.query<{ id: string }>('SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id')).rows;
     // When
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
     do {
       const query: string = after ? `?limit=2&after=${after}` : '?limit=2';
-      const response = await app.http.inject({ method: 'GET', url: `/customers${query}` });
+      const response = await api.app.http.inject({ method: 'GET', url: `/customers${query}` });
       expect(response.statusCode).toBe(200);
       const page = response.json<{ items: Array<{ customer_id: string }>; next: string | null }>();
       expect(page.items.length).toBeLessThanOrEqual(2);
@@ -191,22 +145,22 @@ describe('GET /customers', () => {
   });
 
   it('uses 50 as the default limit', async () => {
-    const response = await app.http.inject({ method: 'GET', url: '/customers' });
+    const response = await api.app.http.inject({ method: 'GET', url: '/customers' });
     expect(response.statusCode).toBe(200);
     expect(response.json().items.length).toBeLessThanOrEqual(50);
   });
 
   it.each(['?limit=0', '?limit=501', '?limit=abc', '?after=nope', '?sort=name'])('answers 400 for %s', async (query) => {
-    expectError(await app.http.inject({ method: 'GET', url: `/customers${query}` }), 400, 'validation_failed');
+    expectError(await api.app.http.inject({ method: 'GET', url: `/customers${query}` }), 400, 'validation_failed');
   });
 });
 
 describe('PUT /customers/:id/address', () => {
   it('changes the address and increments the version', async () => {
     // Given
-    const created = await create();
+    const created = await api.create();
     // When
-    const response = await app.http.inject({
+    const response = await api.app.http.inject({
       method: 'PUT',
       url: `/customers/${created.customer_id}/address`,
       payload: { address: 'New Road 9' },
@@ -217,17 +171,17 @@ describe('PUT /customers/:id/address', () => {
   });
 
   it('answers 400 for a bad body or id and 404 for an unknown customer, changing nothing', async () => {
-    const created = await create();
-    const before = await counts();
+    const created = await api.create();
+    const before = await api.counts();
     const put = (id: string, payload: unknown) =>
-      app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: payload as object });
+      api.app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: payload as object });
     expectError(await put(created.customer_id, { address: '' }), 400, 'validation_failed');
     expectError(await put(created.customer_id, { address: 7 }), 400, 'validation_failed');
     expectError(await put(created.customer_id, {}), 400, 'validation_failed');
     expectError(await put('123', { address: 'x' }), 400, 'validation_failed');
     expectError(await put(randomUUID(), { address: 'x' }), 404, 'not_found');
-    expect(await counts()).toEqual(before);
-    const unchanged = await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
+    expect(await api.counts()).toEqual(before);
+    const unchanged = await api.app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` });
     expect(unchanged.json().version).toBe(1);
   });
 });
@@ -236,44 +190,44 @@ describe('DELETE /customers/:id', () => {
   it('answers 204, then GET and a second DELETE answer 404, and the email is free again', async () => {
     // Given
     const input = customerInput();
-    const created = await create(input);
+    const created = await api.create(input);
     // When
-    const response = await app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` });
+    const response = await api.app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` });
     // Then
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    expectError(await app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` }), 404, 'not_found');
-    expectError(await app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` }), 404, 'not_found');
-    expect((await post(input)).statusCode).toBe(201);
+    expectError(await api.app.http.inject({ method: 'GET', url: `/customers/${created.customer_id}` }), 404, 'not_found');
+    expectError(await api.app.http.inject({ method: 'DELETE', url: `/customers/${created.customer_id}` }), 404, 'not_found');
+    expect((await api.post(input)).statusCode).toBe(201);
   });
 
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
-    expectError(await app.http.inject({ method: 'DELETE', url: `/customers/${randomUUID()}` }), 404, 'not_found');
-    expectError(await app.http.inject({ method: 'DELETE', url: '/customers/xyz' }), 400, 'validation_failed');
+    expectError(await api.app.http.inject({ method: 'DELETE', url: `/customers/${randomUUID()}` }), 404, 'not_found');
+    expectError(await api.app.http.inject({ method: 'DELETE', url: '/customers/xyz' }), 400, 'validation_failed');
   });
 });
 
 describe('operations endpoints', () => {
   it('GET /health answers 200 ok, with the relay role', async () => {
-    const response = await app.http.inject({ method: 'GET', url: '/health' });
+    const response = await api.app.http.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: 'ok', relay: expect.stringMatching(/^(active|standby)$/) });
   });
 
   it('GET /ready answers 200 with both checks up (once the stream connection and the relay publisher are)', async () => {
     // The first connection to a fresh broker may still be declaring the stream: wait for it, bounded.
-    await until(async () => (await app.http.inject({ method: 'GET', url: '/ready' })).statusCode === 200, 15_000, 'ready');
-    const response = await app.http.inject({ method: 'GET', url: '/ready' });
+    await until(async () => (await api.app.http.inject({ method: 'GET', url: '/ready' })).statusCode === 200, 15_000, 'ready');
+    const response = await api.app.http.inject({ method: 'GET', url: '/ready' });
     expect(response.statusCode).toBe(200);
     // The only relay on this test's database: the active one.
     expect(response.json()).toEqual({ status: 'ready', checks: { database: 'up', stream: 'up' }, relay: 'active' });
-    expect(app.relay.canPublish).toBe(true);
+    expect(api.app.relay.canPublish).toBe(true);
   });
 
   it('GET /metrics shows every documented metric, and the counters move', async () => {
     // Given
     const metric = async (name: string) => {
-      const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+      const text = (await api.app.http.inject({ method: 'GET', url: '/metrics' })).body;
       const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line ? Number(line.split(' ').at(-1)) : Number.NaN;
     };
@@ -281,14 +235,14 @@ describe('operations endpoints', () => {
     const updated = await metric('customers_updated_total');
     const deleted = await metric('customers_deleted_total');
     // When
-    const customer = await create();
-    await app.http.inject({ method: 'PUT', url: `/customers/${customer.customer_id}/address`, payload: { address: 'Y' } });
-    await app.http.inject({ method: 'DELETE', url: `/customers/${customer.customer_id}` });
+    const customer = await api.create();
+    await api.app.http.inject({ method: 'PUT', url: `/customers/${customer.customer_id}/address`, payload: { address: 'Y' } });
+    await api.app.http.inject({ method: 'DELETE', url: `/customers/${customer.customer_id}` });
     // Then
     expect(await metric('customers_created_total')).toBe(created + 1);
     expect(await metric('customers_updated_total')).toBe(updated + 1);
     expect(await metric('customers_deleted_total')).toBe(deleted + 1);
-    const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await api.app.http.inject({ method: 'GET', url: '/metrics' })).body;
     for (const name of [
       'events_published_total',
       'event_publish_errors_total',
@@ -302,13 +256,13 @@ describe('operations endpoints', () => {
   });
 
   it('GET /docs/json is the OpenAPI document of every route', async () => {
-    const response = await app.http.inject({ method: 'GET', url: '/docs/json' });
+    const response = await api.app.http.inject({ method: 'GET', url: '/docs/json' });
     expect(response.statusCode).toBe(200);
     const paths = Object.keys(response.json().paths);
     expect(paths).toEqual(
       expect.arrayContaining(['/customers', '/customers/{id}', '/customers/{id}/address', '/health', '/ready']),
     );
-    expect((await app.http.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+    expect((await api.app.http.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
   });
 });
 
@@ -322,7 +276,7 @@ describe('concurrent creates (they share statements: group commit)', () => {
       email: i % 2 === 0 ? shared : shared.toUpperCase(),
     }));
     // When they all arrive at once
-    const responses = await Promise.all([...distinct, ...clashing].map((input) => post(input)));
+    const responses = await Promise.all([...distinct, ...clashing].map((input) => api.post(input)));
     // Then
     expect(responses.slice(0, 40).map((response) => response.statusCode)).toEqual(Array(40).fill(201));
     const clashStatuses = responses.slice(40).map((response) => response.statusCode).sort();
@@ -331,12 +285,12 @@ describe('concurrent creates (they share statements: group commit)', () => {
       expectError(response, 409, 'email_taken');
     }
     const ids = responses.filter((r) => r.statusCode === 201).map((r) => r.json<{ customer_id: string }>().customer_id);
-    const stored = await pool.query<{ n: number }>(
+    const stored = await api.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM customers WHERE id = ANY($1::uuid[]) AND version = 1',
       [ids],
     );
     expect(stored.rows[0]?.n).toBe(41);
-    const live = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers WHERE lower(email) = $1', [shared]);
+    const live = await api.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM customers WHERE lower(email) = $1', [shared]);
     expect(live.rows[0]?.n).toBe(1);
   });
 });
@@ -349,8 +303,8 @@ describe('concurrent retries with one Idempotency-Key', () => {
     const other = customerInput('idem-other');
     // When
     const responses = await Promise.all([
-      ...Array.from({ length: 5 }, () => post(input, { 'idempotency-key': key })),
-      ...Array.from({ length: 3 }, () => post(other, { 'idempotency-key': key })),
+      ...Array.from({ length: 5 }, () => api.post(input, { 'idempotency-key': key })),
+      ...Array.from({ length: 3 }, () => api.post(other, { 'idempotency-key': key })),
     ]);
     // Then every same-body request answers 201 with the one customer, whichever came first
     const statuses = responses.map((response) => response.statusCode);
@@ -364,7 +318,7 @@ describe('concurrent retries with one Idempotency-Key', () => {
     for (const loser of responses.filter((response) => response.statusCode !== 201)) {
       expectError(loser, 422, 'idempotency_key_reused');
     }
-    const stored = await pool.query<{ n: number }>(
+    const stored = await api.pool.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM customers WHERE email IN ($1, $2)',
       [input.email, other.email],
     );
@@ -373,13 +327,13 @@ describe('concurrent retries with one Idempotency-Key', () => {
 
   it('releases a key whose create failed on a taken email, so nothing is stored for it', async () => {
     // Given a live customer
-    const taken = await create();
+    const taken = await api.create();
     const key = `key-${randomUUID()}`;
     // When a keyed create reuses its email
-    const response = await post({ ...customerInput(), email: taken.email }, { 'idempotency-key': key });
+    const response = await api.post({ ...customerInput(), email: taken.email }, { 'idempotency-key': key });
     // Then 409 and the key is free again
     expectError(response, 409, 'email_taken');
-    const keys = await pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
+    const keys = await api.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
     expect(keys.rowCount).toBe(0);
   });
 });
@@ -387,12 +341,12 @@ describe('concurrent retries with one Idempotency-Key', () => {
 describe('NUL characters', () => {
   it('answers 400 invalid_encoding for a \\u0000 in a field (PostgreSQL text cannot hold one) and stores nothing', async () => {
     // Given
-    const before = await counts();
+    const before = await api.counts();
     const body = JSON.stringify(customerInput()).replace('Street', 'Str\\u0000eet');
     // When
-    const response = await post(body);
+    const response = await api.post(body);
     // Then
     expectError(response, 400, 'invalid_encoding');
-    expect(await counts()).toEqual(before);
+    expect(await api.counts()).toEqual(before);
   });
 });

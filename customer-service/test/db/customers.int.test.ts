@@ -1,30 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { createKysely } from '@demo/service-kit';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@demo/test-support';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerBatcher } from '../../src/db/create-batcher.js';
 import { customerRepository } from '../../src/db/customers.js';
-import type { Database } from '../../src/db/schema.js';
 import { decide, type Customer } from '../../src/domain/customer.js';
 import { toOutboxEntry } from '../../src/outbox/encode.js';
-import { closeApp, dropResources, openDatabase, startApp, testResources, until } from '../support/helpers.js';
+import { useMigratedDatabase } from '../support/resources.js';
 
 // A change is decided on the state read before it; the statement that saves it must refuse it
 // when another change of the customer committed in between, even one still in flight.
 
-const resources = testResources();
-let pool: pg.Pool;
+const database = useMigratedDatabase();
 let customers: ReturnType<typeof customerRepository>;
 
-beforeAll(async () => {
-  pool = await openDatabase(resources.databaseUrl);
-  const migrated = await startApp(resources, { relay: false });
-  await closeApp(migrated);
-  customers = customerRepository(createKysely<Database>(pool), pool);
-});
-afterAll(async () => {
-  await pool?.end();
-  await dropResources(resources);
+beforeAll(() => {
+  customers = customerRepository(database.db, database.pool);
 });
 
 async function existingCustomer(): Promise<Customer> {
@@ -36,7 +26,7 @@ async function existingCustomer(): Promise<Customer> {
     address: 'Old Road 1',
     at: new Date(),
   });
-  expect(await createCustomerBatcher(pool).create(state, toOutboxEntry(event, 'save-test'))).toEqual({ kind: 'created' });
+  expect(await createCustomerBatcher(database.pool).create(state, toOutboxEntry(event, 'save-test'))).toEqual({ kind: 'created' });
   return state;
 }
 
@@ -47,8 +37,8 @@ function addressChange(current: Customer, address: string) {
 }
 
 async function stored(id: string) {
-  const row = await pool.query<{ address: string; version: number }>('SELECT address, version FROM customers WHERE id = $1', [id]);
-  const outbox = await pool.query<{ version: number }>('SELECT version FROM outbox WHERE customer_id = $1 ORDER BY id', [id]);
+  const row = await database.pool.query<{ address: string; version: number }>('SELECT address, version FROM customers WHERE id = $1', [id]);
+  const outbox = await database.pool.query<{ version: number }>('SELECT version FROM outbox WHERE customer_id = $1 ORDER BY id', [id]);
   return { ...row.rows[0], outbox: outbox.rows.map((r) => r.version) };
 }
 
@@ -68,7 +58,7 @@ describe('customer repository: save', () => {
   it('writes nothing for a change decided on a version that a concurrent change (committed while it waited) replaced', async () => {
     // Given a customer, and a transaction holding a change of it to version 2, not yet committed
     const current = await existingCustomer();
-    const holder = await pool.connect();
+    const holder = await database.pool.connect();
     try {
       await holder.query('BEGIN');
       await holder.query(`UPDATE customers SET address = 'Held Road', version = 2 WHERE id = $1`, [current.id]);
@@ -77,7 +67,7 @@ describe('customer repository: save', () => {
       const { state, entry } = addressChange(current, 'Late Road');
       const saving = customers.save(state, current.version, entry);
       await until(async () => {
-        const result = await pool.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [holderPid]);
+        const result = await database.pool.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [holderPid]);
         return (result.rowCount ?? 0) > 0;
       }, 10_000, 'the save waiting on the held change');
       await holder.query('COMMIT');
