@@ -18,7 +18,11 @@ const state = (up: boolean): CheckState => (up ? 'up' : 'down');
  * instance whose relay is active, with its publisher declared (else the outbox would pile up
  * while this instance reports ready).
  */
-export function readiness<Schema>(deps: { db: Kysely<Schema>; connection: StreamConnection; relay: Relay }): HealthOptions<typeof Details> {
+export function readiness<Schema>(deps: {
+  db: Kysely<Schema>;
+  connection: StreamConnection;
+  relay: Relay;
+}): HealthOptions<typeof Details> {
   const { db, connection, relay } = deps;
   return {
     checks: {

@@ -16,10 +16,13 @@ export interface Customer {
 export type CreateCustomer = { type: 'create'; id: string; name: string; email: string; address: string; at: Date };
 export type ChangeAddress = { type: 'change_address'; address: string; at: Date };
 export type DeleteCustomer = { type: 'delete'; at: Date };
-export type CustomerCommand = CreateCustomer | ChangeAddress | DeleteCustomer;
+type CustomerCommand = CreateCustomer | ChangeAddress | DeleteCustomer;
 
 /** An event as the domain decides it; its metadata (event id, correlation id) is added when it is stored. */
-export type CustomerChangeEvent = Omit<CustomerCreated, 'metadata'> | Omit<CustomerAddressUpdated, 'metadata'> | Omit<CustomerDeleted, 'metadata'>;
+export type CustomerChangeEvent =
+  | Omit<CustomerCreated, 'metadata'>
+  | Omit<CustomerAddressUpdated, 'metadata'>
+  | Omit<CustomerDeleted, 'metadata'>;
 
 /** The next state of the customer and the one event that says what changed. */
 export interface Decision {

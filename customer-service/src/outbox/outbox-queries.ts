@@ -8,12 +8,10 @@ export type OutboxRow = Omit<Selectable<OutboxTable>, 'publishing_id'> & { publi
 const ROW = 'id, event_id, event_type, customer_id, version, body, correlation_id, schema_version, created_at, publishing_id';
 
 /**
- * Settings of the relay's session. The outbox is a queue: autovacuum mostly finds it empty, so
- * its statistics say "no rows" while tens of thousands may be waiting. With them the planner
- * once joined picked rows to the outbox by a nested loop over a sequential scan, quadratic in
- * the backlog: one cycle of 1,000 rows took 15 s at a 30k backlog and the relay fell behind for
- * good. Every relay statement has an index that serves it, so the session does without
- * sequential scans, whatever the statistics say.
+ * Settings of the relay's session: no sequential scans. The outbox is a queue, so its statistics
+ * mostly say "no rows" (autovacuum finds it drained) while a backlog may be waiting, and under
+ * them the planner can choose plans that scan the whole backlog per row. Every relay statement
+ * has an index that serves it (see the README's Outbox section and stale-statistics.int.test.ts).
  */
 export const RELAY_SESSION = '-c enable_seqscan=off';
 

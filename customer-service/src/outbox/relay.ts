@@ -7,8 +7,8 @@ import type { Metrics } from '../metrics.js';
 import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
 import type { OutboxSignal } from './signal.js';
 
-/** Session advisory lock held by the one active relay among all customer-service instances. */
-export const RELAY_LOCK_KEY = 7_305_804_119_023_416n; // "outbox" as a number; any fixed key works
+/** Session advisory lock held by the one active relay among all customer-service instances (any fixed key). */
+const RELAY_LOCK_KEY = 7_305_804_119_023_416n;
 
 export type RelayRole = 'active' | 'standby';
 

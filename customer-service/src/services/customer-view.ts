@@ -1,15 +1,8 @@
 import type { Customer } from '../domain/customer.js';
+import type { Customer as CustomerView } from '../schemas/customer.js';
 
-/** A customer as the API shows it (and as an Idempotency-Key's first create stored it). */
-export interface CustomerView {
-  customer_id: string;
-  name: string;
-  email: string;
-  address: string;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A customer as the API shows it (its schema: schemas/customer.ts), and as an Idempotency-Key's create stored it. */
+export type { CustomerView };
 
 export function toView(customer: Customer): CustomerView {
   return {
