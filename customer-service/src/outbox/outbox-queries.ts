@@ -5,6 +5,9 @@ import type { OutboxTable } from '../db/schema.js';
 /** An outbox row as the relay reads it: one that holds its publishing id. */
 export type OutboxRow = Omit<Selectable<OutboxTable>, 'publishing_id'> & { publishing_id: string };
 
+/** Session advisory lock held by the one active relay among all customer-service instances (any fixed key). */
+const RELAY_LOCK_KEY = 7_305_804_119_023_416n;
+
 const ROW = 'id, event_id, event_type, customer_id, version, body, correlation_id, schema_version, created_at, publishing_id';
 
 /**
@@ -31,6 +34,14 @@ export const REMOVE_SQL = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
  * lock: if that session dies, so does the lock, and these fail instead of racing a new relay.
  */
 export const outboxQueries = {
+  /** Takes the relay's lock for this session if no other session holds it; whether it did. */
+  async tryLock(client: pg.ClientBase): Promise<boolean> {
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+      RELAY_LOCK_KEY.toString(),
+    ]);
+    return result.rows[0]?.locked === true;
+  },
+
   /** Rows that already hold a publishing id: sent before but not confirmed (crash, broker trouble). */
   async assigned(client: pg.ClientBase, limit: number): Promise<OutboxRow[]> {
     const result = await client.query<OutboxRow>(ASSIGNED_SQL, [limit]);

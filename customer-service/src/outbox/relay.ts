@@ -7,9 +7,6 @@ import type { Metrics } from '../metrics.js';
 import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
 import type { OutboxSignal } from './signal.js';
 
-/** Session advisory lock held by the one active relay among all customer-service instances (any fixed key). */
-const RELAY_LOCK_KEY = 7_305_804_119_023_416n;
-
 export type RelayRole = 'active' | 'standby';
 
 export interface RelayOptions {
@@ -71,10 +68,7 @@ export function createRelay(options: RelayOptions): Relay {
       try {
         await client.connect();
         while (!stopping.signal.aborted) {
-          const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
-            RELAY_LOCK_KEY.toString(),
-          ]);
-          if (rows[0]?.locked) break;
+          if (await outboxQueries.tryLock(client)) break;
           await sleep(options.lockRetryMs, stopping.signal);
         }
         if (stopping.signal.aborted) break;
