@@ -1,15 +1,6 @@
 import { CUSTOMER_STREAM_ARGUMENTS } from '@demo/contract';
-import {
-  createHttpServer,
-  createKysely,
-  createPool,
-  ensureDatabase,
-  migrateToLatest,
-  type HttpServer,
-  type Logger,
-} from '@demo/service-kit';
+import { createHttpServer, healthRoutes, openDatabase, type Logger, type RunningService } from '@demo/service-kit';
 import { connectDeclaredStream, type StreamConnection } from '@demo/stream';
-import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import { createCustomerBatcher } from './db/create-batcher.js';
@@ -17,58 +8,43 @@ import { customerRepository } from './db/customers.js';
 import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
+import { countPending } from './outbox/outbox-queries.js';
 import { createRelay, type Relay } from './outbox/relay.js';
 import { createOutboxSignal } from './outbox/signal.js';
+import { readiness } from './readiness.js';
 import { customerRoutes } from './routes/customers/index.js';
-import { healthRoutes } from './routes/health.js';
 import { customerService } from './services/customers.js';
 
-/** The broker dedupes per (stream, publisherRef): one fixed name for every instance's relay. */
-export const PUBLISHER_REF = 'customer-service-outbox';
+/** The broker deduplicates per (stream, publisherRef): one fixed name for every instance's relay. */
+const PUBLISHER_REF = 'customer-service-outbox';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  /** Start the outbox relay (default true); tests of the API alone may leave it off. */
-  relay?: boolean;
-}
-
-export interface App {
-  http: HttpServer;
+export interface App extends RunningService {
   relay: Relay;
   connection: StreamConnection;
 }
 
 /**
- * Composition root: database (created and migrated), stream connection (declares the stream on
- * every connect), metrics, the customer service, the outbox relay, and the routes. `http.close()`
- * shuts everything down in order: HTTP (in-flight requests finish), relay, stream, pool.
+ * Composition root: infrastructure (the database, created and migrated; the stream connection,
+ * which declares the stream on every connect), then the service's own parts (metrics, outbox
+ * relay, customer service), then the routes. start() connects to the stream and starts the relay.
  */
-export async function buildApp({ config, logger, relay: startRelay = true }: AppDeps): Promise<App> {
-  const instance = config.INSTANCE_ID ?? `customer-service:${config.PORT}`;
-  await ensureDatabase(config.DATABASE_URL);
-  const pool = createPool({
+export async function buildApp(config: Config, logger: Logger, instance: string): Promise<App> {
+  const { pool, db } = await openDatabase<Database>({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: instance,
+    migrations,
     logger,
   });
-  const db = createKysely<Database>(pool);
-  await migrateToLatest(db as never, migrations, logger);
-
   const connection = connectDeclaredStream(config, {
     connectionName: instance,
     stream: config.STREAM_NAME,
     args: CUSTOMER_STREAM_ARGUMENTS,
     logger,
   });
-  connection.start();
 
   const registry = new Registry();
-  const metrics = createMetrics(registry, async () => {
-    const result = await sql<{ count: number }>`SELECT count(*)::int AS count FROM outbox`.execute(db);
-    return result.rows[0]?.count ?? 0;
-  });
+  const metrics = createMetrics(registry, () => countPending(pool));
   const signal = createOutboxSignal();
   const relay = createRelay({
     databaseUrl: config.DATABASE_URL,
@@ -83,7 +59,12 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     logger,
     instance,
   });
-  if (startRelay) relay.start();
+  const customers = customerService({
+    customers: customerRepository(db, pool),
+    creates: createCustomerBatcher(pool),
+    metrics,
+    outbox: signal,
+  });
 
   const http = await createHttpServer({
     logger,
@@ -92,28 +73,25 @@ export async function buildApp({ config, logger, relay: startRelay = true }: App
     description: 'Customers (source of truth) and the only writer of the `customer` stream, through a transactional outbox.',
     version: '1.0.0',
   });
-  const customers = customerService({
-    customers: customerRepository(db, pool),
-    creates: createCustomerBatcher(pool),
-    metrics,
-    outbox: signal,
-  });
-  await http.register(healthRoutes, { db, connection, relay });
+  await http.register(healthRoutes, readiness({ db, connection, relay }));
   await http.register(customerRoutes, { customers });
 
-  http.addHook('onClose', async () => {
-    await step(logger, 'outbox relay', () => relay.stop());
-    await step(logger, 'stream connection', () => connection.close());
-    await step(logger, 'database pool', () => db.destroy());
-  });
-  return { http, relay, connection };
-}
-
-async function step(logger: Logger, name: string, run: () => Promise<void>) {
-  try {
-    await run();
-    logger.info({ step: name }, 'closed');
-  } catch (error) {
-    logger.error({ step: name, err: error }, 'close failed');
-  }
+  return {
+    http,
+    relay,
+    connection,
+    fatal: connection.fatal,
+    start() {
+      connection.start();
+      relay.start();
+    },
+    // HTTP first (in-flight requests finish and notify the relay), then the relay, which still
+    // needs the stream and its own session, then the stream, then the pool.
+    shutdownSteps: [
+      { name: 'http', run: () => http.close() },
+      { name: 'outbox relay', run: () => relay.stop() },
+      { name: 'stream connection', run: () => connection.close() },
+      { name: 'database pool', run: () => db.destroy() },
+    ],
+  };
 }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { bodyWithVersion, type PendingEvent } from '../domain/events.js';
-import type { NewCustomer } from './customers.js';
+import type { Customer } from '../domain/customer.js';
+import type { OutboxEntry } from '../outbox/encode.js';
 import { storedResponses, type StoredResponse } from './idempotency.js';
 
 /** What one create came to. `replay`: its Idempotency-Key was already used; here is what was stored. */
@@ -17,15 +17,16 @@ export interface IdempotentRequest {
 }
 
 interface Waiting {
-  customer: NewCustomer;
-  event: PendingEvent;
+  customer: Customer;
+  event: OutboxEntry;
   idempotency: IdempotentRequest | undefined;
   resolve(outcome: CreateOutcome): void;
   reject(error: unknown): void;
 }
 
 /**
- * Many creates in ONE statement, which is its own transaction (one round trip, one commit).
+ * Many creates in ONE statement, which is its own transaction (one round trip, one commit). It
+ * stores each customer and its outbox row as given (the domain decided version and event type).
  * - A customer is inserted unless its key is already stored (a retry: it gets the stored answer)
  *   or its email is taken (ON CONFLICT DO NOTHING: by a live customer or an earlier row of the
  *   batch; a concurrent insert of the same email is waited for).
@@ -37,12 +38,15 @@ interface Waiting {
  */
 const CREATE_MANY = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                       $6::uuid[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::jsonb[])
-    AS t(id, name, email, address, ts, event_id, body, correlation_id, schema_version, key, request_hash, response)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
+                       $8::uuid[], $9::text[], $10::uuid[], $11::int[], $12::text[], $13::text[], $14::int[],
+                       $15::text[], $16::text[], $17::jsonb[])
+    AS t(id, name, email, address, version, created_at, updated_at,
+         event_id, event_type, event_customer_id, event_version, body, correlation_id, schema_version,
+         key, request_hash, response)
 ), c AS (
   INSERT INTO customers (id, name, email, address, version, created_at, updated_at)
-  SELECT id, name, email, address, 1, ts, ts FROM input i
+  SELECT id, name, email, address, version, created_at, updated_at FROM input i
   WHERE i.key IS NULL OR NOT EXISTS (SELECT 1 FROM idempotency_keys k WHERE k.key = i.key)
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -52,7 +56,7 @@ WITH input AS (
   WHERE i.key IS NOT NULL
 ), o AS (
   INSERT INTO outbox (event_id, event_type, customer_id, version, body, correlation_id, schema_version)
-  SELECT i.event_id, 'customer.created', i.id, 1, i.body, i.correlation_id, i.schema_version
+  SELECT i.event_id, i.event_type, i.event_customer_id, i.event_version, i.body, i.correlation_id, i.schema_version
   FROM input i JOIN c ON c.id = i.id
 )
 SELECT coalesce(array_agg(id), '{}') AS created FROM c`;
@@ -153,7 +157,8 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
   }
 
   return {
-    create(customer: NewCustomer, event: PendingEvent, idempotency?: IdempotentRequest): Promise<CreateOutcome> {
+    /** `customer` is new (a create's decided state) and `event` its outbox row. */
+    create(customer: Customer, event: OutboxEntry, idempotency?: IdempotentRequest): Promise<CreateOutcome> {
       return new Promise<CreateOutcome>((resolve, reject) => {
         queue.push({ customer, event, idempotency, resolve, reject });
         pump();
@@ -170,11 +175,16 @@ function columnsOf(batch: Waiting[]): unknown[] {
     batch.map((w) => w.customer.name),
     batch.map((w) => w.customer.email),
     batch.map((w) => w.customer.address),
-    batch.map((w) => w.customer.timestamp.toISOString()),
-    batch.map((w) => w.event.eventId),
-    batch.map((w) => bodyWithVersion(w.event, 1)),
-    batch.map((w) => w.event.correlationId),
-    batch.map((w) => w.event.schemaVersion),
+    batch.map((w) => w.customer.version),
+    batch.map((w) => w.customer.created_at.toISOString()),
+    batch.map((w) => w.customer.updated_at.toISOString()),
+    batch.map((w) => w.event.event_id),
+    batch.map((w) => w.event.event_type),
+    batch.map((w) => w.event.customer_id),
+    batch.map((w) => w.event.version),
+    batch.map((w) => w.event.body),
+    batch.map((w) => w.event.correlation_id),
+    batch.map((w) => w.event.schema_version),
     batch.map((w) => w.idempotency?.key ?? null),
     batch.map((w) => w.idempotency?.requestHash ?? null),
     batch.map((w) => (w.idempotency ? JSON.stringify(w.idempotency.response) : null)),

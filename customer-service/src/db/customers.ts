@@ -1,35 +1,23 @@
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { CustomerRecord } from '../domain/customer.js';
-import type { PendingEvent } from '../domain/events.js';
-import { outboxInsertFrom } from './outbox-insert.js';
+import type { Customer } from '../domain/customer.js';
+import type { OutboxEntry } from '../outbox/encode.js';
+import { outboxInsertFor } from './outbox-insert.js';
 import { runPrepared } from './prepared.js';
 import type { Database } from './schema.js';
 
-/** A customer to create (see create-batcher.ts: creates are written in groups). */
-export interface NewCustomer {
-  id: string;
-  name: string;
-  email: string;
-  address: string;
-  timestamp: Date;
-}
+const columns = ['id', 'name', 'email', 'address', 'version', 'created_at', 'updated_at', 'deleted_at'] as const;
 
-const columns = ['id', 'name', 'email', 'address', 'version', 'created_at', 'updated_at'] as const;
-
-/**
- * Customers and their outbox rows (creates: create-batcher.ts). Every write is ONE statement (a data-modifying CTE: the change
- * RETURNING the row, feeding the outbox INSERT), hence one transaction and one round trip. The
- * row lock taken by UPDATE orders a customer's outbox rows by version.
- */
+/** Customers and the outbox rows of their changes (creates are written in groups: create-batcher.ts). */
 export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
   return {
-    async find(id: string): Promise<CustomerRecord | undefined> {
+    /** A live customer (a deleted one is not found). */
+    async find(id: string): Promise<Customer | undefined> {
       return db.selectFrom('customers').select(columns).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
     },
 
     /** Keyset pagination in id order: the page after `after`, one row more to know whether there is a next. */
-    async list(after: string | undefined, limit: number): Promise<{ items: CustomerRecord[]; next: string | null }> {
+    async list(after: string | undefined, limit: number): Promise<{ items: Customer[]; next: string | null }> {
       let query = db.selectFrom('customers').select(columns).where('deleted_at', 'is', null);
       if (after !== undefined) query = query.where('id', '>', after);
       const rows = await query.orderBy('id').limit(limit + 1).execute();
@@ -37,37 +25,35 @@ export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
       return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
     },
 
-    async updateAddress(id: string, address: string, timestamp: Date, event: PendingEvent): Promise<CustomerRecord | undefined> {
+    /**
+     * Writes a decided change of a customer, `state` and its outbox row, if the customer is still
+     * at `expectedVersion`; false (nothing written) when another change came first. ONE statement
+     * (a data-modifying CTE feeding the outbox INSERT), so the change and its event commit together.
+     * Under READ COMMITTED the UPDATE waits for a concurrent change of the row and then checks the
+     * version against the row that change committed; the row lock is held until this statement
+     * commits, so a customer's outbox rows get their ids (the relay's order) in version order.
+     */
+    async save(state: Customer, expectedVersion: number, entry: OutboxEntry): Promise<boolean> {
       const query = db
         .with('c', (q) =>
           q
             .updateTable('customers')
-            .set((eb) => ({ address, version: eb('version', '+', 1), updated_at: timestamp }))
-            .where('id', '=', id)
-            .where('deleted_at', 'is', null)
-            .returning(columns),
+            .set({
+              name: state.name,
+              email: state.email,
+              address: state.address,
+              version: state.version,
+              updated_at: state.updated_at,
+              deleted_at: state.deleted_at,
+            })
+            .where('id', '=', state.id)
+            .where('version', '=', expectedVersion)
+            .returning('id'),
         )
-        .with('o', (q) => outboxInsertFrom(q, event))
+        .with('o', (q) => outboxInsertFor(q, entry))
         .selectFrom('c')
-        .selectAll();
-      return (await runPrepared(pool, 'customer_update_address', query.compile()))[0];
-    },
-
-    /** Soft delete: the row stays (with its last version), the email is freed, GET answers 404. */
-    async softDelete(id: string, timestamp: Date, event: PendingEvent): Promise<CustomerRecord | undefined> {
-      const query = db
-        .with('c', (q) =>
-          q
-            .updateTable('customers')
-            .set((eb) => ({ version: eb('version', '+', 1), updated_at: timestamp, deleted_at: timestamp }))
-            .where('id', '=', id)
-            .where('deleted_at', 'is', null)
-            .returning(columns),
-        )
-        .with('o', (q) => outboxInsertFrom(q, event))
-        .selectFrom('c')
-        .selectAll();
-      return (await runPrepared(pool, 'customer_delete', query.compile()))[0];
+        .select('id');
+      return (await runPrepared(pool, 'customer_save', query.compile())).length > 0;
     },
   };
 }

@@ -1,16 +1,12 @@
 import { sql, type QueryCreator } from 'kysely';
-import type { CustomerRecord } from '../domain/customer.js';
-import type { PendingEvent } from '../domain/events.js';
+import type { OutboxEntry } from '../outbox/encode.js';
 import type { Database } from './schema.js';
 
 /**
- * The outbox row of a change, as an INSERT ... SELECT from the CTE `c` that made the change:
- * the version and the body come from the row PostgreSQL just wrote, in the same statement.
+ * The outbox row of a change, as an INSERT ... SELECT from the CTE `c` that made the change: the
+ * row is written when `c` wrote the customer and not otherwise, in the same statement.
  */
-export function outboxInsertFrom(
-  db: QueryCreator<Database & { c: CustomerRecord }>,
-  event: PendingEvent,
-) {
+export function outboxInsertFor(db: QueryCreator<Database & { c: { id: string } }>, entry: OutboxEntry) {
   return db
     .insertInto('outbox')
     .columns(['event_id', 'event_type', 'customer_id', 'version', 'body', 'correlation_id', 'schema_version'])
@@ -18,13 +14,13 @@ export function outboxInsertFrom(
       eb
         .selectFrom('c')
         .select([
-          sql<string>`${event.eventId}::uuid`.as('event_id'),
-          sql<string>`${event.type}::text`.as('event_type'),
-          'c.id as customer_id',
-          'c.version as version',
-          sql<string>`${event.bodyBeforeVersion}::text || c.version::text || ${event.bodyAfterVersion}::text`.as('body'),
-          sql<string>`${event.correlationId}::text`.as('correlation_id'),
-          sql<number>`${event.schemaVersion}::int`.as('schema_version'),
+          sql<string>`${entry.event_id}::uuid`.as('event_id'),
+          sql<string>`${entry.event_type}::text`.as('event_type'),
+          sql<string>`${entry.customer_id}::uuid`.as('customer_id'),
+          sql<number>`${entry.version}::int`.as('version'),
+          sql<string>`${entry.body}::text`.as('body'),
+          sql<string>`${entry.correlation_id}::text`.as('correlation_id'),
+          sql<number>`${entry.schema_version}::int`.as('schema_version'),
         ]),
     );
 }

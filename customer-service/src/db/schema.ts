@@ -12,7 +12,7 @@ export interface CustomersTable {
   name: string;
   email: string;
   address: string;
-  /** The customer's own change counter: 1 on create, +1 on every change (deletion included). */
+  /** The customer's own change counter, as domain/customer.ts decides it. */
   version: number;
   created_at: ColumnType<Date, Date | string, never>;
   updated_at: ColumnType<Date, Date | string, Date | string>;

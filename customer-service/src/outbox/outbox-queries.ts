@@ -5,15 +5,16 @@ import type { OutboxTable } from '../db/schema.js';
 /** An outbox row as the relay reads it: one that holds its publishing id. */
 export type OutboxRow = Omit<Selectable<OutboxTable>, 'publishing_id'> & { publishing_id: string };
 
+/** Session advisory lock held by the one active relay among all customer-service instances (any fixed key). */
+const RELAY_LOCK_KEY = 7_305_804_119_023_416n;
+
 const ROW = 'id, event_id, event_type, customer_id, version, body, correlation_id, schema_version, created_at, publishing_id';
 
 /**
- * Settings of the relay's session. The outbox is a queue: autovacuum mostly finds it empty, so
- * its statistics say "no rows" while tens of thousands may be waiting. With them the planner
- * once joined picked rows to the outbox by a nested loop over a sequential scan, quadratic in
- * the backlog: one cycle of 1,000 rows took 15 s at a 30k backlog and the relay fell behind for
- * good. Every relay statement has an index that serves it, so the session does without
- * sequential scans, whatever the statistics say.
+ * Settings of the relay's session: no sequential scans. The outbox is a queue, so its statistics
+ * mostly say "no rows" (autovacuum finds it drained) while a backlog may be waiting, and under
+ * them the planner can choose plans that scan the whole backlog per row. Every relay statement
+ * has an index that serves it (see the README's Outbox section and stale-statistics.int.test.ts).
  */
 export const RELAY_SESSION = '-c enable_seqscan=off';
 
@@ -33,6 +34,14 @@ export const REMOVE_SQL = 'DELETE FROM outbox WHERE id = ANY($1::bigint[])';
  * lock: if that session dies, so does the lock, and these fail instead of racing a new relay.
  */
 export const outboxQueries = {
+  /** Takes the relay's lock for this session if no other session holds it; whether it did. */
+  async tryLock(client: pg.ClientBase): Promise<boolean> {
+    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
+      RELAY_LOCK_KEY.toString(),
+    ]);
+    return result.rows[0]?.locked === true;
+  },
+
   /** Rows that already hold a publishing id: sent before but not confirmed (crash, broker trouble). */
   async assigned(client: pg.ClientBase, limit: number): Promise<OutboxRow[]> {
     const result = await client.query<OutboxRow>(ASSIGNED_SQL, [limit]);
@@ -71,6 +80,12 @@ export const outboxQueries = {
     await client.query({ name: 'outbox_remove', text: REMOVE_SQL, values: [ids] });
   },
 };
+
+/** Rows not yet confirmed by the broker (the outbox_pending gauge), on any session. */
+export async function countPending(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox');
+  return result.rows[0]?.count ?? 0;
+}
 
 function compareBigint(a: string, b: string): number {
   const x = BigInt(a);

@@ -7,9 +7,6 @@ import type { Metrics } from '../metrics.js';
 import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
 import type { OutboxSignal } from './signal.js';
 
-/** Session advisory lock held by the one active relay among all customer-service instances. */
-export const RELAY_LOCK_KEY = 7_305_804_119_023_416n; // "outbox" as a number; any fixed key works
-
 export type RelayRole = 'active' | 'standby';
 
 export interface RelayOptions {
@@ -32,6 +29,8 @@ export interface Relay {
   /** Finishes the cycle in hand, releases the lock and returns. */
   stop(): Promise<void>;
   readonly role: RelayRole;
+  /** Active and its publisher declared on the current stream connection: it can publish now. */
+  readonly canPublish: boolean;
 }
 
 class PublishFailed extends Error {}
@@ -45,6 +44,8 @@ export function createRelay(options: RelayOptions): Relay {
   const stopping = new AbortController();
   let role: RelayRole = 'standby';
   let running: Promise<void> | undefined;
+  /** The publisher of the leadership in hand (none while standby). */
+  let activePublisher: ConfirmingPublisher | undefined;
 
   function setRole(next: RelayRole) {
     if (role === next) return;
@@ -67,10 +68,7 @@ export function createRelay(options: RelayOptions): Relay {
       try {
         await client.connect();
         while (!stopping.signal.aborted) {
-          const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
-            RELAY_LOCK_KEY.toString(),
-          ]);
-          if (rows[0]?.locked) break;
+          if (await outboxQueries.tryLock(client)) break;
           await sleep(options.lockRetryMs, stopping.signal);
         }
         if (stopping.signal.aborted) break;
@@ -96,6 +94,7 @@ export function createRelay(options: RelayOptions): Relay {
       publisherRef: options.publisherRef,
       logger,
     });
+    activePublisher = publisher;
     let next: bigint | undefined;
     let resend = true;
     try {
@@ -123,6 +122,7 @@ export function createRelay(options: RelayOptions): Relay {
         }
       }
     } finally {
+      activePublisher = undefined;
       await publisher.close();
     }
   }
@@ -190,6 +190,9 @@ export function createRelay(options: RelayOptions): Relay {
     },
     get role() {
       return role;
+    },
+    get canPublish() {
+      return role === 'active' && activePublisher?.isReady === true;
     },
   };
 }

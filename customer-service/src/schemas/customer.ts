@@ -3,7 +3,7 @@ import Type, { type Static } from 'typebox';
 /** The one definition of the API's shapes: validation, handler types and the OpenAPI document. */
 
 const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-export const CustomerId = Type.String({
+const CustomerId = Type.String({
   format: 'uuid',
   pattern: uuidPattern,
   description: 'customer id (UUID); a malformed id is answered 400 validation_failed',
@@ -12,7 +12,7 @@ export const CustomerId = Type.String({
 /** 1..200 characters, not only white space. */
 const Text = (description: string) => Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description });
 
-export const Email = Type.String({
+const Email = Type.String({
   format: 'email',
   minLength: 3,
   maxLength: 200,
@@ -23,13 +23,10 @@ export const CreateCustomerBody = Type.Object(
   { name: Text('full name'), email: Email, address: Text('postal address; "unknown" makes orders fail') },
   { additionalProperties: false },
 );
-export type CreateCustomerBody = Static<typeof CreateCustomerBody>;
 
 export const UpdateAddressBody = Type.Object({ address: Text('the new postal address') }, { additionalProperties: false });
-export type UpdateAddressBody = Static<typeof UpdateAddressBody>;
 
 export const CustomerParams = Type.Object({ id: CustomerId });
-export type CustomerParams = Static<typeof CustomerParams>;
 
 export const ListCustomersQuery = Type.Object(
   {
@@ -38,7 +35,6 @@ export const ListCustomersQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ListCustomersQuery = Static<typeof ListCustomersQuery>;
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { HttpError, conflict, notFound } from '@demo/service-kit';
-import { normaliseEmail, toView, type CustomerRecord, type CustomerView } from '../domain/customer.js';
-import { customerAddressUpdated, customerCreated, customerDeleted } from '../domain/events.js';
 import type { CustomerCreateBatcher } from '../db/create-batcher.js';
 import type { CustomerRepository } from '../db/customers.js';
+import { decide, type ChangeAddress, type DeleteCustomer } from '../domain/customer.js';
 import type { Metrics } from '../metrics.js';
+import { toOutboxEntry, type OutboxEntry } from '../outbox/encode.js';
 import type { OutboxSignal } from '../outbox/signal.js';
+import { toView, type CustomerView } from './customer-view.js';
 
 export interface CreateCustomerInput {
   name: string;
@@ -13,66 +13,86 @@ export interface CreateCustomerInput {
   address: string;
 }
 
+/** What a create came to; `replayed`: a retry with the same Idempotency-Key and body, answered as the first time. */
+export type CreateResult =
+  | { kind: 'created'; customer: CustomerView }
+  | { kind: 'replayed'; customer: CustomerView }
+  | { kind: 'email_taken' }
+  | { kind: 'key_reused' };
+
+export type UpdateResult = { kind: 'updated'; customer: CustomerView } | { kind: 'not_found' };
+export type DeleteResult = { kind: 'deleted' } | { kind: 'not_found' };
+
 export interface Context {
   correlationId: string;
   log: { debug(details: object, message: string): void };
 }
 
-/** What the routes call: each change and its event in one transaction, then the relay is woken. */
+/**
+ * What the routes call. Each command is decided by the domain (domain/customer.ts) on the
+ * customer's current state, and the decision and its event are written in one statement; then
+ * the relay is woken. Creates, keyed or not, share statements (group commit: create-batcher.ts).
+ */
 export function customerService(deps: {
   customers: CustomerRepository;
-  /** Creates without an Idempotency-Key share statements (group commit). */
   creates: CustomerCreateBatcher;
   metrics: Metrics;
   outbox: OutboxSignal;
 }) {
   const { customers, creates, metrics, outbox } = deps;
 
-  function committed(context: Context, eventId: string, eventType: string, customerId: string) {
+  function committed(context: Context, entry: OutboxEntry) {
     outbox.notify();
-    context.log.debug({ event_id: eventId, event_type: eventType, customer_id: customerId }, 'change committed');
+    context.log.debug({ event_id: entry.event_id, event_type: entry.event_type, customer_id: entry.customer_id }, 'change committed');
+  }
+
+  /**
+   * Decides `command` on the customer as it is now and writes the decision if nothing changed the
+   * customer meanwhile; otherwise decides again on the newer state. Each lost attempt means that
+   * another change of this customer committed, so this ends as soon as the customer is left alone.
+   */
+  async function change(id: string, command: ChangeAddress | DeleteCustomer, context: Context) {
+    for (;;) {
+      const current = await customers.find(id);
+      const decision = decide(command, current);
+      // (a decision always has a current customer: the second test only tells the compiler)
+      if (decision.kind === 'not_found' || current === undefined) return undefined;
+      const entry = toOutboxEntry(decision.event, context.correlationId);
+      if (await customers.save(decision.state, current.version, entry)) {
+        committed(context, entry);
+        return decision.state;
+      }
+    }
   }
 
   return {
-    /** 201 with the customer; with an Idempotency-Key, a retry gets the stored response and creates nothing. */
-    async create(
-      input: CreateCustomerInput,
-      context: Context,
-      idempotencyKey?: string,
-    ): Promise<{ status: number; body: unknown }> {
-      const timestamp = new Date();
-      const record: CustomerRecord = {
+    /** With an Idempotency-Key, a retry gets the stored customer and creates nothing. */
+    async create(input: CreateCustomerInput, context: Context, idempotencyKey?: string): Promise<CreateResult> {
+      const { state, event } = decide({
+        type: 'create',
         id: randomUUID(),
         name: input.name,
-        email: normaliseEmail(input.email),
+        email: input.email,
         address: input.address,
-        version: 1,
-        created_at: timestamp,
-        updated_at: timestamp,
-      };
-      const event = customerCreated({ ...record, customerId: record.id, timestamp, correlationId: context.correlationId });
-      const newCustomer = { ...record, timestamp };
+        at: new Date(),
+      });
+      const entry = toOutboxEntry(event, context.correlationId);
       const idempotency =
-        idempotencyKey === undefined
-          ? undefined
-          : { key: idempotencyKey, requestHash: hashOf(input), response: toView(record) };
-      const outcome = await creates.create(newCustomer, event, idempotency);
-      if (outcome.kind === 'email_taken') throw conflict('email_taken', `email ${input.email} is already used`);
+        idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: hashOf(input), response: toView(state) };
+      const outcome = await creates.create(state, entry, idempotency);
+      if (outcome.kind === 'email_taken') return { kind: 'email_taken' };
       if (outcome.kind === 'replay') {
-        if (outcome.existing.requestHash !== idempotency?.requestHash) {
-          throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
-        }
-        return { status: outcome.existing.status, body: outcome.existing.response };
+        if (outcome.existing.requestHash !== idempotency?.requestHash) return { kind: 'key_reused' };
+        return { kind: 'replayed', customer: outcome.existing.response as CustomerView };
       }
       metrics.customersCreated.inc();
-      committed(context, event.eventId, event.type, record.id);
-      return { status: 201, body: toView(record) };
+      committed(context, entry);
+      return { kind: 'created', customer: toView(state) };
     },
 
-    async get(id: string): Promise<CustomerView> {
-      const row = await customers.find(id);
-      if (!row) throw notFound(`customer ${id} not found`);
-      return toView(row);
+    async get(id: string): Promise<CustomerView | undefined> {
+      const customer = await customers.find(id);
+      return customer && toView(customer);
     },
 
     async list(after: string | undefined, limit: number): Promise<{ items: CustomerView[]; next: string | null }> {
@@ -80,23 +100,18 @@ export function customerService(deps: {
       return { items: page.items.map(toView), next: page.next };
     },
 
-    async updateAddress(id: string, address: string, context: Context): Promise<CustomerView> {
-      const timestamp = new Date();
-      const event = customerAddressUpdated({ customerId: id, address, timestamp, correlationId: context.correlationId });
-      const row = await customers.updateAddress(id, address, timestamp, event);
-      if (!row) throw notFound(`customer ${id} not found`);
+    async updateAddress(id: string, address: string, context: Context): Promise<UpdateResult> {
+      const customer = await change(id, { type: 'change_address', address, at: new Date() }, context);
+      if (!customer) return { kind: 'not_found' };
       metrics.customersUpdated.inc();
-      committed(context, event.eventId, event.type, id);
-      return toView(row);
+      return { kind: 'updated', customer: toView(customer) };
     },
 
-    async delete(id: string, context: Context): Promise<void> {
-      const timestamp = new Date();
-      const event = customerDeleted({ customerId: id, timestamp, correlationId: context.correlationId });
-      const row = await customers.softDelete(id, timestamp, event);
-      if (!row) throw notFound(`customer ${id} not found`);
+    async delete(id: string, context: Context): Promise<DeleteResult> {
+      const customer = await change(id, { type: 'delete', at: new Date() }, context);
+      if (!customer) return { kind: 'not_found' };
       metrics.customersDeleted.inc();
-      committed(context, event.eventId, event.type, id);
+      return { kind: 'deleted' };
     },
   };
 }

@@ -53,7 +53,6 @@ export type CustomerAddressUpdated = {
 export type CustomerDeleted = { type: 'customer.deleted'; data: CustomerDeletedData; metadata: EventMetadata };
 
 export type CustomerEvent = CustomerCreated | CustomerAddressUpdated | CustomerDeleted;
-export type CustomerEventData = CustomerEvent['data'];
 
 export const EVENT_DATA_SCHEMAS = {
   'customer.created': CustomerCreatedData,

@@ -6,7 +6,7 @@ export { handleShutdown, runSteps } from './shutdown.js';
 export type { ShutdownStep } from './shutdown.js';
 export { createHttpServer } from './http/server.js';
 export type { HttpServer, HttpServerOptions } from './http/server.js';
-export { ErrorBody, HttpError, notFound, badRequest, conflict, isDatabaseUnavailable } from './http/errors.js';
+export { ErrorBody, HttpError, notFound, conflict, isDatabaseUnavailable } from './http/errors.js';
 export { classify } from './http/error-handler.js';
 export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';
 export { ensureDatabase, createPool, createKysely, openDatabase, connectionBounds, SESSION_BOUNDS } from './db/database.js';

@@ -1,4 +1,4 @@
-import type { HttpServer } from '@demo/service-kit';
+import { conflict, HttpError, type HttpServer } from '@demo/service-kit';
 import { CreateCustomerBody, Customer, IdempotencyHeaders, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
 
@@ -21,12 +21,20 @@ export function createCustomerRoute(app: HttpServer, customers: CustomerService)
       },
     },
     async (request, reply) => {
-      const { status, body } = await customers.create(
+      const result = await customers.create(
         request.body,
         { correlationId: request.id, log: request.log },
         request.headers['idempotency-key'],
       );
-      return reply.status(status as 201).send(body as Customer);
+      switch (result.kind) {
+        case 'created':
+        case 'replayed':
+          return reply.status(201).send(result.customer);
+        case 'email_taken':
+          throw conflict('email_taken', `email ${request.body.email} is already used`);
+        case 'key_reused':
+          throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
+      }
     },
   );
 }

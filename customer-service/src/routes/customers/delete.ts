@@ -1,4 +1,4 @@
-import type { HttpServer } from '@demo/service-kit';
+import { notFound, type HttpServer } from '@demo/service-kit';
 import Type from 'typebox';
 import { CustomerParams, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
@@ -19,7 +19,9 @@ export function deleteCustomerRoute(app: HttpServer, customers: CustomerService)
       },
     },
     async (request, reply) => {
-      await customers.delete(request.params.id, { correlationId: request.id, log: request.log });
+      const { id } = request.params;
+      const result = await customers.delete(id, { correlationId: request.id, log: request.log });
+      if (result.kind === 'not_found') throw notFound(`customer ${id} not found`);
       return reply.status(204).send(null);
     },
   );

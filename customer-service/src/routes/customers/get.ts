@@ -1,4 +1,4 @@
-import type { HttpServer } from '@demo/service-kit';
+import { notFound, type HttpServer } from '@demo/service-kit';
 import { Customer, CustomerParams, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
 
@@ -17,6 +17,10 @@ export function getCustomerRoute(app: HttpServer, customers: CustomerService) {
         },
       },
     },
-    async (request) => customers.get(request.params.id),
+    async (request) => {
+      const customer = await customers.get(request.params.id);
+      if (!customer) throw notFound(`customer ${request.params.id} not found`);
+      return customer;
+    },
   );
 }

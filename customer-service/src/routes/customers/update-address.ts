@@ -1,4 +1,4 @@
-import type { HttpServer } from '@demo/service-kit';
+import { notFound, type HttpServer } from '@demo/service-kit';
 import { Customer, CustomerParams, UpdateAddressBody, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
 
@@ -18,7 +18,11 @@ export function updateAddressRoute(app: HttpServer, customers: CustomerService) 
         },
       },
     },
-    async (request) =>
-      customers.updateAddress(request.params.id, request.body.address, { correlationId: request.id, log: request.log }),
+    async (request) => {
+      const { id } = request.params;
+      const result = await customers.updateAddress(id, request.body.address, { correlationId: request.id, log: request.log });
+      if (result.kind === 'not_found') throw notFound(`customer ${id} not found`);
+      return result.customer;
+    },
   );
 }

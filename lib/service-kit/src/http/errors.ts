@@ -23,7 +23,6 @@ export class HttpError extends Error {
 }
 
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
-export const badRequest = (code: string, message: string) => new HttpError(400, code, message);
 export const conflict = (code: string, message: string) => new HttpError(409, code, message);
 
 /** PostgreSQL and socket failures that mean "the database is not there right now". */

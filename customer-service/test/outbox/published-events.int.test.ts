@@ -1,20 +1,18 @@
+import { until } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.js';
-import { customerInput, dropResources, readStream, startApp, testResources, until, type ReceivedEvent } from './helpers.js';
+import { customerInput } from '../support/api.js';
+import { useTestApp } from '../support/app.js';
+import { readStream, type ReceivedEvent } from '../support/stream.js';
 
-const resources = testResources();
-let app: App;
+const t = useTestApp();
 let reader: Awaited<ReturnType<typeof readStream>>;
 
 beforeAll(async () => {
-  app = await startApp(resources);
-  await until(() => app.connection.isConnected, 10_000, 'stream connection');
-  reader = await readStream(resources.stream);
+  await until(() => t.app.connection.isConnected, 10_000, 'stream connection');
+  reader = await readStream(t.resources.stream);
 });
 afterAll(async () => {
   await reader?.close();
-  await app?.http.close();
-  await dropResources(resources);
 });
 
 async function eventsOf(customerId: string, count: number): Promise<ReceivedEvent[]> {
@@ -28,20 +26,20 @@ describe('events on the stream', () => {
     // Given
     const input = customerInput('events');
     // When
-    const created = await app.http.inject({
+    const created = await t.app.http.inject({
       method: 'POST',
       url: '/customers',
       payload: input,
       headers: { 'x-correlation-id': 'corr-create-1' },
     });
     const customer = created.json<{ customer_id: string; created_at: string }>();
-    const updated = await app.http.inject({
+    const updated = await t.app.http.inject({
       method: 'PUT',
       url: `/customers/${customer.customer_id}/address`,
       payload: { address: 'Quote " and \\ and ünïcödé' },
       headers: { 'x-correlation-id': 'corr-update-2' },
     });
-    const deleted = await app.http.inject({
+    const deleted = await t.app.http.inject({
       method: 'DELETE',
       url: `/customers/${customer.customer_id}`,
       headers: { 'x-correlation-id': 'corr-delete-3' },
@@ -96,14 +94,14 @@ describe('events on the stream', () => {
     // Given
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const response = await app.http.inject({ method: 'POST', url: '/customers', payload: customerInput('order') });
+      const response = await t.app.http.inject({ method: 'POST', url: '/customers', payload: customerInput('order') });
       ids.push(response.json<{ customer_id: string }>().customer_id);
     }
     // When: concurrent updates of the same customers
     await Promise.all(
       ids.flatMap((id) =>
         [1, 2, 3].map((n) =>
-          app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: { address: `Road ${n}` } }),
+          t.app.http.inject({ method: 'PUT', url: `/customers/${id}/address`, payload: { address: `Road ${n}` } }),
         ),
       ),
     );
@@ -112,9 +110,9 @@ describe('events on the stream', () => {
       const events = await eventsOf(id, 4);
       expect(events.map((received) => received.event.data.version)).toEqual([1, 2, 3, 4]);
     }
-    const text = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    const text = (await t.app.http.inject({ method: 'GET', url: '/metrics' })).body;
     await until(async () => {
-      const metrics = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await t.app.http.inject({ method: 'GET', url: '/metrics' })).body;
       return /^outbox_pending 0$/m.test(metrics);
     }, 10_000, 'outbox empty');
     expect(text).toMatch(/^events_published_total\{event_type="customer.address.updated"\} \d+/m);

@@ -1,20 +1,19 @@
+import { until } from '@demo/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../src/outbox/outbox-queries.js';
-import { dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../../src/outbox/outbox-queries.js';
+import { closeApp, startApp } from '../support/app.js';
+import { useMigratedDatabase } from '../support/resources.js';
 
 // The outbox is a queue: autovacuum mostly analyzes it empty, and then a backlog builds up under
 // statistics that say "no rows". These tests put the outbox in exactly that state.
 
-const resources = testResources();
 const BACKLOG = 20_000;
-let pool: pg.Pool;
+const database = useMigratedDatabase();
 let relaySession: pg.Client;
 
 beforeAll(async () => {
-  pool = await openDatabase(resources.databaseUrl);
-  const migrated = await startApp(resources, { relay: false });
-  await migrated.http.close();
+  const { pool } = database;
   await pool.query('VACUUM ANALYZE outbox');
   await pool.query(
     `INSERT INTO outbox (event_id, event_type, customer_id, version, body, correlation_id, schema_version)
@@ -22,13 +21,11 @@ beforeAll(async () => {
      FROM generate_series(1, $1::int)`,
     [BACKLOG],
   );
-  relaySession = new pg.Client({ connectionString: resources.databaseUrl, options: RELAY_SESSION });
+  relaySession = new pg.Client({ connectionString: database.resources.database.url, options: RELAY_SESSION });
   await relaySession.connect();
 });
 afterAll(async () => {
   await relaySession?.end();
-  await pool?.end();
-  await dropResources(resources);
 });
 
 async function planOf(text: string, values: unknown[]): Promise<string> {
@@ -37,7 +34,7 @@ async function planOf(text: string, values: unknown[]): Promise<string> {
 }
 
 async function outboxScans(): Promise<{ seq: number; idx: number }> {
-  const result = await pool.query<{ seq: string; idx: string }>(
+  const result = await database.pool.query<{ seq: string; idx: string }>(
     "SELECT seq_scan AS seq, coalesce(idx_scan, 0) AS idx FROM pg_stat_user_tables WHERE relname = 'outbox'",
   );
   return { seq: Number(result.rows[0]!.seq), idx: Number(result.rows[0]!.idx) };
@@ -45,10 +42,10 @@ async function outboxScans(): Promise<{ seq: number; idx: number }> {
 
 describe('relay statements under the statistics of an empty outbox', () => {
   it('plan every statement on an index, never a sequential scan of the backlog', async () => {
-    const stats = await pool.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'outbox'");
+    const stats = await database.pool.query<{ reltuples: number }>("SELECT reltuples FROM pg_class WHERE relname = 'outbox'");
     expect(stats.rows[0]!.reltuples).toBe(0); // the planner believes the outbox is empty
 
-    const ids = (await pool.query<{ id: string }>('SELECT id FROM outbox ORDER BY id LIMIT 1000')).rows.map((row) => row.id);
+    const ids = (await database.pool.query<{ id: string }>('SELECT id FROM outbox ORDER BY id LIMIT 1000')).rows.map((row) => row.id);
     const plans = {
       pick: await planOf(PICK_SQL, [1000]),
       assign: await planOf(ASSIGN_SQL, ['1', ids[0], ids]),
@@ -63,12 +60,12 @@ describe('relay statements under the statistics of an empty outbox', () => {
 
   it('lets the relay drain the backlog without one sequential scan of the outbox', async () => {
     const before = await outboxScans();
-    const app = await startApp(resources);
+    const app = await startApp(database.resources);
     try {
       const pending = async () => Number((await relaySession.query('SELECT count(*) AS n FROM outbox')).rows[0].n);
       await until(async () => (await pending()) === 0, 60_000, `the relay to publish ${BACKLOG} rows`);
     } finally {
-      await app.http.close(); // ends the relay's session, which reports its table statistics
+      await closeApp(app); // ends the relay's session, which reports its table statistics
     }
     let after = before;
     await until(

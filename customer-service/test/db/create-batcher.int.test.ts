@@ -1,47 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomerBatcher, type IdempotentRequest } from '../src/db/create-batcher.js';
-import type { NewCustomer } from '../src/db/customers.js';
-import { customerCreated } from '../src/domain/events.js';
-import { dropResources, openDatabase, startApp, testResources, until } from './helpers.js';
+import { until } from '@demo/test-support';
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { createCustomerBatcher, type IdempotentRequest } from '../../src/db/create-batcher.js';
+import { decide, type Customer } from '../../src/domain/customer.js';
+import { toOutboxEntry } from '../../src/outbox/encode.js';
+import { useMigratedDatabase } from '../support/resources.js';
 
 // A create batch is one autocommit statement. Two statements carrying one Idempotency-Key race on
 // the key's unique index: these tests make the race happen on purpose, with a transaction held open.
 
-const resources = testResources();
-let pool: pg.Pool;
+const database = useMigratedDatabase();
 
-beforeAll(async () => {
-  pool = await openDatabase(resources.databaseUrl);
-  const migrated = await startApp(resources, { relay: false });
-  await migrated.http.close();
-});
-afterAll(async () => {
-  await pool?.end();
-  await dropResources(resources);
-});
-
-function newCustomer(tag: string): NewCustomer {
-  return { id: randomUUID(), name: `Batch ${tag}`, email: `${tag}-${randomUUID()}@example.com`, address: `${tag} Street 1`, timestamp: new Date() };
+function newCustomer(tag: string): Customer {
+  const email = `${tag}-${randomUUID()}@example.com`;
+  return decide({ type: 'create', id: randomUUID(), name: `Batch ${tag}`, email, address: `${tag} Street 1`, at: new Date() }).state;
 }
 
-function eventOf(customer: NewCustomer) {
-  return customerCreated({ ...customer, customerId: customer.id, correlationId: `batcher-test-${customer.id}` });
+/** The outbox row of a customer's create, as the service encodes it. */
+function eventOf(customer: Customer) {
+  const { id, name, email, address, created_at: at } = customer;
+  const { event } = decide({ type: 'create', id, name, email, address, at });
+  return toOutboxEntry(event, `batcher-test-${customer.id}`);
 }
 
 /** Until a statement of the batcher waits for a lock that `holder` has. */
 async function waitingOn(holder: pg.PoolClient): Promise<void> {
   const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   await until(async () => {
-    const result = await pool.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [holderPid]);
+    const result = await database.pool.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [holderPid]);
     return (result.rowCount ?? 0) > 0;
   }, 10_000, 'a create statement waiting on the held transaction');
 }
 
-async function rowsFor(customers: NewCustomer[]): Promise<{ customers: number; outbox: number }> {
+async function rowsFor(customers: Customer[]): Promise<{ customers: number; outbox: number }> {
   const ids = customers.map((customer) => customer.id);
-  const result = await pool.query<{ customers: number; outbox: number }>(
+  const result = await database.pool.query<{ customers: number; outbox: number }>(
     `SELECT (SELECT count(*)::int FROM customers WHERE id = ANY($1::uuid[])) AS customers,
             (SELECT count(*)::int FROM outbox WHERE customer_id = ANY($1::uuid[])) AS outbox`,
     [ids],
@@ -54,8 +48,8 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
     const key = `race-${randomUUID()}`;
     const first = newCustomer('blocker');
     // Given a transaction that holds a customer's email (so the next batch queues up behind it)…
-    const emailHolder = await pool.connect();
-    const keyHolder = await pool.connect();
+    const emailHolder = await database.pool.connect();
+    const keyHolder = await database.pool.connect();
     try {
       await emailHolder.query('BEGIN');
       await emailHolder.query(`INSERT INTO customers (id, name, email, address, version, created_at, updated_at) VALUES ($1, 'held', $2, 'held', 1, now(), now())`, [
@@ -67,7 +61,7 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
       await keyHolder.query(`INSERT INTO idempotency_keys (key, request_hash, status, response) VALUES ($1, 'first-hash', 201, '{"from":"first"}')`, [
         key,
       ]);
-      const batcher = createCustomerBatcher(pool, { maxInFlight: 1 });
+      const batcher = createCustomerBatcher(database.pool, { maxInFlight: 1 });
       const blocked = batcher.create(first, eventOf(first));
       await waitingOn(emailHolder);
       // When a keyed create and an unkeyed one share the next batch, which starts while the key is uncommitted
@@ -96,7 +90,7 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
 
   it('stores no key for a create whose email is taken, so a retry of it is judged again', async () => {
     // Given a customer, and a keyed create with its email
-    const batcher = createCustomerBatcher(pool);
+    const batcher = createCustomerBatcher(database.pool);
     const existing = newCustomer('taken');
     expect(await batcher.create(existing, eventOf(existing))).toEqual({ kind: 'created' });
     const key = `taken-${randomUUID()}`;
@@ -105,7 +99,7 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
     const outcome = await batcher.create(duplicate, eventOf(duplicate), { key, requestHash: 'h', response: {} });
     // Then
     expect(outcome).toEqual({ kind: 'email_taken' });
-    expect((await pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount).toBe(0);
+    expect((await database.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount).toBe(0);
     expect(await rowsFor([duplicate])).toEqual({ customers: 0, outbox: 0 });
   });
 });

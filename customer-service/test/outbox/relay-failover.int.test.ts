@@ -1,31 +1,10 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  customerInput,
-  dropResources,
-  duplicates,
-  openDatabase,
-  readStream,
-  relayRoleOf,
-  spawnService,
-  testResources,
-  until,
-  type ServiceProcess,
-} from './helpers.js';
+import { until, type ServiceProcess } from '@demo/test-support';
+import { describe, expect, it } from 'vitest';
+import { customerInput } from '../support/api.js';
+import { useServiceProcesses } from '../support/processes.js';
+import { duplicates, readStream } from '../support/stream.js';
 
-const resources = testResources();
-let pool: pg.Pool;
-const processes: ServiceProcess[] = [];
-
-beforeAll(async () => {
-  pool = await openDatabase(resources.databaseUrl);
-});
-afterAll(async () => {
-  for (const service of processes) if (service.child.exitCode === null) service.child.kill('SIGKILL');
-  await Promise.all(processes.map((service) => service.exited));
-  await pool?.end();
-  await dropResources(resources);
-});
+const services = useServiceProcesses();
 
 async function createVia(service: ServiceProcess, count: number, correlationId: string): Promise<string[]> {
   const ids: string[] = [];
@@ -44,7 +23,7 @@ async function createVia(service: ServiceProcess, count: number, correlationId: 
 
 /** Sessions holding the relay's advisory lock, by application name. */
 async function lockHolders(): Promise<string[]> {
-  const result = await pool.query<{ application_name: string }>(
+  const result = await services.pool.query<{ application_name: string }>(
     `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()
        AND a.application_name LIKE 'customer-service relay %'`,
@@ -52,32 +31,33 @@ async function lockHolders(): Promise<string[]> {
   return result.rows.map((row) => row.application_name);
 }
 
+const outboxDrained = async () => (await services.outbox()).total === 0;
+
 describe('two instances', () => {
   it('run one relay; when its instance dies (SIGKILL) the other takes over and nothing is lost or doubled', async () => {
     // Given two instances
-    const a = await spawnService(resources, 'instance-a');
-    const b = await spawnService(resources, 'instance-b');
-    processes.push(a, b);
+    const a = await services.spawn('instance-a');
+    const b = await services.spawn('instance-b');
     await until(async () => (await lockHolders()).length === 1, 15_000, 'one relay');
-    const roles = await Promise.all([relayRoleOf(a), relayRoleOf(b)]);
+    const roles = await Promise.all([services.relayRoleOf(a), services.relayRoleOf(b)]);
     expect(roles.sort()).toEqual(['active', 'standby']);
     expect(await lockHolders()).toHaveLength(1);
-    const aIsActive = (await relayRoleOf(a)) === 'active';
+    const aIsActive = (await services.relayRoleOf(a)) === 'active';
     const [active, standby] = aIsActive ? [a, b] : [b, a];
     expect(await lockHolders()).toEqual([`customer-service relay ${aIsActive ? 'instance-a' : 'instance-b'}`]);
 
     // When writes go through both, then the active instance dies and writes go on through the other
     const early = [...(await createVia(standby, 10, 'corr-standby')), ...(await createVia(active, 10, 'corr-active'))];
-    await until(async () => (await pool.query('SELECT 1 FROM outbox')).rowCount === 0, 15_000, 'outbox drained');
-    active.child.kill('SIGKILL');
+    await until(outboxDrained, 15_000, 'outbox drained');
+    active.kill('SIGKILL');
     await active.exited;
     const late = await createVia(standby, 20, 'corr-after-failover');
 
     // Then the survivor becomes the relay and publishes everything once
-    await until(async () => (await relayRoleOf(standby)) === 'active', 15_000, 'standby took over');
+    await until(async () => (await services.relayRoleOf(standby)) === 'active', 15_000, 'standby took over');
     expect(await lockHolders()).toHaveLength(1);
-    await until(async () => (await pool.query('SELECT 1 FROM outbox')).rowCount === 0, 15_000, 'outbox drained again');
-    const reader = await readStream(resources.stream);
+    await until(outboxDrained, 15_000, 'outbox drained again');
+    const reader = await readStream(services.resources.stream);
     try {
       await until(() => reader.events.length >= 40, 15_000, '40 events');
       expect(duplicates(reader.events)).toEqual([]);

@@ -1,0 +1,64 @@
+import { createLogger } from '@demo/service-kit';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp, type App } from '../../src/app.js';
+import { readConfig, type Config } from '../../src/config.js';
+import { createTestResources, type TestResources } from './resources.js';
+
+export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}): Config {
+  return readConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: resources.database.url,
+    STREAM_NAME: resources.stream,
+    OUTBOX_POLL_MS: '50',
+    RELAY_LOCK_RETRY_MS: '200',
+    ...env,
+  });
+}
+
+/** The service in this process, composed and started as runService does (without the relay when `relay` is false). */
+export async function startApp(resources: TestResources, options: { relay?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<App> {
+  const config = testConfig(resources, options.env);
+  const logger = createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
+  const app = await buildApp(config, logger, 'test');
+  if (options.relay ?? true) app.start();
+  else app.connection.start();
+  await app.http.ready();
+  return app;
+}
+
+/** What a SIGTERM does to the service: its shutdown steps in order (HTTP, relay, stream, pool). */
+export async function closeApp(app: App | undefined): Promise<void> {
+  for (const step of app?.shutdownSteps ?? []) await step.run();
+}
+
+export interface TestApp {
+  app: App;
+  /** For the test's own queries of the service's database. */
+  pool: pg.Pool;
+  resources: TestResources;
+}
+
+/**
+ * A test file's app: started before its tests on resources of its own, closed and dropped after
+ * them. The fields are set once beforeAll ran.
+ */
+export function useTestApp(options: { relay?: boolean } = {}): TestApp {
+  const context = {} as TestApp;
+  beforeAll(async () => {
+    context.resources = await createTestResources();
+    context.pool = new pg.Pool({ connectionString: context.resources.database.url, max: 4 });
+    context.app = await startApp(context.resources, options);
+  });
+  afterAll(async () => {
+    try {
+      await closeApp(context.app);
+    } finally {
+      await context.pool?.end();
+      await context.resources?.drop();
+    }
+  });
+  return context;
+}
