@@ -1,6 +1,6 @@
 import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import { annotationsOf, type CustomerEventType } from '@demo/contract';
-import type { Logger } from '@demo/service-kit';
+import { connectionBounds, type Logger } from '@demo/service-kit';
 import { createConfirmingPublisher, type ConfirmingPublisher, type OutgoingMessage, type StreamConnection } from '@demo/stream';
 import pg from 'pg';
 import type { Metrics } from '../metrics.js';
@@ -58,8 +58,9 @@ export function createRelay(options: RelayOptions): Relay {
       const client = new pg.Client({
         connectionString: options.databaseUrl,
         application_name: `customer-service relay ${options.instance}`,
-        connectionTimeoutMillis: 5_000,
-        options: RELAY_SESSION,
+        // Bounded like every session: a relay whose connection died unseen (half-open) loses its
+        // session, and with it the advisory lock, in about 25 s, so that another instance leads.
+        ...connectionBounds(RELAY_SESSION),
       });
       let broken: Error | undefined;
       client.on('error', (error) => {
