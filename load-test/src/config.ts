@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { baseUrl, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
+import { brokerOf } from '@demo/service-kit/system';
 import Type from 'typebox';
 
 export { ConfigError } from '@demo/service-kit/config';
@@ -85,13 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
     orderUrls: urlList(settings.ORDER_URLS),
     customerDatabaseUrl: settings.CUSTOMER_DATABASE_URL,
     orderDatabaseUrl: settings.ORDER_DATABASE_URL,
-    rabbit: {
-      host: settings.RABBITMQ_HOST,
-      port: settings.RABBITMQ_STREAM_PORT,
-      user: settings.RABBITMQ_USER,
-      password: settings.RABBITMQ_PASSWORD,
-      vhost: settings.RABBITMQ_VHOST,
-    },
+    rabbit: brokerOf(settings),
     streamName: settings.STREAM_NAME,
     runDir: path.resolve(repoRoot, settings.RUN_DIR),
     repoRoot,

@@ -1,3 +1,4 @@
+import { openSystemDatabases, type SystemDatabases } from '@demo/service-kit/system';
 import pg from 'pg';
 import type { CustomerRow } from './digest.js';
 import { emailPattern } from './phases/model.js';
@@ -5,24 +6,10 @@ import { emailPattern } from './phases/model.js';
 // bigint sums come back as strings; the counts here fit a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export interface Databases {
-  customer: pg.Pool;
-  order: pg.Pool;
-  close(): Promise<void>;
-}
+export type Databases = SystemDatabases;
 
 export function openDatabases(customerUrl: string, orderUrl: string): Databases {
-  const customer = new pg.Pool({ connectionString: customerUrl, max: 2, application_name: 'load-test' });
-  const order = new pg.Pool({ connectionString: orderUrl, max: 2, application_name: 'load-test' });
-  // An idle connection cut by the server (restart, outage) must not crash the run: the next query reconnects.
-  for (const pool of [customer, order]) pool.on('error', () => undefined);
-  return {
-    customer,
-    order,
-    async close() {
-      await Promise.all([customer.end(), order.end()]);
-    },
-  };
+  return openSystemDatabases({ CUSTOMER_DATABASE_URL: customerUrl, ORDER_DATABASE_URL: orderUrl }, { applicationName: 'load-test' });
 }
 
 export interface Summary {

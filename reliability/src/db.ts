@@ -1,55 +1,42 @@
 /** Read-only access to both databases: the rows the verifier compares and table digests. */
-import pg from 'pg';
+import { openSystemDatabases, type SystemDatabases } from '@demo/service-kit/system';
+import type pg from 'pg';
 import type { CustomerState } from './verify/fold.js';
 
-export interface Databases {
-  customer: pg.Pool;
-  order: pg.Pool;
-  close(): Promise<void>;
-}
+export type Databases = SystemDatabases;
 
 export function openDatabases(customerDbUrl: string, orderDbUrl: string): Databases {
-  const options = { max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 1_000 };
-  const customer = new pg.Pool({ connectionString: customerDbUrl, ...options });
-  const order = new pg.Pool({ connectionString: orderDbUrl, ...options });
-  // A PostgreSQL restart kills idle clients: the pool must not crash the process for it.
-  customer.on('error', () => undefined);
-  order.on('error', () => undefined);
-  return {
-    customer,
-    order,
-    async close() {
-      await Promise.all([customer.end(), order.end()]);
-    },
-  };
+  return openSystemDatabases({ CUSTOMER_DATABASE_URL: customerDbUrl, ORDER_DATABASE_URL: orderDbUrl }, { applicationName: 'chaos', max: 4 });
 }
 
 const CHUNK = 5_000;
 
-/** customer_db rows (soft-deleted included) of the given ids. */
-export async function sourceCustomers(pool: pg.Pool, ids: string[]): Promise<Map<string, CustomerState>> {
+/** Rows of the given ids, `ids.length / CHUNK` queries of `query` (which takes the ids as $1). */
+async function statesOf(pool: pg.Pool, query: string, ids: string[]): Promise<Map<string, CustomerState>> {
   const out = new Map<string, CustomerState>();
   for (let i = 0; i < ids.length; i += CHUNK) {
-    const { rows } = await pool.query<{ id: string; address: string; version: number; deleted: boolean }>(
-      'SELECT id::text AS id, address, version::int AS version, deleted_at IS NOT NULL AS deleted FROM customers WHERE id = ANY($1::uuid[])',
-      [ids.slice(i, i + CHUNK)],
-    );
+    const { rows } = await pool.query<CustomerState>(query, [ids.slice(i, i + CHUNK)]);
     for (const row of rows) out.set(row.id, row);
   }
   return out;
 }
 
+/** customer_db rows (soft-deleted included) of the given ids. */
+export function sourceCustomers(pool: pg.Pool, ids: string[]): Promise<Map<string, CustomerState>> {
+  return statesOf(
+    pool,
+    'SELECT id::text AS id, address, version::int AS version, deleted_at IS NOT NULL AS deleted FROM customers WHERE id = ANY($1::uuid[])',
+    ids,
+  );
+}
+
 /** order_db replica rows of the given ids. */
-export async function replicaCustomers(pool: pg.Pool, ids: string[]): Promise<Map<string, CustomerState>> {
-  const out = new Map<string, CustomerState>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const { rows } = await pool.query<{ id: string; address: string; version: number; deleted: boolean }>(
-      'SELECT id::text AS id, address, version::int AS version, coalesce(deleted, false) AS deleted FROM customers WHERE id = ANY($1::uuid[])',
-      [ids.slice(i, i + CHUNK)],
-    );
-    for (const row of rows) out.set(row.id, row);
-  }
-  return out;
+export function replicaCustomers(pool: pg.Pool, ids: string[]): Promise<Map<string, CustomerState>> {
+  return statesOf(
+    pool,
+    'SELECT id::text AS id, address, version::int AS version, coalesce(deleted, false) AS deleted FROM customers WHERE id = ANY($1::uuid[])',
+    ids,
+  );
 }
 
 /** How many of the ids differ between customer_db and the replica (address, version, deletion). */

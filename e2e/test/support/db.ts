@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { openSystemDatabases } from '@demo/service-kit/system';
+import type pg from 'pg';
 import { CUSTOMER_DB_URL, ORDER_DB_URL } from './config.js';
 
 /** Read-only looks into the two databases (the suite never writes to them). */
@@ -9,15 +10,11 @@ export interface Databases {
 }
 
 export function openDatabases(): Databases {
-  const customers = new pg.Pool({ connectionString: CUSTOMER_DB_URL, max: 2 });
-  const orders = new pg.Pool({ connectionString: ORDER_DB_URL, max: 2 });
-  return {
-    customers,
-    orders,
-    async close() {
-      await Promise.all([customers.end(), orders.end()]);
-    },
-  };
+  const { customer, order, close } = openSystemDatabases(
+    { CUSTOMER_DATABASE_URL: CUSTOMER_DB_URL, ORDER_DATABASE_URL: ORDER_DB_URL },
+    { applicationName: 'e2e' },
+  );
+  return { customers: customer, orders: order, close };
 }
 
 export interface ReplicaRow {

@@ -1,4 +1,5 @@
 import { baseUrl, ConfigError, loadConfig, SystemEnv, urlList } from '@demo/service-kit/config';
+import { brokerOf } from '@demo/service-kit/system';
 import Type from 'typebox';
 
 /** What the suite reads from the environment: where the system is (SystemEnv) and its own two knobs. */
@@ -42,13 +43,7 @@ export function readE2eSettings(env: NodeJS.ProcessEnv = process.env): E2eSettin
     orderInstances: orderUrls.map((url, index) => ({ name: `order-${index + 1}`, url })),
     customerDatabaseUrl: settings.CUSTOMER_DATABASE_URL,
     orderDatabaseUrl: settings.ORDER_DATABASE_URL,
-    broker: {
-      host: settings.RABBITMQ_HOST,
-      port: settings.RABBITMQ_STREAM_PORT,
-      user: settings.RABBITMQ_USER,
-      password: settings.RABBITMQ_PASSWORD,
-      vhost: settings.RABBITMQ_VHOST,
-    },
+    broker: brokerOf(settings),
     streamName: settings.STREAM_NAME,
     sharedSystem: settings.E2E_SHARED === '1',
     prometheusUrl: baseUrl(settings.PROMETHEUS_URL),

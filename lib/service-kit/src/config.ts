@@ -25,6 +25,19 @@ export const CommonEnv = {
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 };
 
+/** What every service's settings start with: CommonEnv, the port it listens on, and its database. */
+export function serviceEnv(defaults: { port: number; database: string }) {
+  return {
+    ...CommonEnv,
+    PORT: Type.Integer({ default: defaults.port, minimum: 1, maximum: 65535 }),
+    DATABASE_URL: Type.String({ default: `postgres://app:app@127.0.0.1:5432/${defaults.database}`, pattern: '^postgres(ql)?://' }),
+    DATABASE_POOL_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 200 }),
+  };
+}
+
+/** The settings an Env (a record of TypeBox schemas) describes, once read. */
+export type ConfigOf<P extends TProperties> = Static<TObject<P>>;
+
 export class ConfigError extends Error {}
 
 /**

@@ -1,4 +1,5 @@
-export { baseUrl, CommonEnv, ConfigError, loadConfig, SystemEnv, urlList } from './config.js';
+export { baseUrl, CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv, urlList } from './config.js';
+export type { ConfigOf } from './config.js';
 export type { SystemSettings } from './config.js';
 export { createLogger, loggerOptions, wantsPrettyLogs } from './logger.js';
 export type { Logger, LoggerSettings } from './logger.js';

@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { created } from '../support/events.js';
-import { startServiceUnderTest, type ServiceUnderTest } from '../support/in-process.js';
+import { useServiceUnderTest } from '../support/in-process.js';
 
-let service: ServiceUnderTest;
-
-beforeAll(async () => {
-  service = await startServiceUnderTest('admin');
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+const service = useServiceUnderTest('admin');
 
 describe('GET /admin/parked-events', () => {
   it('parks each poison event with its reason while the following events still apply', async () => {
     // Given a stream with something applied already
-    await service.publisher.publish([created(randomUUID(), 'earlier')]);
+    await service().publisher.publish([created(randomUUID(), 'earlier')]);
     const before = randomUUID();
     const after = randomUUID();
-    const firstOffset = (await service.applied()).lastOffset;
+    const firstOffset = (await service().applied()).lastOffset;
     const good = created(before, 'before');
     const annotationsOf = (type: string, extra: Record<string, string | number> = {}) => ({
       event_id: randomUUID(),
@@ -29,7 +21,7 @@ describe('GET /admin/parked-events', () => {
       ...extra,
     });
     // When
-    await service.publisher.publish([
+    await service().publisher.publish([
       good,
       { body: Buffer.from('this is not JSON'), annotations: annotationsOf('customer.created') },
       { body: Buffer.from('{}'), annotations: annotationsOf('customer.renamed') },
@@ -42,9 +34,9 @@ describe('GET /admin/parked-events', () => {
       { body: Buffer.from(JSON.stringify({ ...created(randomUUID(), 'x').data, address: 'nul\u0000here' })), annotations: annotationsOf('customer.created') },
       created(after, 'after'),
     ]);
-    await service.applied();
+    await service().applied();
     // Then
-    const page = (await service.http.inject('/admin/parked-events?limit=500')).json();
+    const page = (await service().http.inject('/admin/parked-events?limit=500')).json();
     const ours = page.items.filter((item: { stream_offset: string }) => BigInt(item.stream_offset) > firstOffset);
     expect(ours.map((item: { reason: string }) => item.reason)).toEqual([
       'unparseable_body',
@@ -60,19 +52,19 @@ describe('GET /admin/parked-events', () => {
     expect(ours[4]).toMatchObject({ body_truncated: true });
     expect(ours[4].body_bytes).toBeGreaterThan(300_000);
     expect(ours[5]).toMatchObject({ body: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), body_encoding: 'base64', event_id: null });
-    expect((await service.http.inject(`/replica/customers/${after}`)).json().address).toBe('after');
-    const metrics = (await service.http.inject('/metrics')).body;
+    expect((await service().http.inject(`/replica/customers/${after}`)).json().address).toBe('after');
+    const metrics = (await service().http.inject('/metrics')).body;
     expect(Number(/customer_events_parked_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(8);
   });
 
   it('pages the parked events by offset and rejects bad parameters', async () => {
-    const first = (await service.http.inject('/admin/parked-events?limit=2')).json();
+    const first = (await service().http.inject('/admin/parked-events?limit=2')).json();
     expect(first.items).toHaveLength(2);
     expect(first.next).toBe(first.items[1].stream_offset);
-    const second = (await service.http.inject(`/admin/parked-events?limit=2&after=${first.next}`)).json();
+    const second = (await service().http.inject(`/admin/parked-events?limit=2&after=${first.next}`)).json();
     expect(BigInt(second.items[0].stream_offset)).toBeGreaterThan(BigInt(first.next));
-    expect((await service.http.inject('/admin/parked-events?limit=0')).statusCode).toBe(400);
-    expect((await service.http.inject('/admin/parked-events?limit=501')).statusCode).toBe(400);
-    expect((await service.http.inject('/admin/parked-events?after=abc')).json().error).toBe('validation_failed');
+    expect((await service().http.inject('/admin/parked-events?limit=0')).statusCode).toBe(400);
+    expect((await service().http.inject('/admin/parked-events?limit=501')).statusCode).toBe(400);
+    expect((await service().http.inject('/admin/parked-events?after=abc')).json().error).toBe('validation_failed');
   });
 });

@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { created } from '../support/events.js';
-import { startInProcess, startServiceUnderTest, type ServiceUnderTest } from '../support/in-process.js';
+import { startInProcess, useServiceUnderTest } from '../support/in-process.js';
 
-let service: ServiceUnderTest;
-
-beforeAll(async () => {
-  service = await startServiceUnderTest('health');
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+const service = useServiceUnderTest('health');
 
 describe('GET /health and /ready', () => {
   it('say which role this instance has and its applied offset', async () => {
     // Given
-    await service.publisher.publish([created(randomUUID(), '1 Health St')]);
-    const { lastOffset } = await service.applied();
+    await service().publisher.publish([created(randomUUID(), '1 Health St')]);
+    const { lastOffset } = await service().applied();
     // When
-    const health = (await service.http.inject('/health')).json();
-    const ready = await service.http.inject('/ready');
+    const health = (await service().http.inject('/health')).json();
+    const ready = await service().http.inject('/ready');
     // Then
     expect(health).toEqual({ status: 'ok', role: 'active', applied_offset: lastOffset.toString() });
     expect(ready.statusCode).toBe(200);
@@ -29,7 +21,7 @@ describe('GET /health and /ready', () => {
 
   it('is not ready (503) when the stream cannot be reached', async () => {
     // Given an instance pointed at a port where no broker listens
-    const lonely = await startInProcess({ DATABASE_URL: service.database.url, STREAM_NAME: service.stream.name, RABBITMQ_STREAM_PORT: '1' });
+    const lonely = await startInProcess({ DATABASE_URL: service().database.url, STREAM_NAME: service().stream.name, RABBITMQ_STREAM_PORT: '1' });
     try {
       // When
       const ready = await lonely.http.inject('/ready');

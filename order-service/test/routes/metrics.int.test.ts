@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { created } from '../support/events.js';
-import { startServiceUnderTest, type ServiceUnderTest } from '../support/in-process.js';
+import { useServiceUnderTest } from '../support/in-process.js';
 
-let service: ServiceUnderTest;
-
-beforeAll(async () => {
-  service = await startServiceUnderTest('metrics');
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+const service = useServiceUnderTest('metrics');
 
 describe('GET /metrics', () => {
   it("shows the consumer's role, the applied events and batches, and the HTTP requests", async () => {
     // Given an applied event and an order placed
     const id = randomUUID();
-    await service.publisher.publish([created(id, '1 Metrics St')]);
-    await service.applied();
-    expect((await service.postOrder(id)).statusCode).toBe(201);
+    await service().publisher.publish([created(id, '1 Metrics St')]);
+    await service().applied();
+    expect((await service().postOrder(id)).statusCode).toBe(201);
     // When
-    const metrics = (await service.http.inject('/metrics')).body;
+    const metrics = (await service().http.inject('/metrics')).body;
     // Then
     expect(metrics).toMatch(/^stream_consumer_active 1$/m);
     expect(metrics).toMatch(/customers_processed_total\{event_type="customer.created"\} \d+/);

@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { created, deleted } from '../support/events.js';
-import { startServiceUnderTest, type ServiceUnderTest } from '../support/in-process.js';
+import { useServiceUnderTest } from '../support/in-process.js';
 
-let service: ServiceUnderTest;
-
-beforeAll(async () => {
-  service = await startServiceUnderTest('orders', { READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
-});
-
-afterAll(async () => {
-  await service?.close();
-});
+const service = useServiceUnderTest('orders', { READ_YOUR_WRITES_TIMEOUT_MS: '1000' });
 
 describe('POST /orders', () => {
   it('is Processing for a known address and Failed for the address "unknown"', async () => {
     // Given
     const known = randomUUID();
     const unknownAddress = randomUUID();
-    await service.publisher.publish([created(known, '1 Main St'), created(unknownAddress, 'unknown')]);
-    await service.applied();
+    await service().publisher.publish([created(known, '1 Main St'), created(unknownAddress, 'unknown')]);
+    await service().applied();
     // When
-    const ok = await service.postOrder(known);
-    const failed = await service.postOrder(unknownAddress);
+    const ok = await service().postOrder(known);
+    const failed = await service().postOrder(unknownAddress);
     // Then
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ customer_id: known, status: 'Processing' });
@@ -35,9 +27,9 @@ describe('POST /orders', () => {
   it('reads its writes: an order posted right after the event was published is not refused', async () => {
     // Given an event confirmed by the broker, and no wait at all
     const id = randomUUID();
-    await service.publisher.publish([created(id, '2 Main St')]);
+    await service().publisher.publish([created(id, '2 Main St')]);
     // When
-    const response = await service.postOrder(id);
+    const response = await service().postOrder(id);
     // Then
     expect(response.statusCode).toBe(201);
     expect(response.json().status).toBe('Processing');
@@ -46,7 +38,7 @@ describe('POST /orders', () => {
   it('refuses an unknown customer with 400 unknown_customer within the bound', async () => {
     // When
     const started = Date.now();
-    const response = await service.postOrder(randomUUID());
+    const response = await service().postOrder(randomUUID());
     // Then
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: 'unknown_customer' });
@@ -56,10 +48,10 @@ describe('POST /orders', () => {
   it('refuses a deleted customer', async () => {
     // Given
     const id = randomUUID();
-    await service.publisher.publish([created(id, '3 Main St'), deleted(id, 2)]);
-    await service.applied();
+    await service().publisher.publish([created(id, '3 Main St'), deleted(id, 2)]);
+    await service().applied();
     // When
-    const response = await service.postOrder(id);
+    const response = await service().postOrder(id);
     // Then
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toBe('unknown_customer');
@@ -71,22 +63,22 @@ describe('POST /orders', () => {
     ['a number', { customer_id: 42 }],
     ['an extra field', { customer_id: randomUUID(), extra: 1 }],
   ])('answers 400 validation_failed for %s', async (_what, payload) => {
-    const response = await service.http.inject({ method: 'POST', url: '/orders', payload });
+    const response = await service().http.inject({ method: 'POST', url: '/orders', payload });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ error: 'validation_failed' });
   });
 
   it('answers 400 for a body that is not JSON and 415 for another content type', async () => {
-    const notJson = await service.http.inject({ method: 'POST', url: '/orders', payload: '{', headers: { 'content-type': 'application/json' } });
+    const notJson = await service().http.inject({ method: 'POST', url: '/orders', payload: '{', headers: { 'content-type': 'application/json' } });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error).toBe('invalid_json');
-    const text = await service.http.inject({ method: 'POST', url: '/orders', payload: 'x', headers: { 'content-type': 'application/xml' } });
+    const text = await service().http.inject({ method: 'POST', url: '/orders', payload: 'x', headers: { 'content-type': 'application/xml' } });
     expect(text.statusCode).toBe(415);
     expect(text.json().error).toBe('unsupported_media_type');
   });
 
   it('counts created orders by status', async () => {
-    const metrics = (await service.http.inject('/metrics')).body;
+    const metrics = (await service().http.inject('/metrics')).body;
     expect(metrics).toMatch(/orders_created_total\{status="Processing"\} [1-9]/);
     expect(metrics).toMatch(/orders_created_total\{status="Failed"\} [1-9]/);
   });
@@ -96,16 +88,16 @@ describe('GET /orders', () => {
   it('returns one order by id, 404 for an unknown id and 400 for a malformed one', async () => {
     // Given
     const id = randomUUID();
-    await service.publisher.publish([created(id, '4 Main St')]);
-    const order = (await service.postOrder(id)).json();
+    await service().publisher.publish([created(id, '4 Main St')]);
+    const order = (await service().postOrder(id)).json();
     // When / Then
-    const found = await service.http.inject(`/orders/${order.order_id}`);
+    const found = await service().http.inject(`/orders/${order.order_id}`);
     expect(found.statusCode).toBe(200);
     expect(found.json()).toEqual(order);
-    const missing = await service.http.inject(`/orders/${randomUUID()}`);
+    const missing = await service().http.inject(`/orders/${randomUUID()}`);
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error).toBe('not_found');
-    const malformed = await service.http.inject('/orders/123');
+    const malformed = await service().http.inject('/orders/123');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toBe('validation_failed');
   });
@@ -113,16 +105,16 @@ describe('GET /orders', () => {
   it("lists a customer's orders, oldest first, and needs a valid customer_id", async () => {
     // Given
     const id = randomUUID();
-    await service.publisher.publish([created(id, '5 Main St')]);
-    const first = (await service.postOrder(id)).json();
-    const second = (await service.postOrder(id)).json();
+    await service().publisher.publish([created(id, '5 Main St')]);
+    const first = (await service().postOrder(id)).json();
+    const second = (await service().postOrder(id)).json();
     // When
-    const list = await service.http.inject(`/orders?customer_id=${id}`);
+    const list = await service().http.inject(`/orders?customer_id=${id}`);
     // Then
     expect(list.statusCode).toBe(200);
     expect(list.json().items.map((o: { order_id: string }) => o.order_id)).toEqual([first.order_id, second.order_id]);
-    expect((await service.http.inject(`/orders?customer_id=${randomUUID()}`)).json()).toEqual({ items: [] });
-    expect((await service.http.inject('/orders')).statusCode).toBe(400);
-    expect((await service.http.inject('/orders?customer_id=nope')).json().error).toBe('validation_failed');
+    expect((await service().http.inject(`/orders?customer_id=${randomUUID()}`)).json()).toEqual({ items: [] });
+    expect((await service().http.inject('/orders')).statusCode).toBe(400);
+    expect((await service().http.inject('/orders?customer_id=nope')).json().error).toBe('validation_failed');
   });
 });

@@ -1,5 +1,6 @@
 import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
 import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
+import { afterAll, beforeAll } from 'vitest';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
@@ -78,4 +79,19 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
     await close();
     throw error;
   }
+}
+
+/** A test file's service under test: started before its tests, closed after them. */
+export function useServiceUnderTest(what: string, env: Record<string, string> = {}): () => ServiceUnderTest {
+  let service: ServiceUnderTest | undefined;
+  beforeAll(async () => {
+    service = await startServiceUnderTest(what, env);
+  }, 60_000);
+  afterAll(async () => {
+    await service?.close();
+  }, 60_000);
+  return () => {
+    if (!service) throw new Error(`the service under test (${what}) did not start`);
+    return service;
+  };
 }
