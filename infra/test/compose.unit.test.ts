@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CommonEnv, loadConfig } from '@demo/service-kit/config';
+import { CommonEnv, loadConfig, serviceEnv } from '@demo/service-kit/config';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
@@ -55,13 +55,14 @@ function rabbitConf(file: string): Record<string, string> {
 const localRabbit = rabbitConf('infra/rabbitmq/rabbitmq.conf');
 const composeRabbit = { ...localRabbit, ...rabbitConf('infra/rabbitmq/rabbitmq.compose.conf') };
 
-/** The variables a service reads: the keys of its `Env` object in src/config.ts (`...CommonEnv` expanded). */
+/** The variables a service reads: the keys of its `Env` object in src/config.ts (`...CommonEnv` and `...serviceEnv(...)` expanded). */
 function envKeysOf(workspace: string): Set<string> {
   const source = read(`${workspace}/src/config.ts`);
   const body = /export const Env = \{([\s\S]*?)\n\};/.exec(source)?.[1];
   if (!body) throw new Error(`${workspace}/src/config.ts has no "export const Env = { ... };"`);
   const keys = new Set([...body.matchAll(/^\s{2}([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]!));
   if (body.includes('...CommonEnv')) for (const key of Object.keys(CommonEnv)) keys.add(key);
+  if (body.includes('...serviceEnv(')) for (const key of Object.keys(serviceEnv({ port: 1, database: 'x' }))) keys.add(key);
   return keys;
 }
 
