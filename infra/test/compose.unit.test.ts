@@ -235,7 +235,7 @@ describe('docker-compose.yml', () => {
       expect(env.RABBITMQ_PASSWORD).toBe(composeRabbit.default_pass);
       expect(hostPort(env.RABBITMQ_MANAGEMENT_URL!)).toEqual({ host: env.RABBITMQ_HOST, port: Number(composeRabbit['management.tcp.port']) });
       const database = new URL(env.DATABASE_URL!).pathname.slice(1);
-      const defaultDatabase = /postgres:\/\/[^'"]*\/(\w+)['"]/.exec(read(`${workspace}/src/config.ts`))?.[1];
+      const defaultDatabase = /database: '(\w+)'/.exec(read(`${workspace}/src/config.ts`))?.[1];
       expect(database).toBe(defaultDatabase);
     });
 
