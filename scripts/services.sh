@@ -1,32 +1,46 @@
 #!/usr/bin/env bash
-# Runs the three service processes detached, with logs and pid files under .run/.
+# Runs the service processes detached, with logs and pid files in the run directory (.run/).
 #
-#   scripts/services.sh up            start customer (8080), order-1 (8081), order-2 (8082); wait until ready
+#   scripts/services.sh up            start customer (8080), order-1 (8081), order-2 (8082), ...; wait until ready
 #   scripts/services.sh down          stop them (SIGTERM by pid, then SIGKILL after 15 s)
-#   scripts/services.sh start NAME    start one of them (customer, order-1, order-2)
+#   scripts/services.sh start NAME    start one of them (customer, order-1, order-2, ...)
 #   scripts/services.sh stop NAME     stop one of them
 #   scripts/services.sh logs          follow the logs
 #   scripts/services.sh status        one line per process
+#
+#   ORDER_INSTANCES   order-service instances (default 2: order-1, order-2)
+#   BASE_PORT         customer-service's port; order-<n> listens on BASE_PORT + n (default 8080)
+#   RUN_DIR           pid files and logs (default .run): a second system beside the first needs its own,
+#                     with its own ports, CUSTOMER_DATABASE_URL, ORDER_DATABASE_URL and STREAM_NAME
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-run="$repo/.run"
-mkdir -p "$run"
+run=$(cd "$repo" && mkdir -p "${RUN_DIR:-.run}" && cd "${RUN_DIR:-.run}" && pwd)
+ORDER_INSTANCES=${ORDER_INSTANCES:-2}
+BASE_PORT=${BASE_PORT:-8080}
+[[ "$ORDER_INSTANCES" =~ ^[1-9]$ ]] || { echo "ORDER_INSTANCES must be 1 to 9" >&2; exit 2; }
 
-NAMES=(customer order-1 order-2)
+NAMES=(customer)
+for n in $(seq 1 "$ORDER_INSTANCES"); do NAMES+=("order-$n"); done
 
 port_of() {
   case "$1" in
-    customer) echo 8080 ;;
-    order-1) echo 8081 ;;
-    order-2) echo 8082 ;;
-    *) echo "unknown service $1 (customer, order-1, order-2)" >&2; exit 2 ;;
+    customer) echo "$BASE_PORT" ;;
+    order-[1-9]) echo $((BASE_PORT + ${1#order-})) ;;
+    *) echo "unknown service $1 (customer, order-1 ... order-$ORDER_INSTANCES)" >&2; exit 2 ;;
   esac
 }
 entry_of() {
   case "$1" in
     customer) echo "$repo/customer-service/dist/src/main.js" ;;
     order-*) echo "$repo/order-service/dist/src/main.js" ;;
+  esac
+}
+# The database of each service, when the tools' variables name one (else the service's default).
+database_of() {
+  case "$1" in
+    customer) echo "${CUSTOMER_DATABASE_URL:-}" ;;
+    order-*) echo "${ORDER_DATABASE_URL:-}" ;;
   esac
 }
 
@@ -69,7 +83,9 @@ start_one() {
   # 1 GB), so customer-service peaks at ~155 MB instead of ~235 MB; 1 GB stays far above the live data.
   # --max-semi-space-size=16: the 1 GB limit would also halve the young generation (8 MB semi-spaces),
   # and garbage collection then took 16% of a replay; 16 MB is V8's default on this machine.
-  PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
+  local database
+  database=$(database_of "$name")
+  ${database:+env DATABASE_URL="$database"} PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
     setsid node --max-old-space-size=1024 --max-semi-space-size=16 "$entry" >>"$run/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
@@ -109,16 +125,21 @@ case "${1:-}" in
   up)
     for name in "${NAMES[@]}"; do start_one "$name"; done
     for name in "${NAMES[@]}"; do wait_ready "$name"; done
-    echo "customer-service  http://127.0.0.1:8080  (docs http://127.0.0.1:8080/docs)"
-    echo "order-service #1  http://127.0.0.1:8081  (docs http://127.0.0.1:8081/docs)"
-    echo "order-service #2  http://127.0.0.1:8082  (docs http://127.0.0.1:8082/docs)"
+    echo "customer-service  http://127.0.0.1:$BASE_PORT  (docs http://127.0.0.1:$BASE_PORT/docs)"
+    for n in $(seq 1 "$ORDER_INSTANCES"); do
+      echo "order-service #$n  http://127.0.0.1:$((BASE_PORT + n))  (docs http://127.0.0.1:$((BASE_PORT + n))/docs)"
+    done
     echo "RabbitMQ          http://127.0.0.1:15672 (guest/guest), stream port 5552"
     echo "logs: make logs   stop: make down"
     ;;
   down) for name in "${NAMES[@]}"; do stop_one "$name"; done ;;
   start) start_one "${2:?name}"; wait_ready "$2" ;;
   stop) stop_one "${2:?name}" ;;
-  logs) exec tail -n 50 -F "$run/customer.log" "$run/order-1.log" "$run/order-2.log" ;;
+  logs)
+    logs=()
+    for name in "${NAMES[@]}"; do logs+=("$run/$name.log"); done
+    exec tail -n 50 -F "${logs[@]}"
+    ;;
   status)
     for name in "${NAMES[@]}"; do
       if alive "$name"; then echo "$name: running (pid $(pid_of "$name"), port $(port_of "$name"))"; else echo "$name: stopped"; fi
