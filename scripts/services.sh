@@ -85,7 +85,7 @@ start_one() {
   # and garbage collection then took 16% of a replay; 16 MB is V8's default on this machine.
   local database
   database=$(database_of "$name")
-  ${database:+env DATABASE_URL="$database"} PORT=$port INSTANCE_ID=$name NODE_ENV=${NODE_ENV:-production} \
+  env ${database:+DATABASE_URL="$database"} PORT="$port" INSTANCE_ID="$name" NODE_ENV="${NODE_ENV:-production}" \
     setsid node --max-old-space-size=1024 --max-semi-space-size=16 "$entry" >>"$run/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
