@@ -13,6 +13,7 @@ import { createRelay, type Relay } from './outbox/relay.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { readiness } from './readiness.js';
 import { customerRoutes } from './routes/customers/index.js';
+import { snapshotRoutes } from './routes/internal/snapshot.js';
 import { customerService } from './services/customers.js';
 
 /** The broker deduplicates per (stream, publisherRef): one fixed name for every instance's relay. */
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   });
   await http.register(healthRoutes, readiness({ db, connection, relay }));
   await http.register(customerRoutes, { customers });
+  await http.register(snapshotRoutes, { pool });
 
   return {
     http,

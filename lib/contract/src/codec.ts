@@ -2,7 +2,7 @@ import { Compile } from 'typebox/compile';
 import { EVENT_DATA_SCHEMAS, EVENT_TYPES, SCHEMA_VERSION } from './events.js';
 import type { CustomerEvent, CustomerEventType, EventMetadata } from './events.js';
 
-/** Message annotation keys (the original demo's `event_id` and `event_type`, plus two). */
+/** Message annotation keys: `event_id` and `event_type`, plus the correlation id and the schema version. */
 export const ANNOTATIONS = {
   eventId: 'event_id',
   eventType: 'event_type',
