@@ -92,5 +92,5 @@ monitoring: ## Prometheus (Debian's package) scraping the local system on http:/
 monitoring-down: ## stop that Prometheus
 	bash scripts/monitoring.sh down
 
-rebuild-replica: build ## empty order-service's replica; the active instance replays the stream while it runs
-	$(INFRA_ENV) npm run rebuild -w order-service
+rebuild-replica: build ## empty order-service's replica and fill it again (from the stream, or a snapshot when its start is gone; FROM=snapshot|stream)
+	$(INFRA_ENV) npm run rebuild -w order-service $(if $(FROM),-- --from-$(FROM))

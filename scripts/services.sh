@@ -7,6 +7,7 @@
 #   scripts/services.sh stop NAME     stop one of them
 #   scripts/services.sh logs          follow the logs
 #   scripts/services.sh status        one line per process
+#   scripts/services.sh ports         one line per service: its name and port
 #
 #   ORDER_INSTANCES   order-service instances (default 2: order-1, order-2)
 #   BASE_PORT         customer-service's port; order-<n> listens on BASE_PORT + n (default 8080)
@@ -140,10 +141,11 @@ case "${1:-}" in
     for name in "${NAMES[@]}"; do logs+=("$run/$name.log"); done
     exec tail -n 50 -F "${logs[@]}"
     ;;
+  ports) for name in "${NAMES[@]}"; do echo "$name $(port_of "$name")"; done ;;
   status)
     for name in "${NAMES[@]}"; do
       if alive "$name"; then echo "$name: running (pid $(pid_of "$name"), port $(port_of "$name"))"; else echo "$name: stopped"; fi
     done
     ;;
-  *) echo "usage: $0 up|down|start NAME|stop NAME|logs|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|start NAME|stop NAME|logs|status|ports" >&2; exit 2 ;;
 esac

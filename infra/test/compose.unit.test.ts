@@ -4,6 +4,7 @@
  * tags, environment variables the services really read, health checks, files that exist, Prometheus
  * targets that match the compose services, and a dashboard that only queries metrics the services declare.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -358,11 +359,13 @@ describe('Prometheus configuration', () => {
       expect(targetsOf('infra/prometheus/targets', job).sort()).toEqual(expected.sort());
     }
     expect(targetsOf('infra/prometheus/targets', 'rabbitmq')).toEqual([`127.0.0.1:${localRabbit['prometheus.tcp.port']}`]);
-    // scripts/services.sh starts the local processes on these ports.
-    const servicesScript = read('scripts/services.sh');
-    for (const target of ['customer-service', 'order-service'].flatMap((job) => targetsOf('infra/prometheus/targets', job))) {
-      expect(servicesScript).toContain(`echo ${target.split(':')[1]}`);
-    }
+    // scripts/services.sh starts the local processes on these ports (by default).
+    const ports = execFileSync('bash', [path.join(repo, 'scripts/services.sh'), 'ports'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
+      .trim()
+      .split('\n')
+      .map((line) => `127.0.0.1:${line.split(' ')[1]}`);
+    const targets = ['customer-service', 'order-service'].flatMap((job) => targetsOf('infra/prometheus/targets', job));
+    expect(targets.sort()).toEqual(ports.sort());
   });
 });
 

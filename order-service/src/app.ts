@@ -45,6 +45,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     instance,
     maxBatchSize: config.APPLY_BATCH_SIZE,
     stallTimeoutMs: config.APPLY_STALL_TIMEOUT_MS,
+    snapshot: { url: config.CUSTOMER_SNAPSHOT_URL || undefined, token: config.SNAPSHOT_TOKEN },
     metrics,
     logger,
   });

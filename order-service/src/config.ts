@@ -9,6 +9,13 @@ export const Env = {
   APPLY_BATCH_SIZE: Type.Integer({ default: 2000, minimum: 1, maximum: 10_000 }),
   /** The active instance steps down when its applied offset has not moved for this long while the stream grew. */
   APPLY_STALL_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 1_000, maximum: 3_600_000 }),
+  /**
+   * customer-service's snapshot, loaded when the stream no longer holds the replica's history;
+   * empty: never (an instance then only reports the gap).
+   */
+  CUSTOMER_SNAPSHOT_URL: Type.String({ default: 'http://127.0.0.1:8080/internal/snapshot', pattern: '^(https?://.*)?$' }),
+  /** The token the snapshot route asks for (an operator's). */
+  SNAPSHOT_TOKEN: Type.Optional(Type.String()),
 };
 
 export type Config = ConfigOf<typeof Env>;

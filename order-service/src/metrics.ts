@@ -36,6 +36,16 @@ export function createMetrics(registry: Registry) {
       help: '0 while this instance does not consume because the stream no longer holds what the replica needs (a gap, or a stream declared again), else 1',
       registers,
     }),
+    bootstrapRows: new Counter({
+      name: 'replica_bootstrap_rows_total',
+      help: 'Customers loaded into the replica from customer-service snapshots',
+      registers,
+    }),
+    bootstrapSeconds: new Gauge({
+      name: 'replica_bootstrap_last_seconds',
+      help: 'How long the last snapshot bootstrap of this instance took',
+      registers,
+    }),
     consumerStepDowns: new Counter({
       name: 'stream_consumer_step_downs_total',
       help: 'Times this instance gave up being active because it made no progress while the stream grew',

@@ -14,15 +14,9 @@ export interface BrokerEnv {
   RABBITMQ_MANAGEMENT_URL: string;
 }
 
-/**
- * A connection (not started yet) that declares `stream` (with `args`) on every (re)connect, before
- * any publisher or consumer registered later is declared: what both services need from the broker.
- */
-export function connectDeclaredStream(
-  env: BrokerEnv,
-  options: { connectionName: string; stream: string; args: StreamArguments; logger: StreamLogger },
-): StreamConnection {
-  const connection = createStreamConnection(
+/** A connection (not started yet) to the broker the environment names: one node, or a cluster's list. */
+export function connectBroker(env: BrokerEnv, options: { connectionName: string; logger: StreamLogger }): StreamConnection {
+  return createStreamConnection(
     {
       host: env.RABBITMQ_HOST,
       port: env.RABBITMQ_STREAM_PORT,
@@ -34,6 +28,17 @@ export function connectDeclaredStream(
     },
     options.logger,
   );
+}
+
+/**
+ * A connection (not started yet) that declares `stream` (with `args`) on every (re)connect, before
+ * any publisher or consumer registered later is declared: what both services need from the broker.
+ */
+export function connectDeclaredStream(
+  env: BrokerEnv,
+  options: { connectionName: string; stream: string; args: StreamArguments; logger: StreamLogger },
+): StreamConnection {
+  const connection = connectBroker(env, options);
   const management = {
     url: env.RABBITMQ_MANAGEMENT_URL,
     user: env.RABBITMQ_USER,

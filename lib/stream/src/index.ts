@@ -8,7 +8,7 @@ export { ensureStream, ensureSuperStream, fetchStreamArguments, partitionStreams
 export type { ManagementApi, StreamArguments, StreamBounds } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
 export type { StreamLogger } from './logger.js';
-export { connectDeclaredStream, parseNodes } from './declared-stream.js';
+export { connectBroker, connectDeclaredStream, parseNodes } from './declared-stream.js';
 export type { BrokerEnv } from './declared-stream.js';
 export { disableNagle } from './client-internals.js';
 export { readMessageAt } from './read-at.js';

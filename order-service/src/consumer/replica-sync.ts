@@ -2,10 +2,11 @@ import { backoffDelay, errorMessage, sleep } from '@demo/async';
 import { createSingleActiveConsumer, type ConsumerRole, type StreamConnection } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { loadPosition, type ConsumerKey } from '../db/position.js';
+import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/position.js';
 import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { createReplicaApplier } from './applier.js';
+import { createBootstrapper, type BootstrapState } from './bootstrapper.js';
 import { startLagMonitor } from './lag-monitor.js';
 import { createStreamGuard, type IntegrityProblem } from './stream-guard.js';
 import { createProgressWatchdog } from './progress-watchdog.js';
@@ -19,6 +20,8 @@ export interface ReplicaStatus {
   appliedOffset: bigint | null;
   /** Why this instance does not consume the stream, when it cannot do so correctly. */
   problem: IntegrityProblem | undefined;
+  /** A snapshot bootstrap this instance runs (or that failed and will be tried again). */
+  bootstrap: BootstrapState | undefined;
 }
 
 /** Keeps the replica in step with one stream: what the rest of the service sees of the consumer side. */
@@ -50,6 +53,8 @@ export interface ReplicaSyncOptions {
   maxBatchSize: number;
   /** An active instance whose applied offset has not moved for this long while the stream grew steps down. */
   stallTimeoutMs: number;
+  /** Where to fetch customer-service's snapshot from (empty: never bootstrap from one), and the token it needs. */
+  snapshot: { url: string | undefined; token: string | undefined };
   metrics: Metrics;
   logger: Logger;
 }
@@ -69,6 +74,38 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
 
   const guard = createStreamGuard({ connection, key, db: options.db, metrics, logger });
   guard.onRestored(() => resubscribe('stream integrity restored'));
+  const bootstrapper = createBootstrapper({
+    snapshotUrl: options.snapshot.url,
+    token: options.snapshot.token,
+    db: options.db,
+    key,
+    connection,
+    metrics,
+    logger,
+  });
+  bootstrapper.onDone(() => void guard.checkNow().then(() => resubscribe('replica bootstrapped from a snapshot')));
+
+  /** Outside a promotion (at start, after a rebuild): checks the stream, and bootstraps when the replica needs it. */
+  function reconsider(why: string) {
+    void loadPosition(options.db, key)
+      .then(async (position) => {
+        if (position.bootstrapping) return bootstrapper.run();
+        await guard.checkNow();
+        if (bootstrapper.wanted(position, guard.problem)) bootstrapper.run();
+      })
+      .catch((error: unknown) => logger.warn({ err: errorMessage(error), why }, 'checking the stream failed'));
+  }
+
+  /** On promotion: whether to consume, and whether the replica needs a snapshot first. */
+  async function admit(position: StoredPosition): Promise<bigint | 'first' | 'stand-down'> {
+    if (position.bootstrapping) {
+      bootstrapper.run();
+      return 'stand-down';
+    }
+    const from = await guard.admit(position);
+    if (from === 'stand-down' && bootstrapper.wanted(position, guard.problem)) bootstrapper.run();
+    return from;
+  }
 
   const consumer = createSingleActiveConsumer(connection, {
     stream: key.stream,
@@ -76,7 +113,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     resumeFrom: async () => {
       const position = await applier.reload();
       appliedOffset = position.lastOffset;
-      return guard.admit(position);
+      return admit(position);
     },
     prepareBatch: (messages) => prepareBatch(messages),
     handleBatch: async (messages, prepared) => {
@@ -94,7 +131,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     maxBatchSize: options.maxBatchSize,
     logger: logger.child({ component: 'stream' }),
   });
-  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset, problem: guard.problem });
+  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset, problem: guard.problem, bootstrap: bootstrapper.state });
 
   // Stuck while active (a hung connection, a bug): step down, so that a standby takes over.
   const watchdog = createProgressWatchdog(options.stallTimeoutMs);
@@ -128,6 +165,8 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     logger.info({ role: consumer.role }, 'replica rebuild announced');
     appliedOffset = null;
     if (consumer.role === 'active') resubscribe('replica rebuilt');
+    // A rebuild or a bootstrap (here or elsewhere) began or ended: what this instance may do has changed.
+    else if (!bootstrapper.state?.running) reconsider('replica rebuilt');
   });
   // A rebuild announced while the LISTEN connection was down: the active instance finds out here.
   notifications.onConnected(() => {
@@ -152,7 +191,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     start() {
       notifications.start();
       consumer.start();
-      void guard.checkNow();
+      reconsider('start');
       stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger, onSample });
     },
     status,
@@ -163,6 +202,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
     unsubscribe,
     async close() {
       guard.close();
+      bootstrapper.close();
       await unsubscribe().catch(() => undefined);
       await notifications.close();
     },

@@ -15,6 +15,8 @@ export interface StoredPosition {
   lastFingerprint: string | null;
   /** A snapshot bootstrap is under way (or was cut short by a crash). */
   bootstrapping: boolean;
+  /** The stream offset the last snapshot bootstrap resumed from (null when never bootstrapped). */
+  bootstrappedFrom: bigint | null;
 }
 
 /** Reads the stored position, creating it (nothing applied, generation 1) when missing. */
@@ -26,7 +28,7 @@ export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Prom
     .execute();
   const row = await db
     .selectFrom('consumer_offsets')
-    .select(['last_offset', 'generation', 'last_fingerprint', 'bootstrapping'])
+    .select(['last_offset', 'generation', 'last_fingerprint', 'bootstrapping', 'bootstrapped_from'])
     .where('consumer_name', '=', key.consumerName)
     .where('stream', '=', key.stream)
     .executeTakeFirstOrThrow();
@@ -35,5 +37,6 @@ export async function loadPosition(db: Kysely<Database>, key: ConsumerKey): Prom
     generation: row.generation,
     lastFingerprint: row.last_fingerprint,
     bootstrapping: row.bootstrapping,
+    bootstrappedFrom: row.bootstrapped_from === null ? null : BigInt(row.bootstrapped_from),
   };
 }

@@ -7,9 +7,10 @@ import type { Database } from './schema.js';
  * Empties the replica and the parked events and resets the stored offset, in one transaction
  * that holds the offsets row (an applier's batch in flight waits, then finds itself fenced by the
  * new generation). Every instance is then told through NOTIFY; the active one replays the stream
- * from its first retained offset. Returns the new generation.
+ * from its first retained offset, or, `fromSnapshot`, an instance loads customer-service's
+ * snapshot first (see consumer/bootstrap.ts). Returns the new generation.
  */
-export async function rebuildReplica(db: Kysely<Database>, key: ConsumerKey): Promise<number> {
+export async function rebuildReplica(db: Kysely<Database>, key: ConsumerKey, options: { fromSnapshot?: boolean } = {}): Promise<number> {
   await loadPosition(db, key);
   return db.transaction().execute(async (trx) => {
     await trx
@@ -22,7 +23,14 @@ export async function rebuildReplica(db: Kysely<Database>, key: ConsumerKey): Pr
     await sql`TRUNCATE customers, parked_events`.execute(trx);
     const row = await trx
       .updateTable('consumer_offsets')
-      .set({ last_offset: null, generation: sql`generation + 1`, updated_at: sql`now()` })
+      .set({
+        last_offset: null,
+        last_fingerprint: null,
+        bootstrapped_from: null,
+        bootstrapping: options.fromSnapshot ?? false,
+        generation: sql`generation + 1`,
+        updated_at: sql`now()`,
+      })
       .where('consumer_name', '=', key.consumerName)
       .where('stream', '=', key.stream)
       .returning('generation')

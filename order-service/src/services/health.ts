@@ -19,14 +19,23 @@ export function orderHealth(deps: {
     checks: {
       database: async () => ((await databaseAnswers(deps.db)) ? 'up' : 'down'),
       stream: () => (deps.stream.isConnected ? 'up' : 'down'),
-      replica: () => (deps.replica.status().problem ? 'down' : 'up'),
+      replica: () => {
+        const { problem, bootstrap } = deps.replica.status();
+        return problem || bootstrap ? 'down' : 'up';
+      },
     },
     details: () => {
-      const { role, appliedOffset, problem } = deps.replica.status();
+      const { role, appliedOffset, problem, bootstrap } = deps.replica.status();
       return {
         role,
         applied_offset: appliedOffset === null ? null : appliedOffset.toString(),
         ...(problem ? { reason: problem.kind, needed: problem.needed.toString(), first_retained: problem.firstRetained.toString() } : {}),
+        ...(bootstrap
+          ? {
+              reason: bootstrap.running ? 'bootstrapping' : 'bootstrap_failed',
+              bootstrap: { loaded: bootstrap.loaded, total: bootstrap.total ?? null, ...(bootstrap.error ? { error: bootstrap.error } : {}) },
+            }
+          : {}),
       };
     },
     detailsSchema: ConsumerDetails,

@@ -43,11 +43,11 @@ describe('advancePosition (the fence)', () => {
     const b = randomUUID();
 
     expect(await advancePosition(db, key, start, 9n, [row(a, 1, 'first', 9n)], 'f9')).toBe(true);
-    expect(await loadPosition(db, key)).toEqual({ lastOffset: 9n, generation: start.generation, lastFingerprint: 'f9', bootstrapping: false });
+    expect(await loadPosition(db, key)).toEqual({ lastOffset: 9n, generation: start.generation, lastFingerprint: 'f9', bootstrapping: false, bootstrappedFrom: null });
 
     // A stale instance still believes nothing was applied: its batch must not land.
     expect(await advancePosition(db, key, start, 12n, [row(a, 2, 'stale', 12n), row(b, 1, 'stale', 11n)], 'f12')).toBe(false);
-    expect(await loadPosition(db, key)).toEqual({ lastOffset: 9n, generation: start.generation, lastFingerprint: 'f9', bootstrapping: false });
+    expect(await loadPosition(db, key)).toEqual({ lastOffset: 9n, generation: start.generation, lastFingerprint: 'f9', bootstrapping: false, bootstrappedFrom: null });
     const rows = await db.selectFrom('customers').select(['id', 'address', 'version']).orderBy('id').execute();
     expect(rows).toEqual([{ id: a, address: 'first', version: 1 }]);
 
