@@ -62,6 +62,17 @@ export async function advancePosition(
 }
 
 /**
+ * The batch upsert on its own, without the fence and without moving the stored offset: for an
+ * operator's retry of a parked event. Same version guard: returns how many rows changed (0 when
+ * the replica already holds these versions or newer ones).
+ */
+export async function upsertReplica(executor: Kysely<Database>, rows: readonly ReplicaRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await upsertReplicaRows(rows, sql`true`).execute(executor);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
  * The upsert of a batch's folded rows, as one statement. A row changes only when its version is
  * newer than the stored one, so older and repeated versions change nothing; a deletion-only row
  * keeps the stored address, and a deletion is final. `onlyIf`: rows are written only when this
