@@ -94,3 +94,7 @@ monitoring-down: ## stop that Prometheus
 
 rebuild-replica: build ## empty order-service's replica; the active instance replays the stream while it runs
 	$(INFRA_ENV) npm run rebuild -w order-service
+
+.PHONY: stream-status
+stream-status: build ## the stream's extent, each consumer's stored offset and lag, gaps and resets (ARGS=--json)
+	@$(INFRA_ENV) node order-service/dist/src/cli/stream-status.js $(ARGS)
