@@ -174,6 +174,13 @@ describe('POST /admin/parked-events/:offset/retry', () => {
     expect(await auditOf(offset!)).toEqual([]);
   });
 
+  it('is documented, with the X-Operator header, in the OpenAPI document', async () => {
+    const document = (await service().http.inject('/docs/json')).json();
+    for (const route of ['/admin/parked-events/{offset}/retry', '/admin/parked-events/{offset}/discard', '/admin/parked-events/retry-all', '/admin/parked-events/discard-all']) {
+      expect(document.paths[route]?.post?.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'x-operator' })]));
+    }
+  });
+
   it('answers 404 for an offset with nothing parked, 400 for a bad offset or operator', async () => {
     expect((await post('/admin/parked-events/999999999/retry')).statusCode).toBe(404);
     expect((await post('/admin/parked-events/999999999/discard')).json().error).toBe('not_found');
