@@ -94,3 +94,7 @@ monitoring-down: ## stop that Prometheus
 
 rebuild-replica: build ## empty order-service's replica and fill it again (from the stream, or a snapshot when its start is gone; FROM=snapshot|stream)
 	$(INFRA_ENV) npm run rebuild -w order-service $(if $(FROM),-- --from-$(FROM))
+
+.PHONY: stream-status
+stream-status: build ## the stream's extent, each consumer's stored offset and lag, gaps and resets (ARGS=--json)
+	@$(INFRA_ENV) node order-service/dist/src/cli/stream-status.js $(ARGS)

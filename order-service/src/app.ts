@@ -9,11 +9,13 @@ import { migrations } from './db/migrations/index.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { parkedEventActionRoutes } from './routes/admin/parked-events-actions.js';
 import { ordersRoutes } from './routes/orders/index.js';
 import { replicaRoutes } from './routes/replica.js';
 import { createCustomerLookup } from './services/customer-lookup.js';
 import { orderHealth } from './services/health.js';
 import { createOrderService } from './services/orders.js';
+import { createParkedEventActions } from './services/parked-event-actions.js';
 import { createParkedEventService } from './services/parked-events.js';
 import { createReplicaCustomerService } from './services/replica-customers.js';
 
@@ -62,6 +64,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   await http.register(ordersRoutes, { orders: createOrderService({ db, customers, metrics }) });
   await http.register(replicaRoutes, { replicaCustomers: createReplicaCustomerService(db) });
   await http.register(adminRoutes, { parkedEvents: createParkedEventService(db) });
+  await http.register(parkedEventActionRoutes, { actions: createParkedEventActions(db) });
 
   return {
     http,

@@ -6,7 +6,11 @@ import { fingerprintOf, judgeStream, type MessageSeen, type Verdict } from '../d
  * Asks the broker for the stream's extent and reads back the message at the stored offset, then
  * judges (domain/stream-integrity.ts) whether consuming from the stored position is correct.
  */
-export async function checkStream(connection: StreamConnection, stream: string, position: StoredPosition): Promise<Verdict> {
+export async function checkStream(
+  connection: StreamConnection,
+  stream: string,
+  position: Pick<StoredPosition, 'lastOffset' | 'lastFingerprint'>,
+): Promise<Verdict> {
   const client = await connection.ready();
   const extent = await streamBounds(client, stream);
   let seen: MessageSeen | undefined;

@@ -61,3 +61,14 @@ export async function advancePosition(
   `.execute(executor);
   return result.rows[0]?.advanced === true;
 }
+
+/**
+ * The batch upsert on its own, without the fence and without moving the stored offset: for an
+ * operator's retry of a parked event. Same version guard: returns how many rows changed (0 when
+ * the replica already holds these versions or newer ones).
+ */
+export async function upsertReplica(executor: Kysely<Database>, rows: readonly ReplicaRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await upsertReplicaRows(rows, sql`true`).execute(executor);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -18,7 +18,7 @@ export interface ParkedEvent {
  * PostgreSQL text and jsonb cannot hold NUL: a poison event's id, type or parse error may carry
  * one, and a parking insert that fails would stall the applier on that batch for ever.
  */
-function storable(text: string): string {
+export function storable(text: string): string {
   return text.replaceAll('\u0000', '\uFFFD');
 }
 
@@ -51,9 +51,15 @@ export async function insertParkedEvents(trx: Transaction<Database>, events: rea
     .execute();
 }
 
-export async function listParkedEvents(db: Kysely<Database>, options: { limit: number; after?: bigint }) {
+/** A page by offset: the active parked events, or all of them with `includeResolved`; `reason` narrows it. */
+export async function listParkedEvents(
+  db: Kysely<Database>,
+  options: { limit: number; after?: bigint; includeResolved?: boolean; reason?: string },
+) {
   let query = db.selectFrom('parked_events').selectAll().orderBy('stream_offset').limit(options.limit + 1);
   if (options.after !== undefined) query = query.where('stream_offset', '>', options.after.toString());
+  if (!options.includeResolved) query = query.where('resolved_at', 'is', null);
+  if (options.reason !== undefined) query = query.where('reason', '=', options.reason);
   const rows = await query.execute();
   const page = rows.slice(0, options.limit);
   const next = rows.length > options.limit ? page.at(-1)?.stream_offset : undefined;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 
 /** BIGINT columns come back as strings (see service-kit's type parser). */
@@ -45,6 +45,31 @@ export interface ParkedEventsTable {
   body_bytes: number;
   annotations: ColumnType<Record<string, unknown>, string, string>;
   parked_at: Generated<Date>;
+  /** This parking's own identity (see 0003-parked-event-actions): audit rows point at it. */
+  id: GeneratedAlways<string>;
+  /** Set when an operator took it off the active list; null while it is parked. */
+  resolution: ParkedEventResolution | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+}
+
+export type ParkedEventResolution = 'retried' | 'discarded';
+export type ParkedEventAction = 'retry' | 'discard';
+/** applied: the replica changed; superseded: it already held this version or a newer one; failed: still parked. */
+export type ParkedEventActionResult = 'applied' | 'superseded' | 'failed' | 'discarded';
+
+/** Every operator action on a parked event: who, when, what came of it. */
+export interface ParkedEventActionsTable {
+  id: GeneratedAlways<string>;
+  parked_id: BigIntColumn;
+  stream_offset: BigIntColumn;
+  action: ParkedEventAction;
+  result: ParkedEventActionResult;
+  operator: string;
+  /** For a failed retry: why the event still cannot be applied. */
+  reason: string | null;
+  detail: string | null;
+  acted_at: Generated<Date>;
 }
 
 export interface Database {
@@ -52,4 +77,5 @@ export interface Database {
   orders: OrdersTable;
   consumer_offsets: ConsumerOffsetsTable;
   parked_events: ParkedEventsTable;
+  parked_event_actions: ParkedEventActionsTable;
 }

@@ -1,10 +1,13 @@
 import Type, { type Static } from 'typebox';
 import { Offset } from './common.js';
+import { ParkedEventActionOutcome } from './parked-event-actions.js';
 
 export const ParkedEventsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
     after: Type.Optional(Offset),
+    include: Type.Optional(Type.Literal('resolved', { description: 'also the events operators retried or discarded' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'only parked events of this reason' })),
   },
   { additionalProperties: false },
 );
@@ -22,6 +25,12 @@ export const ParkedEvent = Type.Object({
   body_truncated: Type.Boolean(),
   annotations: Type.Record(Type.String(), Type.Unknown()),
   parked_at: Type.String({ format: 'date-time' }),
+  status: Type.Union([Type.Literal('parked'), Type.Literal('retried'), Type.Literal('discarded')], {
+    description: 'parked: active; retried (applied or superseded) and discarded: resolved by an operator',
+  }),
+  resolved_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  resolved_by: Type.Union([Type.String(), Type.Null()]),
+  actions: Type.Array(ParkedEventActionOutcome, { description: 'what operators did with it, oldest first' }),
 });
 
 export const ParkedEventPage = Type.Object({
