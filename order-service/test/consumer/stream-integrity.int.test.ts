@@ -104,9 +104,12 @@ describe('stream integrity', () => {
     expect(await instance.metric('replica_integrity_ok')).toBe(1);
 
     // When the stream is deleted, declared again and written with fewer events than were applied
-    const client = await stream.connection.ready();
-    await client.deleteStream({ stream: stream.name });
-    await ensureStream(client, stream.name, { 'max-length-bytes': 50_000_000 });
+    await (await stream.connection.ready()).deleteStream({ stream: stream.name });
+    // The deletion closes the connection's own entities (a metadata update): it is replaced; use the new client.
+    await until(async () => {
+      await ensureStream(await stream.connection.ready(), stream.name, { 'max-length-bytes': 50_000_000 });
+      return true;
+    }, 20_000, 'stream declared again');
     const fresh = await TestPublisher.create(stream.connection, stream.name);
     cleanups.push(() => fresh.close());
     await fresh.publish(interleave(customerHistories(20)));
