@@ -1,3 +1,4 @@
+import { testPool } from '@demo/test-support';
 import { createLogger } from '@demo/service-kit';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -49,7 +50,7 @@ export function useTestApp(options: { relay?: boolean } = {}): TestApp {
   const context = {} as TestApp;
   beforeAll(async () => {
     context.resources = await createTestResources();
-    context.pool = new pg.Pool({ connectionString: context.resources.database.url, max: 4 });
+    context.pool = testPool(context.resources.database.url);
     context.app = await startApp(context.resources, options);
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { freePort, ServiceProcess, until } from '@demo/test-support';
+import { freePort, ServiceProcess, until, testPool } from '@demo/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createTestResources, type TestResources } from './resources.js';
@@ -12,7 +12,7 @@ export function useServiceProcesses() {
   const context = {} as { resources: TestResources; pool: pg.Pool };
   beforeAll(async () => {
     context.resources = await createTestResources();
-    context.pool = new pg.Pool({ connectionString: context.resources.database.url, max: 4 });
+    context.pool = testPool(context.resources.database.url);
   });
   afterAll(async () => {
     try {

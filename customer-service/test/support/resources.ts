@@ -1,5 +1,5 @@
 import { createKysely, createLogger, openDatabase } from '@demo/service-kit';
-import { createTestDatabase, deleteStream, suffix, type TestDatabase } from '@demo/test-support';
+import { createTestDatabase, deleteStream, suffix, type TestDatabase, testPool } from '@demo/test-support';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -59,7 +59,7 @@ export function useMigratedDatabase(): TestDatabaseContext {
   beforeAll(async () => {
     context.resources = await createTestResources();
     await migrate(context.resources);
-    context.pool = new pg.Pool({ connectionString: context.resources.database.url, max: 4 });
+    context.pool = testPool(context.resources.database.url);
     context.db = createKysely<Database>(context.pool);
   });
   afterAll(async () => {

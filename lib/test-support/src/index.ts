@@ -6,6 +6,7 @@ export {
   suffix,
   adminQuery,
   createTestDatabase,
+  testPool,
   deleteStream,
   freePort,
   infra,

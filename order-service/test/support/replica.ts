@@ -1,11 +1,11 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import { testPool } from '@demo/test-support';
 import type { Database } from '../../src/db/schema.js';
 import type { ReplicaRow } from '../../src/domain/replica-fold.js';
 
 /** The test's own connection to an order-service database. */
 export function kyselyFor(url: string): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 3 }) }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: testPool(url, 3) }) });
 }
 
 type Comparable = { address: string | null; version: number; deleted: boolean };
