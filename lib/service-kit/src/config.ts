@@ -6,7 +6,8 @@ export const CommonEnv = {
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
     default: 'development',
   }),
-  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  /** The address to listen on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
