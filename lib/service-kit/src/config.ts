@@ -26,10 +26,25 @@ export const CommonEnv = {
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 };
 
-/** What every service's settings start with: CommonEnv, the port it listens on, and its database. */
+/** A bearer token (RFC 6750 token characters), long enough not to be guessed. */
+const Token = (description: string) =>
+  Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^[A-Za-z0-9._~+/-]+=*$', description }));
+
+/**
+ * The bearer tokens of the services' protected routes (http/auth.ts). A scope whose token is unset
+ * locks its routes (401 to everyone), except METRICS_TOKEN: unset, /metrics is open.
+ */
+export const AuthEnv = {
+  OPERATOR_TOKEN: Token('operator routes: /admin/*, /replica/*, /internal/*'),
+  READER_TOKEN: Token('GET /customers, the list of every customer'),
+  METRICS_TOKEN: Token('GET /metrics; unset: /metrics is open'),
+};
+
+/** What every service's settings start with: CommonEnv, the port it listens on, its database, its tokens. */
 export function serviceEnv(defaults: { port: number; database: string }) {
   return {
     ...CommonEnv,
+    ...AuthEnv,
     PORT: Type.Integer({ default: defaults.port, minimum: 1, maximum: 65535 }),
     DATABASE_URL: Type.String({ default: `postgres://app:app@127.0.0.1:5432/${defaults.database}`, pattern: '^postgres(ql)?://' }),
     DATABASE_POOL_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 200 }),

@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import sjson from 'secure-json-parse';
+import { AuthEnv, loadConfig, type ConfigOf } from '../config.js';
+import { bearerAuth, securitySchemes } from './auth.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation-id.js';
 import { drainRejectedBody } from './drain-rejected-body.js';
 import { errorHandler } from './error-handler.js';
@@ -31,7 +33,13 @@ export interface HttpServerOptions {
   version: string;
   /** Larger bodies get 413. */
   bodyLimit?: number;
+  /** The service's settings of the HTTP layer (its config has them: serviceEnv); unset ones take their defaults. */
+  settings?: Partial<HttpServerSettings>;
 }
+
+/** What createHttpServer reads from a service's configuration. */
+export const HttpServerEnv = { ...AuthEnv };
+export type HttpServerSettings = ConfigOf<typeof HttpServerEnv>;
 
 /** A JSON \u0000 escape (preceded by an even number of backslashes, i.e. not itself escaped). */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
@@ -44,9 +52,11 @@ function ajvFor(coerceTypes: boolean) {
 
 /**
  * The HTTP foundation both services share: JSON errors, correlation ids, metrics, OpenAPI docs
- * at /docs, strict bodies (no type coercion) and coerced query strings and params.
+ * at /docs, strict bodies (no type coercion) and coerced query strings and params, bearer tokens
+ * for the routes that declare a scope (`config: { auth: 'operator' }`, see auth.ts).
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const settings: HttpServerSettings = { ...loadConfig(HttpServerEnv, {}), ...options.settings };
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -92,15 +102,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   app.addSchema(ErrorBody);
+  await app.register(bearerAuth, {
+    realm: options.title,
+    tokens: { operator: settings.OPERATOR_TOKEN, reader: settings.READER_TOKEN, metrics: settings.METRICS_TOKEN },
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: options.title, description: options.description, version: options.version },
+      components: { securitySchemes: securitySchemes() },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(errorHandler);
   await app.register(drainRejectedBody);
-  await app.register(httpMetrics, { registry: options.registry });
+  await app.register(httpMetrics, { registry: options.registry, protect: settings.METRICS_TOKEN !== undefined });
   return app;
 }
