@@ -69,6 +69,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   const http = await createHttpServer({
     logger,
     registry,
+    settings: config,
     title: 'customer-service',
     description: 'Customers (source of truth) and the only writer of the `customer` stream, through a transactional outbox.',
     version: '1.0.0',

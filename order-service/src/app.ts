@@ -53,6 +53,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   const http = await createHttpServer({
     logger,
     registry,
+    settings: config,
     title: 'order-service',
     description: 'Orders validated against a replica of customers fed by the RabbitMQ stream `customer`',
     version: '0.1.0',

@@ -5,6 +5,11 @@ import { buildApp, type App } from '../../src/app.js';
 import { readConfig, type Config } from '../../src/config.js';
 import { createTestResources, type TestResources } from './resources.js';
 
+/** The tokens the tests' services are given: the reader's lists customers. */
+export const TEST_TOKENS = { operator: 'test-operator-token-0123456789', reader: 'test-reader-token-0123456789' };
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
 export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}): Config {
   return readConfig({
     ...process.env,
@@ -14,6 +19,8 @@ export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}
     STREAM_NAME: resources.stream,
     OUTBOX_POLL_MS: '50',
     RELAY_LOCK_RETRY_MS: '200',
+    OPERATOR_TOKEN: TEST_TOKENS.operator,
+    READER_TOKEN: TEST_TOKENS.reader,
     ...env,
   });
 }

@@ -1,4 +1,5 @@
 import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
+import type { LightMyRequestResponse } from 'fastify';
 import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll } from 'vitest';
 import type { Kysely } from 'kysely';
@@ -7,6 +8,11 @@ import { readConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/schema.js';
 import { kyselyFor, storedOffset } from './replica.js';
 import { createTestStream, TestPublisher, type StreamContents, type TestStream } from './stream.js';
+
+/** The tokens the tests' services are given: a request with the operator's reaches /admin and /replica. */
+export const TEST_TOKENS = { operator: 'test-operator-token-0123456789', reader: 'test-reader-token-0123456789' };
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export interface InProcessService {
   /** For inject(). */
@@ -17,7 +23,14 @@ export interface InProcessService {
 
 /** order-service in this process (for inject), on the database and stream `env` names. */
 export async function startInProcess(env: Record<string, string>): Promise<InProcessService> {
-  const config = readConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...env });
+  const config = readConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    OPERATOR_TOKEN: TEST_TOKENS.operator,
+    READER_TOKEN: TEST_TOKENS.reader,
+    ...env,
+  });
   const logger = createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
   const service = await buildApp(config, logger, 'test');
   service.start();
@@ -38,6 +51,8 @@ export interface ServiceUnderTest extends InProcessService {
   applied(timeoutMs?: number): Promise<StreamContents>;
   /** POST /orders for this customer id. */
   postOrder(customerId: unknown): ReturnType<typeof postOrder>;
+  /** GET `url` with the operator's token (the /admin and /replica routes). */
+  operatorGet(url: string): Promise<LightMyRequestResponse>;
 }
 
 function postOrder(http: HttpServer, customerId: unknown) {
@@ -73,6 +88,7 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
         return contents;
       },
       postOrder: (customerId) => postOrder(service.http, customerId),
+      operatorGet: (url) => service.http.inject({ url, headers: bearer(TEST_TOKENS.operator) }),
       close,
     };
   } catch (error) {
