@@ -1,4 +1,4 @@
-export { AuthEnv, baseUrl, CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv, urlList } from './config.js';
+export { AuthEnv, HttpEnv, baseUrl, CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv, urlList } from './config.js';
 export type { ConfigOf } from './config.js';
 export type { SystemSettings } from './config.js';
 export { createLogger, loggerOptions, wantsPrettyLogs } from './logger.js';

@@ -9,10 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import sjson from 'secure-json-parse';
-import { AuthEnv, loadConfig, type ConfigOf } from '../config.js';
+import { AuthEnv, HttpEnv, loadConfig, type ConfigOf } from '../config.js';
 import { bearerAuth, securitySchemes } from './auth.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation-id.js';
 import { drainRejectedBody } from './drain-rejected-body.js';
+import { requestLimits, serverOptions } from './limits.js';
 import { errorHandler } from './error-handler.js';
 import { ErrorBody, HttpError } from './errors.js';
 import { httpMetrics } from './metrics.js';
@@ -38,7 +39,7 @@ export interface HttpServerOptions {
 }
 
 /** What createHttpServer reads from a service's configuration. */
-export const HttpServerEnv = { ...AuthEnv };
+export const HttpServerEnv = { ...AuthEnv, ...HttpEnv };
 export type HttpServerSettings = ConfigOf<typeof HttpServerEnv>;
 
 /** A JSON \u0000 escape (preceded by an even number of backslashes, i.e. not itself escaped). */
@@ -53,7 +54,8 @@ function ajvFor(coerceTypes: boolean) {
 /**
  * The HTTP foundation both services share: JSON errors, correlation ids, metrics, OpenAPI docs
  * at /docs, strict bodies (no type coercion) and coerced query strings and params, bearer tokens
- * for the routes that declare a scope (`config: { auth: 'operator' }`, see auth.ts).
+ * for the routes that declare a scope (`config: { auth: 'operator' }`, see auth.ts), timeouts,
+ * header limits and a rate limit per client address (limits.ts).
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const settings: HttpServerSettings = { ...loadConfig(HttpServerEnv, {}), ...options.settings };
@@ -64,6 +66,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // Request lines are ours (debug level, below); every line of a request carries correlation_id.
     logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     return503OnClosing: true,
+    ...serverOptions(settings),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const strict = ajvFor(false);
@@ -102,6 +105,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   app.addSchema(ErrorBody);
+  // Before authentication: a flood of requests without a token is counted too.
+  await app.register(requestLimits, { limits: settings });
   await app.register(bearerAuth, {
     realm: options.title,
     tokens: { operator: settings.OPERATOR_TOKEN, reader: settings.READER_TOKEN, metrics: settings.METRICS_TOKEN },
