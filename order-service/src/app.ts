@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createReplicaSync } from './consumer/replica-sync.js';
 import { createApplierDatabase } from './db/applier-database.js';
 import { migrations } from './db/migrations/index.js';
+import { replicaCustomerQueries } from './db/replica.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
@@ -48,7 +49,13 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     metrics,
     logger,
   });
-  const customers = createCustomerLookup({ db, replica, timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS });
+  const customers = createCustomerLookup({
+    queries: replicaCustomerQueries(db),
+    replica,
+    timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+    maxWaiters: config.READ_YOUR_WRITES_MAX_WAITERS,
+    metrics,
+  });
 
   const http = await createHttpServer({
     logger,
