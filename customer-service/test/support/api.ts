@@ -10,8 +10,8 @@ export function customerInput(label = 'c') {
 }
 
 /** The customer API of a test file's own app (see useTestApp), called in process. */
-export function useCustomerApi() {
-  const context = useTestApp();
+export function useCustomerApi(options: Parameters<typeof useTestApp>[0] = {}) {
+  const context = useTestApp(options);
   const http = () => context.app.http;
   return {
     get app() {

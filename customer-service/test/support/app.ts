@@ -1,4 +1,4 @@
-import { createLogger } from '@demo/service-kit';
+import { createLogger, type Logger } from '@demo/service-kit';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
@@ -26,9 +26,12 @@ export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}
 }
 
 /** The service in this process, composed and started as runService does (without the relay when `relay` is false). */
-export async function startApp(resources: TestResources, options: { relay?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<App> {
+export async function startApp(
+  resources: TestResources,
+  options: { relay?: boolean; env?: NodeJS.ProcessEnv; logger?: Logger } = {},
+): Promise<App> {
   const config = testConfig(resources, options.env);
-  const logger = createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
   const app = await buildApp(config, logger, 'test');
   if (options.relay ?? true) app.start();
   else app.connection.start();
@@ -52,7 +55,7 @@ export interface TestApp {
  * A test file's app: started before its tests on resources of its own, closed and dropped after
  * them. The fields are set once beforeAll ran.
  */
-export function useTestApp(options: { relay?: boolean } = {}): TestApp {
+export function useTestApp(options: { relay?: boolean; env?: NodeJS.ProcessEnv; logger?: Logger } = {}): TestApp {
   const context = {} as TestApp;
   beforeAll(async () => {
     context.resources = await createTestResources();

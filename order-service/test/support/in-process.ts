@@ -1,4 +1,4 @@
-import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
+import { createLogger, runSteps, type HttpServer, type Logger } from '@demo/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,8 +21,8 @@ export interface InProcessService {
   close(): Promise<void>;
 }
 
-/** order-service in this process (for inject), on the database and stream `env` names. */
-export async function startInProcess(env: Record<string, string>): Promise<InProcessService> {
+/** order-service in this process (for inject), on the database and stream `env` names (and with `logger`, when given). */
+export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessService> {
   const config = readConfig({
     ...process.env,
     NODE_ENV: 'test',
@@ -31,12 +31,12 @@ export async function startInProcess(env: Record<string, string>): Promise<InPro
     READER_TOKEN: TEST_TOKENS.reader,
     ...env,
   });
-  const logger = createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
-  const service = await buildApp(config, logger, 'test');
+  const log = logger ?? createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
+  const service = await buildApp(config, log, 'test');
   service.start();
   return {
     http: service.http,
-    close: async () => void (await runSteps(logger, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
+    close: async () => void (await runSteps(log, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
   };
 }
 
@@ -59,7 +59,7 @@ function postOrder(http: HttpServer, customerId: unknown) {
   return http.inject({ method: 'POST', url: '/orders', payload: { customer_id: customerId } });
 }
 
-export async function startServiceUnderTest(what: string, env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+export async function startServiceUnderTest(what: string, env: Record<string, string> = {}, logger?: Logger): Promise<ServiceUnderTest> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -73,7 +73,7 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
     cleanups.push(() => publisher.close());
     const db = kyselyFor(database.url);
     cleanups.push(() => db.destroy());
-    const service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, ...env });
+    const service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, ...env }, logger);
     cleanups.push(() => service.close());
     await until(async () => (await service.http.inject('/health')).json().role === 'active', 15_000, 'active');
     return {
@@ -98,10 +98,10 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
 }
 
 /** A test file's service under test: started before its tests, closed after them. */
-export function useServiceUnderTest(what: string, env: Record<string, string> = {}): () => ServiceUnderTest {
+export function useServiceUnderTest(what: string, env: Record<string, string> = {}, logger?: Logger): () => ServiceUnderTest {
   let service: ServiceUnderTest | undefined;
   beforeAll(async () => {
-    service = await startServiceUnderTest(what, env);
+    service = await startServiceUnderTest(what, env, logger);
   }, 60_000);
   afterAll(async () => {
     await service?.close();

@@ -31,7 +31,8 @@ export function createCustomerRoute(app: HttpServer, customers: CustomerService)
         case 'replayed':
           return reply.status(201).send(result.customer);
         case 'email_taken':
-          throw conflict('email_taken', `email ${request.body.email} is already used`);
+          // Not the email itself: an answer (and its log line) names no personal data.
+          throw conflict('email_taken', 'this email is already used by another customer');
         case 'key_reused':
           throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
       }

@@ -45,6 +45,15 @@ export type HttpServerSettings = ConfigOf<typeof HttpServerEnv>;
 /** A JSON \u0000 escape (preceded by an even number of backslashes, i.e. not itself escaped). */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
 
+/**
+ * Where a JSON body breaks, from the parser's message; never the message itself, which quotes the
+ * body (personal data, into the answer and the log line of every 4xx).
+ */
+function positionOf(error: unknown): string {
+  const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+  return position === undefined ? '' : ` (at position ${position})`;
+}
+
 function ajvFor(coerceTypes: boolean) {
   const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
   addFormats.default(ajv);
@@ -90,7 +99,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     try {
       done(null, sjson.parse(buffer.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
-      done(new HttpError(400, 'invalid_json', `body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(new HttpError(400, 'invalid_json', `body is not valid JSON${positionOf(error)}`), undefined);
     }
   });
 
