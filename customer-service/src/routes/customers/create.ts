@@ -1,4 +1,4 @@
-import { conflict, HttpError, type HttpServer } from '@demo/service-kit';
+import { conflict, HttpError, type Credentials, type HttpServer } from '@demo/service-kit';
 import { CreateCustomerBody, Customer, IdempotencyHeaders, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
 
@@ -21,10 +21,11 @@ export function createCustomerRoute(app: HttpServer, customers: CustomerService)
       },
     },
     async (request, reply) => {
+      const key = request.headers['idempotency-key'];
       const result = await customers.create(
         request.body,
         { correlationId: request.id, log: request.log },
-        request.headers['idempotency-key'],
+        key === undefined ? undefined : { scope: idempotencyScope('POST /customers', request.credentials), key },
       );
       switch (result.kind) {
         case 'created':
@@ -38,4 +39,12 @@ export function createCustomerRoute(app: HttpServer, customers: CustomerService)
       }
     },
   );
+}
+
+/**
+ * Whose Idempotency-Key it is: the route, and the client when it sent a known bearer token (the
+ * token's scopes), else `anonymous`, one namespace for every client without a token.
+ */
+export function idempotencyScope(route: string, credentials: Credentials): string {
+  return `${route} ${credentials.kind === 'valid' ? credentials.client : 'anonymous'}`;
 }
