@@ -118,6 +118,10 @@ export const SystemEnv = {
   RABBITMQ_PASSWORD: CommonEnv.RABBITMQ_PASSWORD,
   RABBITMQ_VHOST: CommonEnv.RABBITMQ_VHOST,
   RABBITMQ_MANAGEMENT_URL: CommonEnv.RABBITMQ_MANAGEMENT_URL,
+  /** The services' tokens, for a tool that reads the protected routes (the replica, parked events, the customer list). */
+  OPERATOR_TOKEN: AuthEnv.OPERATOR_TOKEN,
+  READER_TOKEN: AuthEnv.READER_TOKEN,
+  METRICS_TOKEN: AuthEnv.METRICS_TOKEN,
 };
 
 export type SystemSettings = Static<TObject<typeof SystemEnv>>;
