@@ -31,6 +31,8 @@ async function serverWith(settings: Partial<HttpServerSettings>) {
   });
   app.get('/admin/things', { config: { auth: 'operator' }, schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer()) }) } }, async () => ({ ok: 'admin' }));
   app.get('/things', { config: { auth: 'reader' } }, async () => ({ ok: 'list' }));
+  app.get('/internal/snapshot', async () => ({ ok: 'snapshot' }));
+  app.get('/administration', async () => ({ ok: 'not an operator path' }));
   app.get('/things/:id', async (request) => ({ ok: 'open', client: request.credentials.kind === 'valid' ? request.credentials.client : null }));
   await app.ready();
   return { app, lines };
@@ -84,6 +86,14 @@ describe('bearer tokens by scope', () => {
     expect((await app.inject({ url: '/admin/things', headers: { authorization: OPERATOR } })).statusCode).toBe(401);
   });
 
+  it('makes routes under /admin, /internal and /replica operator routes even when they do not say so', async () => {
+    const { app } = await start(all);
+    expect((await app.inject({ url: '/internal/snapshot' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/internal/snapshot', headers: bearer(READER) })).statusCode).toBe(403);
+    expect((await app.inject({ url: '/internal/snapshot', headers: bearer(OPERATOR) })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/administration' })).statusCode).toBe(200);
+  });
+
   it('checks the token before the request is validated', async () => {
     const { app } = await start(all);
     expect((await app.inject({ url: '/admin/things?limit=abc' })).statusCode).toBe(401);
@@ -123,14 +133,14 @@ describe('bearer tokens by scope', () => {
     const { lines } = await start({ READER_TOKEN: READER });
     const said = lines.filter((line) => Array.isArray(line.protected));
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatchObject({ level: 40, locked: ['GET /admin/things'], unset: ['OPERATOR_TOKEN'] });
-    expect(said[0]!.protected).toEqual(['GET /admin/things', 'GET /things']);
+    expect(said[0]).toMatchObject({ level: 40, locked: ['GET /admin/things', 'GET /internal/snapshot'], unset: ['OPERATOR_TOKEN'] });
+    expect(said[0]!.protected).toEqual(['GET /admin/things', 'GET /things', 'GET /internal/snapshot']);
   });
 
   it('says so at info when nothing is locked', async () => {
     const { lines } = await start(all);
     expect(lines.filter((line) => Array.isArray(line.protected))).toEqual([
-      expect.objectContaining({ level: 30, protected: ['GET /admin/things', 'GET /things'] }),
+      expect.objectContaining({ level: 30, protected: ['GET /admin/things', 'GET /things', 'GET /internal/snapshot'] }),
     ]);
   });
 

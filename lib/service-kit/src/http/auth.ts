@@ -87,7 +87,8 @@ export function securitySchemes() {
  * one, and 403 `forbidden` to a known token of another scope. A scope whose variable is unset locks its
  * routes: they refuse everyone (401), never open by default. Checked in onRequest, before the body is
  * read or validated. The OpenAPI document shows each protected route's scheme and its 401/403 answers,
- * and one line at start says which routes are protected and which are locked.
+ * and one line at start says which routes are protected and which are locked. Routes under /admin,
+ * /internal and /replica are operator routes whether they declare it or not (secure by default).
  * Register it before the routes it guards (and before @fastify/swagger).
  */
 export const bearerAuth = fp<AuthOptions>(
@@ -102,7 +103,7 @@ export const bearerAuth = fp<AuthOptions>(
     });
 
     app.addHook('onRoute', (route: RouteOptions) => {
-      const scope = route.config?.auth;
+      const scope = route.config?.auth ?? (isOperatorPath(route.url) ? 'operator' : undefined);
       if (scope === undefined) return;
       if (!(scope in SCOPES)) throw new Error(`route ${route.url}: unknown auth scope "${String(scope)}"`);
       route.onRequest = [...hooksOf(route.onRequest), guard(scope, options)];
@@ -131,6 +132,11 @@ export const bearerAuth = fp<AuthOptions>(
   },
   { name: 'bearer-auth' },
 );
+
+/** Operator routes by their path: they need the operator's token even when they forget to say so. */
+const OPERATOR_PATH = /^\/(admin|internal|replica)(\/|$)/;
+
+export const isOperatorPath = (url: string) => OPERATOR_PATH.test(url);
 
 function hooksOf(hooks: RouteOptions['onRequest']): onRequestHookHandler[] {
   if (hooks === undefined) return [];
