@@ -1,4 +1,5 @@
 import { connect, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,6 +65,23 @@ describe('rate limit per client address', () => {
     expect(refused.json()).toEqual({ error: 'rate_limited', message: expect.stringContaining('3 requests a minute') });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect((await from('203.0.113.8')).statusCode).toBe(200);
+  });
+
+  it('logs its refusals at debug only: a flood would otherwise flood the log', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as { level: number; msg: string });
+        done();
+      },
+    });
+    const app = await createHttpServer({ logger: pino({ level: 'info' }, sink), registry: new Registry(), title: 't', description: 't', version: '0', settings: { RATE_LIMIT_PER_MINUTE: 1 } });
+    current = app;
+    app.get('/things', async () => ({ ok: true }));
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: '/things', remoteAddress: '192.0.2.1' })).statusCode);
+    expect(statuses).toEqual([200, 429, 429, 429, 429]);
+    expect(lines.filter((line) => /more than 1 requests/.test(line.msg))).toEqual([]);
   });
 
   it('counts requests without a token on protected routes too', async () => {
