@@ -12,8 +12,8 @@ ifneq ($(findstring !failed,$(NODE_BIN)),)
 $(error scripts/node.sh could not provide Node.js $(shell cat .nvmrc); its message is above)
 endif
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
-# Settings of the infrastructure in use: scripts/infra.sh writes them on the Docker path.
-INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; set +a;
+# Settings of the infrastructure in use (scripts/infra.sh writes them) and the services' tokens (scripts/services.sh).
+INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; [ ! -f .run/tokens.env ] || . ./.run/tokens.env; set +a;
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
 	run-e2e run-load test-load run-chaos test-chaos monitoring monitoring-down rebuild-replica

@@ -45,6 +45,21 @@ database_of() {
   esac
 }
 
+# The services' bearer tokens (OPERATOR_TOKEN: /admin, /replica, /internal; READER_TOKEN: the customer
+# list): made once per run directory, readable by root only, handed to every service and, through the
+# Makefile, to the tools. Delete the file (and restart) to change them.
+ensure_tokens() {
+  local file="$run/tokens.env"
+  [ -s "$file" ] && return 0
+  (
+    umask 077
+    printf 'OPERATOR_TOKEN=%s\nREADER_TOKEN=%s\n' \
+      "$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')" \
+      "$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')" >"$file"
+  )
+  echo "[services] made the services' tokens: $file (OPERATOR_TOKEN, READER_TOKEN)" >&2
+}
+
 pid_of() { [ -f "$run/$1.pid" ] && cat "$run/$1.pid" || true; }
 alive() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
@@ -75,8 +90,10 @@ start_one() {
     echo "[services] port $port is taken by another process; not starting $name" >&2
     exit 1
   fi
-  # Settings of the infrastructure in use (scripts/infra.sh writes them for the Docker path).
+  # Settings of the infrastructure in use (scripts/infra.sh writes them), and the services' tokens.
+  ensure_tokens
   if [ -f "$run/infra.env" ]; then set -a; . "$run/infra.env"; set +a; fi
+  set -a; . "$run/tokens.env"; set +a
   # setsid: the process outlives this shell and a Ctrl-C in it.
   # --max-old-space-size: a service's budget is 200 MB resident. V8 sizes its heap limit from the
   # machine's RAM (4 GB here) and then lets the old space grow to 4x the live data before a full
@@ -131,6 +148,7 @@ case "${1:-}" in
       echo "order-service #$n  http://127.0.0.1:$((BASE_PORT + n))  (docs http://127.0.0.1:$((BASE_PORT + n))/docs)"
     done
     echo "RabbitMQ          http://127.0.0.1:15672 (guest/guest), stream port 5552"
+    echo "tokens: $run/tokens.env (OPERATOR_TOKEN for /admin, /replica, /internal; READER_TOKEN for GET /customers)"
     echo "logs: make logs   stop: make down"
     ;;
   down) for name in "${NAMES[@]}"; do stop_one "$name"; done ;;

@@ -15,6 +15,7 @@ import { readiness } from './readiness.js';
 import { customerRoutes } from './routes/customers/index.js';
 import { snapshotRoutes } from './routes/internal/snapshot.js';
 import { customerService } from './services/customers.js';
+import { createIdempotencyCleanup, type IdempotencyCleanup } from './services/idempotency-cleanup.js';
 
 /** The broker deduplicates per (stream, publisherRef): one fixed name for every instance's relay. */
 const PUBLISHER_REF = 'customer-service-outbox';
@@ -22,12 +23,14 @@ const PUBLISHER_REF = 'customer-service-outbox';
 export interface App extends RunningService {
   relay: Relay;
   connection: StreamConnection;
+  idempotencyCleanup: IdempotencyCleanup;
 }
 
 /**
  * Composition root: infrastructure (the database, created and migrated; the stream connection,
  * which declares the stream on every connect), then the service's own parts (metrics, outbox
- * relay, customer service), then the routes. start() connects to the stream and starts the relay.
+ * relay, customer service, cleanup of expired idempotency keys), then the routes. start() connects
+ * to the stream and starts the relay and the cleanup.
  */
 export async function buildApp(config: Config, logger: Logger, instance: string): Promise<App> {
   const { pool, db } = await openDatabase<Database>({
@@ -62,14 +65,23 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   });
   const customers = customerService({
     customers: customerRepository(db, pool),
-    creates: createCustomerBatcher(pool),
+    creates: createCustomerBatcher(pool, { keyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS }),
     metrics,
     outbox: signal,
+  });
+
+  const idempotencyCleanup = createIdempotencyCleanup({
+    pool,
+    ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    intervalMs: config.IDEMPOTENCY_CLEANUP_INTERVAL_MS,
+    batchSize: config.IDEMPOTENCY_CLEANUP_BATCH_SIZE,
+    logger,
   });
 
   const http = await createHttpServer({
     logger,
     registry,
+    settings: config,
     title: 'customer-service',
     description: 'Customers (source of truth) and the only writer of the `customer` stream, through a transactional outbox.',
     version: '1.0.0',
@@ -82,15 +94,18 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     http,
     relay,
     connection,
+    idempotencyCleanup,
     fatal: connection.fatal,
     start() {
       connection.start();
       relay.start();
+      idempotencyCleanup.start();
     },
     // HTTP first (in-flight requests finish and notify the relay), then the relay, which still
     // needs the stream and its own session, then the stream, then the pool.
     shutdownSteps: [
       { name: 'http', run: () => http.close() },
+      { name: 'idempotency key cleanup', run: () => idempotencyCleanup.stop() },
       { name: 'outbox relay', run: () => relay.stop() },
       { name: 'stream connection', run: () => connection.close() },
       { name: 'database pool', run: () => db.destroy() },

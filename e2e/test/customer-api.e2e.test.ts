@@ -8,7 +8,7 @@ import {
   type Customer,
   type ErrorBody,
 } from './support/api.js';
-import { CUSTOMER_URL } from './support/config.js';
+import { AS_READER, CUSTOMER_URL } from './support/config.js';
 import { customersWithEmail, openDatabases } from './support/db.js';
 import { del, get, post, put, request } from './support/http.js';
 import { openStreamReader } from './support/stream.js';
@@ -158,12 +158,13 @@ describe('customer-service: read', () => {
     for (let i = 0; i < 4; i++) await createCustomer();
 
     // When the first two pages of two are read
-    const page1 = await get<{ items: Customer[]; next: string | null }>(`${CUSTOMER_URL}/customers?limit=2`);
+    const page1 = await get<{ items: Customer[]; next: string | null }>(`${CUSTOMER_URL}/customers?limit=2`, { headers: AS_READER });
     expect(page1.status, page1.text).toBe(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.next).toEqual(expect.any(String));
     const page2 = await get<{ items: Customer[]; next: string | null }>(
       `${CUSTOMER_URL}/customers?limit=2&after=${encodeURIComponent(page1.body.next!)}`,
+      { headers: AS_READER },
     );
     expect(page2.status, page2.text).toBe(200);
 
@@ -177,7 +178,7 @@ describe('customer-service: read', () => {
   it.each(['limit=501', 'limit=0', 'limit=-1', 'limit=abc', 'after=not-a-cursor'])(
     'GET /customers?%s → 400',
     async (query) => {
-      const response = await get(`${CUSTOMER_URL}/customers?${query}`);
+      const response = await get(`${CUSTOMER_URL}/customers?${query}`, { headers: AS_READER });
       expect(response.status, response.text).toBe(400);
       expect(response.body).toEqual(anError);
     },

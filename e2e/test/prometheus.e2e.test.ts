@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOMER_URL, ORDER_URLS, PROMETHEUS_URL, REPO_ROOT } from './support/config.js';
+import { AS_OPERATOR, CUSTOMER_URL, ORDER_URLS, PROMETHEUS_URL, REPO_ROOT } from './support/config.js';
 import { eventually } from './support/eventually.js';
 
 const run = promisify(execFile);
@@ -74,7 +74,7 @@ beforeAll(async () => {
   const orderUrl = await eventually(
     async () => {
       for (const url of ORDER_URLS) {
-        const response = await fetch(`${url}/replica/customers/${String(customer.body.customer_id)}`).catch(() => undefined);
+        const response = await fetch(`${url}/replica/customers/${String(customer.body.customer_id)}`, { headers: AS_OPERATOR }).catch(() => undefined);
         if (response?.status === 200) return url;
       }
       throw new Error('no order-service instance has the customer in its replica yet');

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createReplicaSync } from './consumer/replica-sync.js';
 import { createApplierDatabase } from './db/applier-database.js';
 import { migrations } from './db/migrations/index.js';
+import { replicaCustomerQueries } from './db/replica.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
@@ -47,15 +48,23 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     instance,
     maxBatchSize: config.APPLY_BATCH_SIZE,
     stallTimeoutMs: config.APPLY_STALL_TIMEOUT_MS,
-    snapshot: { url: config.CUSTOMER_SNAPSHOT_URL || undefined, token: config.SNAPSHOT_TOKEN },
+    // customer-service's snapshot route is an operator's: the same token unless one of its own is given.
+    snapshot: { url: config.CUSTOMER_SNAPSHOT_URL || undefined, token: config.SNAPSHOT_TOKEN ?? config.OPERATOR_TOKEN },
     metrics,
     logger,
   });
-  const customers = createCustomerLookup({ db, replica, timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS });
+  const customers = createCustomerLookup({
+    queries: replicaCustomerQueries(db),
+    replica,
+    timeoutMs: config.READ_YOUR_WRITES_TIMEOUT_MS,
+    maxWaiters: config.READ_YOUR_WRITES_MAX_WAITERS,
+    metrics,
+  });
 
   const http = await createHttpServer({
     logger,
     registry,
+    settings: config,
     title: 'order-service',
     description: 'Orders validated against a replica of customers fed by the RabbitMQ stream `customer`',
     version: '0.1.0',

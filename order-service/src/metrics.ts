@@ -10,6 +10,16 @@ export function createMetrics(registry: Registry) {
       labelNames: ['status'] as const,
       registers,
     }),
+    readYourWritesWaiters: new Gauge({
+      name: 'read_your_writes_waiters',
+      help: 'Orders waiting now for a customer the replica does not have yet (at most READ_YOUR_WRITES_MAX_WAITERS)',
+      registers,
+    }),
+    readYourWritesRefused: new Counter({
+      name: 'read_your_writes_refused_total',
+      help: 'Orders for a customer the replica did not have, answered unknown at once because READ_YOUR_WRITES_MAX_WAITERS were waiting',
+      registers,
+    }),
     customersProcessed: new Counter({
       name: 'customers_processed_total',
       help: 'Customer events applied to the replica (committed), by event type',

@@ -18,6 +18,8 @@ export interface Settings {
   stream: { host: string; port: number; user: string; password: string; vhost: string; name: string };
   managementUrl: string;
   rabbitmqRoot: string;
+  /** The services' tokens, for the protected routes the bad-input checks call. */
+  tokens: { OPERATOR_TOKEN: string | undefined; READER_TOKEN: string | undefined };
 }
 
 /** SystemEnv plus where scripts/infra.sh keeps the RabbitMQ root (its own variables, for rabbitmqctl). */
@@ -52,6 +54,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       name: settings.STREAM_NAME,
     },
     managementUrl: baseUrl(settings.RABBITMQ_MANAGEMENT_URL),
+    tokens: { OPERATOR_TOKEN: settings.OPERATOR_TOKEN, READER_TOKEN: settings.READER_TOKEN },
     rabbitmqRoot: settings.RABBITMQ_ROOT_CACHE
       ? path.join(settings.RABBITMQ_ROOT_CACHE, 'rabbitmq-root')
       : path.join(settings.XDG_CACHE_HOME ?? path.join(settings.HOME, '.cache'), 'rabbitmq-streams-demo', 'rabbitmq-root'),

@@ -37,10 +37,13 @@ export interface OutboxTable {
 }
 
 export interface IdempotencyKeysTable {
+  /** Whose key it is: the route and the client (`POST /customers anonymous`); the key is unique within it. */
+  scope: string;
   key: string;
   /** sha256 of the request body: the same key with another body is refused. */
   request_hash: string;
   status: number;
   response: ColumnType<unknown, string, string>;
+  /** A key expires IDEMPOTENCY_KEY_TTL_HOURS after this: reusable, and deleted by the cleanup. */
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }

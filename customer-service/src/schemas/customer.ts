@@ -41,7 +41,9 @@ export const IdempotencyHeaders = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 200,
-      description: 'a retry with the same key and body returns the original response; another body gets 422',
+      description:
+        'a retry with the same key and body returns the original response; another body gets 422. Keys are per client ' +
+        '(anonymous, or the bearer token sent) and expire after IDEMPOTENCY_KEY_TTL_HOURS (24 by default)',
     }),
   ),
 });

@@ -66,8 +66,11 @@ export function customerService(deps: {
   }
 
   return {
-    /** With an Idempotency-Key, a retry gets the stored customer and creates nothing. */
-    async create(input: CreateCustomerInput, context: Context, idempotencyKey?: string): Promise<CreateResult> {
+    /**
+     * With an Idempotency-Key (unique within its scope: the route and the client), a retry gets the
+     * stored customer and creates nothing, until the key expires.
+     */
+    async create(input: CreateCustomerInput, context: Context, idempotencyKey?: { scope: string; key: string }): Promise<CreateResult> {
       const { state, event } = decide({
         type: 'create',
         id: randomUUID(),
@@ -78,7 +81,7 @@ export function customerService(deps: {
       });
       const entry = toOutboxEntry(event, context.correlationId);
       const idempotency =
-        idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: hashOf(input), response: toView(state) };
+        idempotencyKey === undefined ? undefined : { ...idempotencyKey, requestHash: hashOf(input), response: toView(state) };
       const outcome = await creates.create(state, entry, idempotency);
       if (outcome.kind === 'email_taken') return { kind: 'email_taken' };
       if (outcome.kind === 'replay') {

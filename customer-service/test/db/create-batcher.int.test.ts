@@ -43,6 +43,8 @@ async function rowsFor(customers: Customer[]): Promise<{ customers: number; outb
   return result.rows[0]!;
 }
 
+const SCOPE = 'POST /customers anonymous';
+
 describe('create batcher: an Idempotency-Key stored by a concurrent statement', () => {
   it('runs the batch again: the keyed create gets the stored answer, the others of its batch are created once', async () => {
     const key = `race-${randomUUID()}`;
@@ -58,16 +60,17 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
       ]);
       // …and another that has stored the key, not yet committed
       await keyHolder.query('BEGIN');
-      await keyHolder.query(`INSERT INTO idempotency_keys (key, request_hash, status, response) VALUES ($1, 'first-hash', 201, '{"from":"first"}')`, [
-        key,
-      ]);
+      await keyHolder.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, status, response) VALUES ($1, $2, 'first-hash', 201, '{"from":"first"}')`,
+        [SCOPE, key],
+      );
       const batcher = createCustomerBatcher(database.pool, { maxInFlight: 1 });
       const blocked = batcher.create(first, eventOf(first));
       await waitingOn(emailHolder);
       // When a keyed create and an unkeyed one share the next batch, which starts while the key is uncommitted
       const keyed = newCustomer('keyed');
       const plain = newCustomer('plain');
-      const request: IdempotentRequest = { key, requestHash: 'second-hash', response: { from: 'second' } };
+      const request: IdempotentRequest = { scope: SCOPE, key, requestHash: 'second-hash', response: { from: 'second' } };
       const outcomes = Promise.all([batcher.create(keyed, eventOf(keyed), request), batcher.create(plain, eventOf(plain))]);
       await emailHolder.query('ROLLBACK');
       await expect(blocked).resolves.toEqual({ kind: 'created' });
@@ -96,10 +99,61 @@ describe('create batcher: an Idempotency-Key stored by a concurrent statement', 
     const key = `taken-${randomUUID()}`;
     const duplicate = { ...newCustomer('taken-again'), email: existing.email };
     // When
-    const outcome = await batcher.create(duplicate, eventOf(duplicate), { key, requestHash: 'h', response: {} });
+    const outcome = await batcher.create(duplicate, eventOf(duplicate), { scope: SCOPE, key, requestHash: 'h', response: {} });
     // Then
     expect(outcome).toEqual({ kind: 'email_taken' });
     expect((await database.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount).toBe(0);
     expect(await rowsFor([duplicate])).toEqual({ customers: 0, outbox: 0 });
+  });
+});
+
+describe('create batcher: whose key, and for how long', () => {
+  /** A key stored `hoursAgo` in `scope`, as a first create would have stored it. */
+  async function storedKey(scope: string, key: string, hoursAgo: number) {
+    await database.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+       VALUES ($1, $2, 'old-hash', 201, '{"from":"old"}', now() - make_interval(hours => $3))`,
+      [scope, key, hoursAgo],
+    );
+  }
+  const keyRow = async (scope: string, key: string) =>
+    (await database.pool.query<{ request_hash: string; fresh: boolean }>(
+      `SELECT request_hash, created_at > now() - interval '1 minute' AS fresh FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    )).rows;
+
+  it('forgets an expired key: the create is a new one, and the key is stored again with it', async () => {
+    // Given a key stored 25 hours ago, with a time to live of 24
+    const key = `expired-${randomUUID()}`;
+    await storedKey(SCOPE, key, 25);
+    const batcher = createCustomerBatcher(database.pool, { keyTtlHours: 24 });
+    // When it comes again with another body
+    const customer = newCustomer('after-expiry');
+    const outcome = await batcher.create(customer, eventOf(customer), { scope: SCOPE, key, requestHash: 'new-hash', response: { from: 'new' } });
+    // Then
+    expect(outcome).toEqual({ kind: 'created' });
+    expect(await rowsFor([customer])).toEqual({ customers: 1, outbox: 1 });
+    expect(await keyRow(SCOPE, key)).toEqual([{ request_hash: 'new-hash', fresh: true }]);
+  });
+
+  it('still answers a key within its time to live with what it stored', async () => {
+    const key = `fresh-${randomUUID()}`;
+    await storedKey(SCOPE, key, 23);
+    const batcher = createCustomerBatcher(database.pool, { keyTtlHours: 24 });
+    const customer = newCustomer('before-expiry');
+    const outcome = await batcher.create(customer, eventOf(customer), { scope: SCOPE, key, requestHash: 'new-hash', response: {} });
+    expect(outcome).toEqual({ kind: 'replay', existing: { requestHash: 'old-hash', status: 201, response: { from: 'old' } } });
+    expect(await rowsFor([customer])).toEqual({ customers: 0, outbox: 0 });
+  });
+
+  it('keeps the scopes apart: the same key of another client is another key', async () => {
+    const key = `shared-${randomUUID()}`;
+    await storedKey(SCOPE, key, 0);
+    const batcher = createCustomerBatcher(database.pool);
+    const customer = newCustomer('other-client');
+    const outcome = await batcher.create(customer, eventOf(customer), { scope: 'POST /customers reader', key, requestHash: 'h', response: {} });
+    expect(outcome).toEqual({ kind: 'created' });
+    expect(await keyRow('POST /customers reader', key)).toEqual([{ request_hash: 'h', fresh: true }]);
+    expect(await keyRow(SCOPE, key)).toEqual([{ request_hash: 'old-hash', fresh: true }]);
   });
 });

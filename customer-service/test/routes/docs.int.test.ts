@@ -13,4 +13,12 @@ describe('GET /docs', () => {
     );
     expect((await api.get('/docs')).statusCode).toBeLessThan(400);
   });
+
+  it('shows which routes need a token: the customer list a reader’s, the others none', async () => {
+    const doc = (await api.get('/docs/json')).json();
+    expect(doc.components.securitySchemes.readerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/customers'].get.security).toEqual([{ readerToken: [] }]);
+    expect(doc.paths['/customers'].post.security).toBeUndefined();
+    expect(doc.paths['/customers/{id}'].get.security).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { App } from '../../src/app.js';
-import { useTestApp } from './app.js';
+import { bearer, TEST_TOKENS, useTestApp } from './app.js';
 
 /** A valid create body, unique by a random part (the email above all). */
 export function customerInput(label = 'c') {
@@ -10,8 +10,8 @@ export function customerInput(label = 'c') {
 }
 
 /** The customer API of a test file's own app (see useTestApp), called in process. */
-export function useCustomerApi() {
-  const context = useTestApp();
+export function useCustomerApi(options: Parameters<typeof useTestApp>[0] = {}) {
+  const context = useTestApp(options);
   const http = () => context.app.http;
   return {
     get app() {
@@ -21,6 +21,8 @@ export function useCustomerApi() {
       return context.pool;
     },
     get: (url: string) => http().inject({ method: 'GET', url }),
+    /** GET with the reader's token (GET /customers). */
+    getAsReader: (url: string) => http().inject({ method: 'GET', url, headers: bearer(TEST_TOKENS.reader) }),
     put: (url: string, payload: unknown) => http().inject({ method: 'PUT', url, payload: payload as object }),
     delete: (url: string) => http().inject({ method: 'DELETE', url }),
 

@@ -1,10 +1,13 @@
-import { testPool } from '@demo/test-support';
-import { createLogger } from '@demo/service-kit';
+import { testPool, TEST_TOKENS, bearer } from '@demo/test-support';
+import { createLogger, type Logger } from '@demo/service-kit';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { readConfig, type Config } from '../../src/config.js';
 import { createTestResources, type TestResources } from './resources.js';
+
+/** The tokens the tests' services are given: the reader's lists customers. */
+
 
 export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}): Config {
   return readConfig({
@@ -15,14 +18,19 @@ export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}
     STREAM_NAME: resources.stream,
     OUTBOX_POLL_MS: '50',
     RELAY_LOCK_RETRY_MS: '200',
+    OPERATOR_TOKEN: TEST_TOKENS.operator,
+    READER_TOKEN: TEST_TOKENS.reader,
     ...env,
   });
 }
 
 /** The service in this process, composed and started as runService does (without the relay when `relay` is false). */
-export async function startApp(resources: TestResources, options: { relay?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<App> {
+export async function startApp(
+  resources: TestResources,
+  options: { relay?: boolean; env?: NodeJS.ProcessEnv; logger?: Logger } = {},
+): Promise<App> {
   const config = testConfig(resources, options.env);
-  const logger = createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ service: 'customer-service', instance: 'test', level: config.LOG_LEVEL });
   const app = await buildApp(config, logger, 'test');
   if (options.relay ?? true) app.start();
   else app.connection.start();
@@ -46,7 +54,7 @@ export interface TestApp {
  * A test file's app: started before its tests on resources of its own, closed and dropped after
  * them. The fields are set once beforeAll ran.
  */
-export function useTestApp(options: { relay?: boolean } = {}): TestApp {
+export function useTestApp(options: { relay?: boolean; env?: NodeJS.ProcessEnv; logger?: Logger } = {}): TestApp {
   const context = {} as TestApp;
   beforeAll(async () => {
     context.resources = await createTestResources();
@@ -63,3 +71,5 @@ export function useTestApp(options: { relay?: boolean } = {}): TestApp {
   });
   return context;
 }
+
+export { TEST_TOKENS, bearer };

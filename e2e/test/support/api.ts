@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { inject } from 'vitest';
-import { CUSTOMER_URL } from './config.js';
+import { AS_OPERATOR, CUSTOMER_URL } from './config.js';
 import { describeResponse, get, post, put, del, type HttpResponse, type RequestOptions } from './http.js';
 
 export interface Customer {
@@ -76,9 +76,9 @@ export function placeOrder(orderUrl: string, customerId: string): Promise<HttpRe
 }
 
 export function replicaOf(orderUrl: string, customerId: string) {
-  return get<{ id: string; address: string; version: number; deleted: boolean }>(
-    `${orderUrl}/replica/customers/${customerId}`,
-  );
+  return get<{ id: string; address: string; version: number; deleted: boolean }>(`${orderUrl}/replica/customers/${customerId}`, {
+    headers: AS_OPERATOR,
+  });
 }
 
 export async function readiness(url: string): Promise<HttpResponse<Readiness>> {

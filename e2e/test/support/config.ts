@@ -20,5 +20,9 @@ export const BROKER = settings.broker;
 export const STREAM_NAME = settings.streamName;
 export const PROMETHEUS_URL = settings.prometheusUrl;
 
+/** The Authorization header of an operator (replica, parked events) and of a reader (the customer list). */
+export const AS_OPERATOR: Record<string, string> = settings.tokens.operator ? { authorization: `Bearer ${settings.tokens.operator}` } : {};
+export const AS_READER: Record<string, string> = settings.tokens.reader ? { authorization: `Bearer ${settings.tokens.reader}` } : {};
+
 /** E2E_SHARED=1: metric deltas are checked as "at least" (other traffic runs), see settings.ts. */
 export const SHARED_SYSTEM = settings.sharedSystem;

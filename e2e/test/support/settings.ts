@@ -29,6 +29,8 @@ export interface E2eSettings {
   streamName: string;
   sharedSystem: boolean;
   prometheusUrl: string;
+  /** The services' tokens (make dependencies writes them into .run/tokens.env), for the protected routes. */
+  tokens: { operator: string | undefined; reader: string | undefined };
 }
 
 /** Throws a ConfigError naming the variable on a bad value; failover needs two order-service instances. */
@@ -47,5 +49,6 @@ export function readE2eSettings(env: NodeJS.ProcessEnv = process.env): E2eSettin
     streamName: settings.STREAM_NAME,
     sharedSystem: settings.E2E_SHARED === '1',
     prometheusUrl: baseUrl(settings.PROMETHEUS_URL),
+    tokens: { operator: settings.OPERATOR_TOKEN, reader: settings.READER_TOKEN },
   };
 }

@@ -6,7 +6,8 @@ export const CommonEnv = {
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
     default: 'development',
   }),
-  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  /** The address to listen on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
@@ -25,10 +26,46 @@ export const CommonEnv = {
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 };
 
-/** What every service's settings start with: CommonEnv, the port it listens on, and its database. */
+/** A bearer token (RFC 6750 token characters), long enough not to be guessed. */
+const Token = (description: string) =>
+  Type.Optional(Type.String({ minLength: 16, maxLength: 512, pattern: '^[A-Za-z0-9._~+/-]+=*$', description }));
+
+/**
+ * The bearer tokens of the services' protected routes (http/auth.ts). A scope whose token is unset
+ * locks its routes (401 to everyone), except METRICS_TOKEN: unset, /metrics is open.
+ */
+export const AuthEnv = {
+  OPERATOR_TOKEN: Token('operator routes: /admin/*, /replica/*, /internal/*'),
+  READER_TOKEN: Token('GET /customers, the list of every customer'),
+  METRICS_TOKEN: Token('GET /metrics; unset: /metrics is open'),
+};
+
+/** The limits of the HTTP server (http/limits.ts): timeouts, header sizes, requests per client address. */
+export const HttpEnv = {
+  /** The whole header block must arrive within this (slow-header clients, Slowloris): 408. */
+  HTTP_HEADERS_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 600_000 }),
+  /** The whole request, headers and body, must arrive within this: 408. At least HTTP_HEADERS_TIMEOUT_MS. */
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100, maximum: 600_000 }),
+  /** An idle keep-alive connection is closed after this (above the 60 s idle timeout of common load balancers). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ default: 72_000, minimum: 100, maximum: 600_000 }),
+  /** A socket on which nothing moves for this long is destroyed (e.g. a client that stops reading its answer). */
+  HTTP_CONNECTION_TIMEOUT_MS: Type.Integer({ default: 120_000, minimum: 100, maximum: 3_600_000 }),
+  /** Larger header blocks get 431 (Node's own default, stated). */
+  HTTP_MAX_HEADER_BYTES: Type.Integer({ default: 16_384, minimum: 1_024, maximum: 1_048_576 }),
+  /** More request headers get 431. */
+  HTTP_MAX_HEADERS: Type.Integer({ default: 100, minimum: 10, maximum: 2_000 }),
+  /** Requests per client address and minute (fixed window); more get 429 with Retry-After. */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 6_000, minimum: 1 }),
+  /** Client addresses and networks (`10.0.0.0/8`) the rate limit does not apply to, comma-separated; empty: none. */
+  RATE_LIMIT_ALLOW: Type.String({ default: '127.0.0.0/8,::1', pattern: '^[0-9A-Fa-f:.,/\\s]*$' }),
+};
+
+/** What every service's settings start with: CommonEnv, the port it listens on, its database, its tokens and HTTP limits. */
 export function serviceEnv(defaults: { port: number; database: string }) {
   return {
     ...CommonEnv,
+    ...AuthEnv,
+    ...HttpEnv,
     PORT: Type.Integer({ default: defaults.port, minimum: 1, maximum: 65535 }),
     DATABASE_URL: Type.String({ default: `postgres://app:app@127.0.0.1:5432/${defaults.database}`, pattern: '^postgres(ql)?://' }),
     DATABASE_POOL_SIZE: Type.Integer({ default: 20, minimum: 1, maximum: 200 }),
@@ -81,6 +118,10 @@ export const SystemEnv = {
   RABBITMQ_PASSWORD: CommonEnv.RABBITMQ_PASSWORD,
   RABBITMQ_VHOST: CommonEnv.RABBITMQ_VHOST,
   RABBITMQ_MANAGEMENT_URL: CommonEnv.RABBITMQ_MANAGEMENT_URL,
+  /** The services' tokens, for a tool that reads the protected routes (the replica, parked events, the customer list). */
+  OPERATOR_TOKEN: AuthEnv.OPERATOR_TOKEN,
+  READER_TOKEN: AuthEnv.READER_TOKEN,
+  METRICS_TOKEN: AuthEnv.METRICS_TOKEN,
 };
 
 export type SystemSettings = Static<TObject<typeof SystemEnv>>;

@@ -1,4 +1,4 @@
-export { baseUrl, CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv, urlList } from './config.js';
+export { AuthEnv, HttpEnv, baseUrl, CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv, urlList } from './config.js';
 export type { ConfigOf } from './config.js';
 export type { SystemSettings } from './config.js';
 export { createLogger, loggerOptions, wantsPrettyLogs } from './logger.js';
@@ -6,7 +6,9 @@ export type { Logger, LoggerSettings } from './logger.js';
 export { handleShutdown, runSteps } from './shutdown.js';
 export type { ShutdownStep } from './shutdown.js';
 export { createHttpServer } from './http/server.js';
-export type { HttpServer, HttpServerOptions } from './http/server.js';
+export type { HttpServer, HttpServerOptions, HttpServerSettings } from './http/server.js';
+export { bearerTokenOf, SCOPES } from './http/auth.js';
+export type { Credentials, Scope } from './http/auth.js';
 export { ErrorBody, HttpError, notFound, conflict, isDatabaseUnavailable } from './http/errors.js';
 export { classify } from './http/error-handler.js';
 export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';

@@ -39,3 +39,20 @@ export function brokerOf(settings: SystemSettings) {
     vhost: settings.RABBITMQ_VHOST,
   };
 }
+
+/**
+ * The Authorization header a tool sends to a route of the running system: the operator's token on
+ * the operator routes (/admin, /replica, /internal), the reader's on the customer list, none elsewhere.
+ */
+export function authorizationFor(
+  method: string,
+  path: string,
+  tokens: Pick<SystemSettings, 'OPERATOR_TOKEN' | 'READER_TOKEN'>,
+): Record<string, string> {
+  const token = /^\/(admin|replica|internal)(\/|\?|$)/.test(path)
+    ? tokens.OPERATOR_TOKEN
+    : method === 'GET' && /^\/customers(\?|$)/.test(path)
+      ? tokens.READER_TOKEN
+      : undefined;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseUrl, CommonEnv, ConfigError, loadConfig, SystemEnv, urlList } from '../src/config.js';
+import { AuthEnv, baseUrl, CommonEnv, ConfigError, loadConfig, SystemEnv, urlList } from '../src/config.js';
 
 describe('SystemEnv: where the running system is, for the tools', () => {
   it('defaults to the system `make dependencies` brings up', () => {
@@ -19,6 +19,12 @@ describe('SystemEnv: where the running system is, for the tools', () => {
       RABBITMQ_VHOST: '/',
       RABBITMQ_MANAGEMENT_URL: 'http://127.0.0.1:15672',
     });
+  });
+
+  it('reads the services’ tokens with the services’ own rules, unset by default', () => {
+    expect(loadConfig(SystemEnv, { OPERATOR_TOKEN: 'operator-token-0123456789' }).OPERATOR_TOKEN).toBe('operator-token-0123456789');
+    expect(() => loadConfig(SystemEnv, { READER_TOKEN: 'short' })).toThrow(ConfigError);
+    for (const key of ['OPERATOR_TOKEN', 'READER_TOKEN', 'METRICS_TOKEN'] as const) expect(SystemEnv[key]).toBe(AuthEnv[key]);
   });
 
   it('reads the broker settings with the services’ own defaults and rules', () => {

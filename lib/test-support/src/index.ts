@@ -11,6 +11,8 @@ export {
   freePort,
   infra,
   testCluster,
+  TEST_TOKENS,
+  bearer,
 } from './resources.js';
 export type { TestDatabase } from './resources.js';
 export { ServiceProcess } from './service-process.js';

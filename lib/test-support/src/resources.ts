@@ -130,3 +130,8 @@ export const testCluster = {
     return Number((await runInfra(this.env, ['stream-leader', stream])).trim());
   },
 };
+
+/** The tokens the tests give the services they start (OPERATOR_TOKEN, READER_TOKEN). */
+export const TEST_TOKENS = { operator: 'test-operator-token-0123456789', reader: 'test-reader-token-0123456789' };
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

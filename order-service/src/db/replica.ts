@@ -18,3 +18,13 @@ export async function findReplicaCustomers(db: Kysely<Database>, ids: readonly s
   if (ids.length === 0) return [];
   return db.selectFrom('customers').selectAll().where('id', 'in', ids).execute();
 }
+
+/** The two reads of the replica that read-your-writes needs (services/customer-lookup.ts). */
+export interface ReplicaCustomerQueries {
+  one(id: string): Promise<ReplicaCustomerRow | undefined>;
+  many(ids: readonly string[]): Promise<ReplicaCustomerRow[]>;
+}
+
+export function replicaCustomerQueries(db: Kysely<Database>): ReplicaCustomerQueries {
+  return { one: (id) => findReplicaCustomer(db, id), many: (ids) => findReplicaCustomers(db, ids) };
+}

@@ -6,6 +6,8 @@ export async function adminRoutes(app: HttpServer, options: { parkedEvents: Park
   app.get(
     '/admin/parked-events',
     {
+      // The bodies of parked events may hold customers' personal data: an operator's only.
+      config: { auth: 'operator' },
       schema: {
         tags: ['admin'],
         summary: 'Poison events of the stream, kept aside by the applier (keyset pagination by offset)',

@@ -7,6 +7,7 @@ export async function replicaRoutes(app: HttpServer, options: { replicaCustomers
   app.get(
     '/replica/customers/:id',
     {
+      config: { auth: 'operator' },
       schema: {
         tags: ['replica'],
         summary: "The replica's row of a customer (deleted customers included, with deleted: true)",

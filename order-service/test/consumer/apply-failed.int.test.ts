@@ -24,14 +24,14 @@ describe('an event the database refuses', () => {
       await service().publisher.publish([created(before, 'before'), created(refused, 'refuse-me'), created(after, 'after')]);
       await service().applied(20_000);
       // Then it is parked with the database's reason, and its neighbours are in the replica
-      const page = (await service().http.inject('/admin/parked-events?limit=500')).json();
+      const page = (await service().operatorGet('/admin/parked-events?limit=500')).json();
       const ours = page.items.filter((item: { stream_offset: string }) => BigInt(item.stream_offset) > firstOffset);
       expect(ours).toHaveLength(1);
       expect(ours[0]).toMatchObject({ reason: 'apply_failed', event_type: 'customer.created' });
       expect(ours[0].detail).toMatch(/test_refuse/);
-      expect((await service().http.inject(`/replica/customers/${before}`)).json().address).toBe('before');
-      expect((await service().http.inject(`/replica/customers/${after}`)).json().address).toBe('after');
-      expect((await service().http.inject(`/replica/customers/${refused}`)).statusCode).toBe(404);
+      expect((await service().operatorGet(`/replica/customers/${before}`)).json().address).toBe('before');
+      expect((await service().operatorGet(`/replica/customers/${after}`)).json().address).toBe('after');
+      expect((await service().operatorGet(`/replica/customers/${refused}`)).statusCode).toBe(404);
     } finally {
       await sql`ALTER TABLE customers DROP CONSTRAINT test_refuse`.execute(service().db);
     }

@@ -23,14 +23,14 @@ describe('rebuild', () => {
     const contents = await service().applied();
     const before = await readReplica(service().db);
     expect(before).toEqual(comparable(foldStream(contents)));
-    const parkedBefore = (await service().http.inject('/admin/parked-events?limit=500')).json().items.length;
+    const parkedBefore = (await service().operatorGet('/admin/parked-events?limit=500')).json().items.length;
     expect(parkedBefore).toBeGreaterThan(0);
     // When
     await rebuildReplica(service().db, { consumerName: ORDER_SERVICE_CONSUMER, stream: service().stream.name });
     // Then
     await service().applied();
     expect(await readReplica(service().db)).toEqual(before);
-    expect((await service().http.inject('/admin/parked-events?limit=500')).json().items.length).toBe(parkedBefore);
+    expect((await service().operatorGet('/admin/parked-events?limit=500')).json().items.length).toBe(parkedBefore);
     const id = randomUUID();
     await service().publisher.publish([created(id, 'after rebuild')]);
     expect((await service().postOrder(id)).statusCode).toBe(201);

@@ -1,3 +1,4 @@
+import { bearer, TEST_TOKENS } from '@demo/test-support';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -36,11 +37,11 @@ async function publishAndApply(items: Parameters<ReturnType<typeof service>['pub
 }
 
 async function post(url: string, operator?: string) {
-  return service().http.inject({ method: 'POST', url, headers: operator === undefined ? {} : { 'x-operator': operator } });
+  return service().http.inject({ method: 'POST', url, headers: { ...bearer(TEST_TOKENS.operator), ...(operator === undefined ? {} : { 'x-operator': operator }) } });
 }
 
 async function listed(query = ''): Promise<Item[]> {
-  return (await service().http.inject(`/admin/parked-events?limit=500${query}`)).json().items;
+  return (await service().http.inject({ url: `/admin/parked-events?limit=500${query}`, headers: bearer(TEST_TOKENS.operator) })).json().items;
 }
 
 async function itemAt(offset: string, query = '&include=resolved'): Promise<Item | undefined> {
@@ -57,7 +58,7 @@ async function auditOf(offset: string) {
 }
 
 async function replicaAddress(customerId: string): Promise<string | undefined> {
-  const response = await service().http.inject(`/replica/customers/${customerId}`);
+  const response = await service().http.inject({ url: `/replica/customers/${customerId}`, headers: bearer(TEST_TOKENS.operator) });
   return response.statusCode === 200 ? response.json().address : undefined;
 }
 

@@ -1,5 +1,6 @@
-import { createLogger, runSteps, type HttpServer } from '@demo/service-kit';
-import { createTestDatabase, until, type TestDatabase } from '@demo/test-support';
+import { createLogger, runSteps, type HttpServer, type Logger } from '@demo/service-kit';
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestDatabase, until, type TestDatabase, TEST_TOKENS, bearer } from '@demo/test-support';
 import { afterAll, beforeAll } from 'vitest';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
@@ -8,6 +9,9 @@ import type { Database } from '../../src/db/schema.js';
 import { kyselyFor, storedOffset } from './replica.js';
 import { createTestStream, TestPublisher, type StreamContents, type TestStream } from './stream.js';
 
+/** The tokens the tests' services are given: a request with the operator's reaches /admin and /replica. */
+
+
 export interface InProcessService {
   /** For inject(). */
   http: HttpServer;
@@ -15,15 +19,22 @@ export interface InProcessService {
   close(): Promise<void>;
 }
 
-/** order-service in this process (for inject), on the database and stream `env` names. */
-export async function startInProcess(env: Record<string, string>): Promise<InProcessService> {
-  const config = readConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error', ...env });
-  const logger = createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
-  const service = await buildApp(config, logger, 'test');
+/** order-service in this process (for inject), on the database and stream `env` names (and with `logger`, when given). */
+export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessService> {
+  const config = readConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    OPERATOR_TOKEN: TEST_TOKENS.operator,
+    READER_TOKEN: TEST_TOKENS.reader,
+    ...env,
+  });
+  const log = logger ?? createLogger({ service: 'order-service', instance: 'test', level: config.LOG_LEVEL });
+  const service = await buildApp(config, log, 'test');
   service.start();
   return {
     http: service.http,
-    close: async () => void (await runSteps(logger, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
+    close: async () => void (await runSteps(log, service.shutdownSteps, config.SHUTDOWN_TIMEOUT_MS)),
   };
 }
 
@@ -38,13 +49,15 @@ export interface ServiceUnderTest extends InProcessService {
   applied(timeoutMs?: number): Promise<StreamContents>;
   /** POST /orders for this customer id. */
   postOrder(customerId: unknown): ReturnType<typeof postOrder>;
+  /** GET `url` with the operator's token (the /admin and /replica routes). */
+  operatorGet(url: string): Promise<LightMyRequestResponse>;
 }
 
 function postOrder(http: HttpServer, customerId: unknown) {
   return http.inject({ method: 'POST', url: '/orders', payload: { customer_id: customerId } });
 }
 
-export async function startServiceUnderTest(what: string, env: Record<string, string> = {}): Promise<ServiceUnderTest> {
+export async function startServiceUnderTest(what: string, env: Record<string, string> = {}, logger?: Logger): Promise<ServiceUnderTest> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -58,7 +71,7 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
     cleanups.push(() => publisher.close());
     const db = kyselyFor(database.url);
     cleanups.push(() => db.destroy());
-    const service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, ...env });
+    const service = await startInProcess({ DATABASE_URL: database.url, STREAM_NAME: stream.name, ...env }, logger);
     cleanups.push(() => service.close());
     await until(async () => (await service.http.inject('/health')).json().role === 'active', 15_000, 'active');
     return {
@@ -73,6 +86,7 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
         return contents;
       },
       postOrder: (customerId) => postOrder(service.http, customerId),
+      operatorGet: (url) => service.http.inject({ url, headers: bearer(TEST_TOKENS.operator) }),
       close,
     };
   } catch (error) {
@@ -82,10 +96,10 @@ export async function startServiceUnderTest(what: string, env: Record<string, st
 }
 
 /** A test file's service under test: started before its tests, closed after them. */
-export function useServiceUnderTest(what: string, env: Record<string, string> = {}): () => ServiceUnderTest {
+export function useServiceUnderTest(what: string, env: Record<string, string> = {}, logger?: Logger): () => ServiceUnderTest {
   let service: ServiceUnderTest | undefined;
   beforeAll(async () => {
-    service = await startServiceUnderTest(what, env);
+    service = await startServiceUnderTest(what, env, logger);
   }, 60_000);
   afterAll(async () => {
     await service?.close();
@@ -95,3 +109,5 @@ export function useServiceUnderTest(what: string, env: Record<string, string> = 
     return service;
   };
 }
+
+export { TEST_TOKENS, bearer };

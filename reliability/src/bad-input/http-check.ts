@@ -1,3 +1,4 @@
+import { authorizationFor } from '@demo/service-kit/system';
 /**
  * Sends the malformed-request corpus to both services and checks every answer: a 4xx (the one
  * expected where the API documents it) with a JSON {error, message} body; the processes stay up;
@@ -93,7 +94,8 @@ export async function checkHttpBadInput(settings: Settings, system: System, dbs:
     for (let c = queue.shift(); c; c = queue.shift()) {
       const base = c.service === 'customer' ? settings.customerUrl : settings.orders[queue.length % settings.orders.length]!.url;
       try {
-        const answer = await request(base + c.path, { method: c.method, headers: c.headers, body: c.body, timeoutMs: 15_000 });
+        const headers = { ...authorizationFor(c.method, c.path, settings.tokens), ...c.headers };
+        const answer = await request(base + c.path, { method: c.method, headers, body: c.body, timeoutMs: 15_000 });
         const wrong = judgeAnswer(c, answer.status, answer.headers.get('content-type'), answer.json);
         if (wrong) failures.push(`${c.name} (${c.method} ${c.path.slice(0, 60)}): ${wrong} ${answer.text.slice(0, 160)}`);
       } catch (error) {

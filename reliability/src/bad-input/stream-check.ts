@@ -1,3 +1,4 @@
+import { authorizationFor } from '@demo/service-kit/system';
 /**
  * Publishes poison messages straight to the `customer` stream, interleaved with real changes
  * made through customer-service, and checks: each poison message is parked with its reason, the
@@ -111,7 +112,10 @@ async function listParked(settings: Settings, from: bigint): Promise<string> {
   let after: string | undefined = from > 0n ? String(from - 1n) : undefined;
   for (let page = 0; page < 100; page++) {
     const query = `?limit=100${after === undefined ? '' : `&after=${after}`}`;
-    const answer = await firstAnswer(settings.orders.map((order) => `${order.url}/admin/parked-events${query}`));
+    const answer = await firstAnswer(
+      settings.orders.map((order) => `${order.url}/admin/parked-events${query}`),
+      { headers: authorizationFor('GET', '/admin/parked-events', settings.tokens) },
+    );
     if (answer.status !== 200) throw new Error(`answered ${answer.status}: ${answer.text.slice(0, 200)}`);
     text += answer.text;
     const next = (answer.json as { next?: string | number | null } | undefined)?.next;

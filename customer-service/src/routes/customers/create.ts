@@ -1,4 +1,4 @@
-import { conflict, HttpError, type HttpServer } from '@demo/service-kit';
+import { conflict, HttpError, type Credentials, type HttpServer } from '@demo/service-kit';
 import { CreateCustomerBody, Customer, IdempotencyHeaders, errorResponse } from '../../schemas/customer.js';
 import type { CustomerService } from '../../services/customers.js';
 
@@ -21,20 +21,30 @@ export function createCustomerRoute(app: HttpServer, customers: CustomerService)
       },
     },
     async (request, reply) => {
+      const key = request.headers['idempotency-key'];
       const result = await customers.create(
         request.body,
         { correlationId: request.id, log: request.log },
-        request.headers['idempotency-key'],
+        key === undefined ? undefined : { scope: idempotencyScope('POST /customers', request.credentials), key },
       );
       switch (result.kind) {
         case 'created':
         case 'replayed':
           return reply.status(201).send(result.customer);
         case 'email_taken':
-          throw conflict('email_taken', `email ${request.body.email} is already used`);
+          // Not the email itself: an answer (and its log line) names no personal data.
+          throw conflict('email_taken', 'this email is already used by another customer');
         case 'key_reused':
           throw new HttpError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with another request body');
       }
     },
   );
+}
+
+/**
+ * Whose Idempotency-Key it is: the route, and the client when it sent a known bearer token (the
+ * token's scopes), else `anonymous`, one namespace for every client without a token.
+ */
+export function idempotencyScope(route: string, credentials: Credentials): string {
+  return `${route} ${credentials.kind === 'valid' ? credentials.client : 'anonymous'}`;
 }

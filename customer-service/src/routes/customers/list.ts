@@ -6,6 +6,8 @@ export function listCustomersRoute(app: HttpServer, customers: CustomerService) 
   app.get(
     '/customers',
     {
+      // Every customer's personal data, page after page: a reader's only.
+      config: { auth: 'reader' },
       schema: {
         tags: ['customers'],
         summary: 'Live customers in id order, a page at a time (keyset pagination)',

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { until } from '@demo/test-support';
 import { customerInput, expectError, useCustomerApi } from '../../support/api.js';
+import { bearer, TEST_TOKENS } from '../../support/app.js';
 
-const api = useCustomerApi();
+const api = useCustomerApi({ env: { IDEMPOTENCY_CLEANUP_INTERVAL_MS: '1000' } });
+
+/** Makes a stored key look `hours` old. */
+async function age(key: string, hours: number) {
+  await api.pool.query(`UPDATE idempotency_keys SET created_at = now() - make_interval(hours => $2) WHERE key = $1`, [key, hours]);
+}
 
 describe('POST /customers with an Idempotency-Key', () => {
   it('returns the original response for a retry with the same Idempotency-Key and creates nothing', async () => {
@@ -73,5 +80,49 @@ describe('concurrent retries with one Idempotency-Key', () => {
     expectError(response, 409, 'email_taken');
     const keys = await api.pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
     expect(keys.rowCount).toBe(0);
+  });
+});
+
+describe('whose Idempotency-Key, and for how long', () => {
+  it('keeps each client’s keys apart: anonymous and a token holder may use the same key', async () => {
+    // Given a key used without a token
+    const key = `shared-${randomUUID()}`;
+    const input = customerInput('anonymous');
+    const anonymous = await api.post(input, { 'idempotency-key': key });
+    expect(anonymous.statusCode).toBe(201);
+    // When a client with a token uses the same key for another customer
+    const reader = await api.post(customerInput('reader'), { 'idempotency-key': key, ...bearer(TEST_TOKENS.reader) });
+    // Then it creates that customer, and the anonymous key still answers as it did
+    expect(reader.statusCode).toBe(201);
+    expect(reader.json().customer_id).not.toBe(anonymous.json().customer_id);
+    const retry = await api.post(input, { 'idempotency-key': key });
+    expect(retry.json()).toEqual(anonymous.json());
+  });
+
+  it('forgets a key after IDEMPOTENCY_KEY_TTL_HOURS: it creates again, another body included', async () => {
+    // Given a key stored 25 hours ago (the time to live is 24)
+    const key = `expiring-${randomUUID()}`;
+    const first = await api.post(customerInput('first'), { 'idempotency-key': key });
+    expect(first.statusCode).toBe(201);
+    await age(key, 25);
+    // When it comes again with another body
+    const again = await api.post(customerInput('again'), { 'idempotency-key': key });
+    // Then it is a new create (not 422), and the key now answers with the new customer
+    expect(again.statusCode).toBe(201);
+    expect(again.json().customer_id).not.toBe(first.json().customer_id);
+    const stored = await api.pool.query<{ customer_id: string }>(`SELECT response->>'customer_id' AS customer_id FROM idempotency_keys WHERE key = $1`, [key]);
+    expect(stored.rows).toEqual([{ customer_id: again.json().customer_id }]);
+  });
+
+  it('deletes expired keys while it runs, and keeps the others', async () => {
+    // Given one expired key and one fresh key
+    const [expired, fresh] = [`old-${randomUUID()}`, `new-${randomUUID()}`];
+    expect((await api.post(customerInput(), { 'idempotency-key': expired })).statusCode).toBe(201);
+    expect((await api.post(customerInput(), { 'idempotency-key': fresh })).statusCode).toBe(201);
+    await age(expired, 25);
+    // Then the service's own cleanup (every second here) deletes the expired one
+    const keys = async () => (await api.pool.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE key = ANY($1)', [[expired, fresh]])).rows;
+    await until(async () => (await keys()).length === 1, 10_000, 'the expired key deleted');
+    expect(await keys()).toEqual([{ key: fresh }]);
   });
 });

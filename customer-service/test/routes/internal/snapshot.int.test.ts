@@ -1,3 +1,4 @@
+import { bearer, TEST_TOKENS } from '@demo/test-support';
 import { decodeSnapshotLine, type SnapshotLine } from '@demo/contract';
 import { describe, expect, it } from 'vitest';
 import { customerSnapshot } from '../../../src/services/snapshot.js';
@@ -19,7 +20,8 @@ describe('GET /internal/snapshot', () => {
     await api.put(`/customers/${b.customer_id}/address`, { address: 'Moved 2' });
     await api.delete(`/customers/${c.customer_id}`);
     // When
-    const response = await api.get('/internal/snapshot');
+    const response = await api.app.http.inject({ url: '/internal/snapshot', headers: bearer(TEST_TOKENS.operator) });
+    expect((await api.get('/internal/snapshot')).statusCode).toBe(401);
     // Then
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/x-ndjson/);

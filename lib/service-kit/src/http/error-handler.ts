@@ -21,6 +21,9 @@ export const errorHandler = fp(
       const [status, body] = classify(error);
       if (status >= 500) {
         request.log.error({ err: error }, 'request failed');
+      } else if (status === 429) {
+        // Answered beyond the rate limit, as often as a client floods: a line each would flood the log.
+        request.log.debug({ status, error: body.error }, body.message);
       } else {
         request.log.info({ status, error: body.error }, body.message);
       }

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, type Registry } from 'prom-client';
 
-/** http_request_duration_seconds{method,route,status_code} and GET /metrics. */
-export const httpMetrics = fp<{ registry: Registry }>(
-  async (app: FastifyInstance, { registry }) => {
+/** http_request_duration_seconds{method,route,status_code} and GET /metrics (behind METRICS_TOKEN when `protect`). */
+export const httpMetrics = fp<{ registry: Registry; protect: boolean }>(
+  async (app: FastifyInstance, { registry, protect }) => {
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'HTTP request duration by method, route and status code',
@@ -20,7 +20,7 @@ export const httpMetrics = fp<{ registry: Registry }>(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: protect ? { auth: 'metrics' } : {} }, async (_request, reply) => {
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   },

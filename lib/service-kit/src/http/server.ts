@@ -9,8 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import sjson from 'secure-json-parse';
+import { AuthEnv, HttpEnv, loadConfig, type ConfigOf } from '../config.js';
+import { bearerAuth, securitySchemes } from './auth.js';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation-id.js';
 import { drainRejectedBody } from './drain-rejected-body.js';
+import { requestLimits, serverOptions } from './limits.js';
 import { errorHandler } from './error-handler.js';
 import { ErrorBody, HttpError } from './errors.js';
 import { httpMetrics } from './metrics.js';
@@ -31,10 +34,25 @@ export interface HttpServerOptions {
   version: string;
   /** Larger bodies get 413. */
   bodyLimit?: number;
+  /** The service's settings of the HTTP layer (its config has them: serviceEnv); unset ones take their defaults. */
+  settings?: Partial<HttpServerSettings>;
 }
+
+/** What createHttpServer reads from a service's configuration. */
+export const HttpServerEnv = { ...AuthEnv, ...HttpEnv };
+export type HttpServerSettings = ConfigOf<typeof HttpServerEnv>;
 
 /** A JSON \u0000 escape (preceded by an even number of backslashes, i.e. not itself escaped). */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/i;
+
+/**
+ * Where a JSON body breaks, from the parser's message; never the message itself, which quotes the
+ * body (personal data, into the answer and the log line of every 4xx).
+ */
+function positionOf(error: unknown): string {
+  const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+  return position === undefined ? '' : ` (at position ${position})`;
+}
 
 function ajvFor(coerceTypes: boolean) {
   const ajv = new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false });
@@ -44,9 +62,12 @@ function ajvFor(coerceTypes: boolean) {
 
 /**
  * The HTTP foundation both services share: JSON errors, correlation ids, metrics, OpenAPI docs
- * at /docs, strict bodies (no type coercion) and coerced query strings and params.
+ * at /docs, strict bodies (no type coercion) and coerced query strings and params, bearer tokens
+ * for the routes that declare a scope (`config: { auth: 'operator' }`, see auth.ts), timeouts,
+ * header limits and a rate limit per client address (limits.ts).
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const settings: HttpServerSettings = { ...loadConfig(HttpServerEnv, {}), ...options.settings };
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -54,6 +75,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // Request lines are ours (debug level, below); every line of a request carries correlation_id.
     logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
     return503OnClosing: true,
+    ...serverOptions(settings),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const strict = ajvFor(false);
@@ -77,7 +99,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     try {
       done(null, sjson.parse(buffer.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' }));
     } catch (error) {
-      done(new HttpError(400, 'invalid_json', `body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(new HttpError(400, 'invalid_json', `body is not valid JSON${positionOf(error)}`), undefined);
     }
   });
 
@@ -92,15 +114,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   app.addSchema(ErrorBody);
+  // Before authentication: a flood of requests without a token is counted too.
+  await app.register(requestLimits, { limits: settings });
+  await app.register(bearerAuth, {
+    realm: options.title,
+    tokens: { operator: settings.OPERATOR_TOKEN, reader: settings.READER_TOKEN, metrics: settings.METRICS_TOKEN },
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: options.title, description: options.description, version: options.version },
+      components: { securitySchemes: securitySchemes() },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(errorHandler);
   await app.register(drainRejectedBody);
-  await app.register(httpMetrics, { registry: options.registry });
+  await app.register(httpMetrics, { registry: options.registry, protect: settings.METRICS_TOKEN !== undefined });
   return app;
 }
