@@ -15,6 +15,7 @@ describe('e2e settings', () => {
       streamName: 'customer',
       sharedSystem: false,
       prometheusUrl: 'http://127.0.0.1:9090',
+      tokens: { operator: undefined, reader: undefined },
     });
   });
 
