@@ -41,18 +41,29 @@ async function withStream(prefix: string): Promise<{ connection: StreamConnectio
   return { connection, stream };
 }
 
-function collector(connection: StreamConnection, stream: string, name: string, received: Array<[string, bigint]>) {
+/**
+ * What consumers received, in order: [consumer, n of the message] (the test messages are numbered
+ * from 1; offsets would not do, the consumers' own stored offsets take some), and where to resume.
+ */
+interface Received extends Array<[string, number]> {
+  lastOffset?: bigint;
+}
+
+function record(received: Received, name: string, batch: StreamMessage[]) {
+  for (const message of batch) received.push([name, (JSON.parse(message.body.toString()) as { n: number }).n]);
+  received.lastOffset = batch.at(-1)?.offset ?? received.lastOffset;
+}
+
+const resumeAfter = (received: Received) => async () => (received.lastOffset === undefined ? ('first' as const) : received.lastOffset + 1n);
+const numbered = (count: number, from = 1) => Array.from({ length: count }, (_, i) => from + i);
+
+function collector(connection: StreamConnection, stream: string, name: string, received: Received) {
   return track(
     createSingleActiveConsumer(connection, {
       stream,
       consumerRef: 'test-group',
-      resumeFrom: async () => {
-        const last = received.at(-1)?.[1];
-        return last === undefined ? 'first' : last + 1n;
-      },
-      handleBatch: async (batch: StreamMessage[]) => {
-        for (const message of batch) received.push([name, message.offset]);
-      },
+      resumeFrom: resumeAfter(received),
+      handleBatch: async (batch: StreamMessage[]) => record(received, name, batch),
     }),
   );
 }
@@ -68,7 +79,7 @@ describe('confirming publisher', () => {
     await publisher.publish(messages(101, 100)); // a retry of ids already stored
     // Then
     expect(await publisher.lastPublishingId()).toBe(300n);
-    const received: Array<[string, bigint]> = [];
+    const received: Received = [];
     collector(connection, stream, 'reader', received).start();
     await until(() => received.length >= 300, 10_000, '300 messages');
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -83,7 +94,7 @@ describe('single active consumer', () => {
     const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
     await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
     await publisher.publish(messages(1, 500));
-    const received: Array<[string, bigint]> = [];
+    const received: Received = [];
     const a = collector(track(newConnection('a')), stream, 'a', received);
     const b = collector(track(newConnection('b')), stream, 'b', received);
     a.start();
@@ -102,7 +113,7 @@ describe('single active consumer', () => {
     // Then the standby takes over after the last handled offset
     await until(() => received.length >= 1000, 10_000, 'all 1000');
     expect(consumers[standby]?.role).toBe('active');
-    expect(received.map(([, offset]) => offset)).toEqual(Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+    expect(received.map(([, n]) => n)).toEqual(numbered(1000));
     expect(received.slice(500).every(([name]) => name === standby)).toBe(true);
   });
 
@@ -205,7 +216,7 @@ describe('a stream restart (the broker closes the stream\'s publishers and consu
     const { connection, stream } = await withStream('restart');
     const publisher = track(createConfirmingPublisher(connection, { stream, publisherRef: 'test-pub' }));
     await until(async () => (await publisher.lastPublishingId().catch(() => -1n)) === 0n, 5_000, 'publisher ready');
-    const received: Array<[string, bigint]> = [];
+    const received: Received = [];
     const a = collector(track(newConnection('restart-a')), stream, 'a', received);
     const b = collector(track(newConnection('restart-b')), stream, 'b', received);
     a.start();
@@ -224,7 +235,7 @@ describe('a stream restart (the broker closes the stream\'s publishers and consu
     // ... and exactly one consumer (by the broker's word) reads on, after the last handled offset
     await until(() => received.length >= 400, 15_000, 'all 400');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(received.map(([, offset]) => offset)).toEqual(Array.from({ length: 400 }, (_, i) => BigInt(i)));
+    expect(received.map(([, n]) => n)).toEqual(numbered(400));
     expect([a.role, b.role].sort()).toEqual(['active', 'standby']);
   });
 });
@@ -238,7 +249,7 @@ describe('a super stream with single active consumer per partition', () => {
     await ensureSuperStream(client, superStream, 3, { 'max-length-bytes': 10_000_000 });
     open.push({ close: () => client.deleteSuperStream({ streamName: superStream }).then(() => undefined) });
     const partitions = partitionStreams(superStream, 3);
-    const received = new Map<string, Array<[string, bigint]>>(partitions.map((p) => [p, []]));
+    const received = new Map<string, Received>(partitions.map((p) => [p, []]));
     function instance(name: string) {
       const connection = track(newConnection(`super-${name}`));
       return partitions.map((partition) =>
@@ -247,13 +258,8 @@ describe('a super stream with single active consumer per partition', () => {
             stream: partition,
             superStream,
             consumerRef: 'super-group',
-            resumeFrom: async () => {
-              const last = received.get(partition)!.at(-1)?.[1];
-              return last === undefined ? 'first' : last + 1n;
-            },
-            handleBatch: async (batch) => {
-              for (const message of batch) received.get(partition)!.push([name, message.offset]);
-            },
+            resumeFrom: resumeAfter(received.get(partition)!),
+            handleBatch: async (batch) => record(received.get(partition)!, name, batch),
           }),
         ),
       );
@@ -280,7 +286,7 @@ describe('a super stream with single active consumer per partition', () => {
     expect(spread.some(([x]) => x === 'active') && spread.some(([, y]) => y === 'active')).toBe(true);
     await until(() => [...received.values()].every((r) => r.length >= 100), 15_000, '100 per partition');
     for (const rows of received.values()) {
-      expect(rows.map(([, offset]) => offset)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
+      expect(rows.map(([, n]) => n)).toEqual(numbered(100));
       expect(rows.slice(50).every(([name]) => name === 'b')).toBe(true);
     }
   });

@@ -74,7 +74,7 @@ export async function collectStreamStatus(sources: StreamStatusSources): Promise
   for (const name of names) {
     const row = positions.find((position) => position.consumerName === name);
     const position = row ?? NOTHING_APPLIED;
-    const verdict = await checkStream(connection, stream, position);
+    const verdict = await checkStream(connection, stream, position, bounds);
     const brokerOffset = await brokerStoredOffset(client, stream, name);
     const nextNeeded = position.lastOffset === null ? 0n : position.lastOffset + 1n;
     const lagEvents = lagOf(lastMessage, position.lastOffset, bounds.firstRetained);
