@@ -13,7 +13,7 @@ $(error scripts/node.sh could not provide Node.js $(shell cat .nvmrc); its messa
 endif
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 # Settings of the infrastructure in use (scripts/infra.sh writes them) and the services' tokens (scripts/services.sh).
-INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; [ ! -f .run/tokens.env ] || . ./.run/tokens.env; set +a;
+INFRA_ENV := set -a; for f in infra credentials tokens; do [ ! -f .run/$$f.env ] || . ./.run/$$f.env; done; set +a;
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
 	run-e2e run-load test-load run-chaos test-chaos monitoring monitoring-down rebuild-replica
@@ -93,7 +93,8 @@ monitoring-down: ## stop that Prometheus
 	bash scripts/monitoring.sh down
 
 rebuild-replica: build ## empty order-service's replica and fill it again (from the stream, or a snapshot when its start is gone; FROM=snapshot|stream)
-	$(INFRA_ENV) npm run rebuild -w order-service $(if $(FROM),-- --from-$(FROM))
+	$(INFRA_ENV) [ -z "$${ORDER_SERVICE_DATABASE_URL:-}" ] || export DATABASE_URL="$$ORDER_SERVICE_DATABASE_URL"; \
+	  npm run rebuild -w order-service $(if $(FROM),-- --from-$(FROM))
 
 .PHONY: stream-status
 stream-status: build ## the stream's extent, each consumer's stored offset and lag, gaps and resets (ARGS=--json)

@@ -55,12 +55,14 @@ fi
 . "$here/infra/postgres.sh"
 # shellcheck source=infra/rabbitmq.sh
 . "$here/infra/rabbitmq.sh"
+# shellcheck source=infra/credentials.sh
+. "$here/infra/credentials.sh"
+ensure_credentials
 
 # What the services and tests need to know about the infrastructure in use.
 write_client_env() {
   mkdir -p "$repo/.run"
-  rmq_client_env >"$repo/.run/infra.env"
-  [ -s "$repo/.run/infra.env" ] || rm -f "$repo/.run/infra.env"
+  (umask 077 && rmq_client_env >"$repo/.run/infra.env")
 }
 
 case "$cmd" in

@@ -37,11 +37,20 @@ entry_of() {
     order-*) echo "$repo/order-service/dist/src/main.js" ;;
   esac
 }
-# The database of each service, when the tools' variables name one (else the service's default).
-database_of() {
+# Each service's database (the one the tools' variables name, else its own account's) and its
+# RabbitMQ account, as env assignments; none when neither is known (its defaults then apply).
+accounts_of() {
   case "$1" in
-    customer) echo "${CUSTOMER_DATABASE_URL:-}" ;;
-    order-*) echo "${ORDER_DATABASE_URL:-}" ;;
+    customer)
+      echo "${CUSTOMER_DATABASE_URL:+DATABASE_URL=$CUSTOMER_DATABASE_URL}"
+      [ -n "${CUSTOMER_DATABASE_URL:-}" ] || echo "${CUSTOMER_SERVICE_DATABASE_URL:+DATABASE_URL=$CUSTOMER_SERVICE_DATABASE_URL}"
+      echo "${CUSTOMER_SERVICE_RABBITMQ_PASSWORD:+RABBITMQ_USER=customer-service RABBITMQ_PASSWORD=$CUSTOMER_SERVICE_RABBITMQ_PASSWORD}"
+      ;;
+    order-*)
+      echo "${ORDER_DATABASE_URL:+DATABASE_URL=$ORDER_DATABASE_URL}"
+      [ -n "${ORDER_DATABASE_URL:-}" ] || echo "${ORDER_SERVICE_DATABASE_URL:+DATABASE_URL=$ORDER_SERVICE_DATABASE_URL}"
+      echo "${ORDER_SERVICE_RABBITMQ_PASSWORD:+RABBITMQ_USER=order-service RABBITMQ_PASSWORD=$ORDER_SERVICE_RABBITMQ_PASSWORD}"
+      ;;
   esac
 }
 
@@ -90,10 +99,12 @@ start_one() {
     echo "[services] port $port is taken by another process; not starting $name" >&2
     exit 1
   fi
-  # Settings of the infrastructure in use (scripts/infra.sh writes them), and the services' tokens.
+  # Settings of the infrastructure in use (scripts/infra.sh writes them), the services' tokens, and
+  # each service's own accounts (scripts/infra/credentials.sh).
   ensure_tokens
   if [ -f "$run/infra.env" ]; then set -a; . "$run/infra.env"; set +a; fi
   set -a; . "$run/tokens.env"; set +a
+  if [ -f "$repo/.run/credentials.env" ]; then set -a; . "$repo/.run/credentials.env"; set +a; fi
   # setsid: the process outlives this shell and a Ctrl-C in it.
   # --max-old-space-size: a service's budget is 200 MB resident. V8 sizes its heap limit from the
   # machine's RAM (4 GB here) and then lets the old space grow to 4x the live data before a full
@@ -101,9 +112,8 @@ start_one() {
   # 1 GB), so customer-service peaks at ~155 MB instead of ~235 MB; 1 GB stays far above the live data.
   # --max-semi-space-size=16: the 1 GB limit would also halve the young generation (8 MB semi-spaces),
   # and garbage collection then took 16% of a replay; 16 MB is V8's default on this machine.
-  local database
-  database=$(database_of "$name")
-  env ${database:+DATABASE_URL="$database"} PORT="$port" INSTANCE_ID="$name" NODE_ENV="${NODE_ENV:-production}" \
+  # shellcheck disable=SC2046 # the assignments are words without spaces (URLs, hex secrets)
+  env $(accounts_of "$name") PORT="$port" INSTANCE_ID="$name" NODE_ENV="${NODE_ENV:-production}" \
     setsid node --max-old-space-size=1024 --max-semi-space-size=16 "$entry" >>"$run/$name.log" 2>&1 </dev/null &
   echo $! >"$run/$name.pid"
 }
@@ -147,7 +157,7 @@ case "${1:-}" in
     for n in $(seq 1 "$ORDER_INSTANCES"); do
       echo "order-service #$n  http://127.0.0.1:$((BASE_PORT + n))  (docs http://127.0.0.1:$((BASE_PORT + n))/docs)"
     done
-    echo "RabbitMQ          http://127.0.0.1:15672 (guest/guest), stream port 5552"
+    echo "RabbitMQ          http://127.0.0.1:15672 (operator, password in .run/credentials.env), stream port 5552"
     echo "tokens: $run/tokens.env (OPERATOR_TOKEN for /admin, /replica, /internal; READER_TOKEN for GET /customers)"
     echo "logs: make logs   stop: make down"
     ;;

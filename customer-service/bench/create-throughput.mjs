@@ -136,7 +136,13 @@ async function main() {
     service.kill('SIGTERM');
     await new Promise((resolve) => service.once('exit', resolve));
     await admin(`DROP DATABASE IF EXISTS "test_customer_bench_${suffix}" WITH (FORCE)`).catch(() => undefined);
-    const client = await connect({ hostname: '127.0.0.1', port: 5552, username: 'guest', password: 'guest', vhost: '/' });
+    const client = await connect({
+      hostname: '127.0.0.1',
+      port: 5552,
+      username: process.env.RABBITMQ_USER ?? 'guest',
+      password: process.env.RABBITMQ_PASSWORD ?? 'guest',
+      vhost: '/',
+    });
     await client.deleteStream({ stream }).catch(() => undefined);
     await client.close();
   }

@@ -26,7 +26,9 @@ async function processed(orderUrls: readonly string[]): Promise<number> {
 /** `onOutput` sees the output so far, each time more arrives. */
 function run(command: string, args: string[], cwd: string, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The rebuild empties order_db's replica: it runs as order-service's own role when there is one.
+    const databaseUrl = process.env.ORDER_SERVICE_DATABASE_URL;
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();

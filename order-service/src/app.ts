@@ -1,6 +1,6 @@
-import { CUSTOMER_STREAM_ARGUMENTS, ORDER_SERVICE_CONSUMER } from '@demo/contract';
+import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { createHttpServer, healthRoutes, openDatabase, type Logger, type RunningService } from '@demo/service-kit';
-import { connectDeclaredStream } from '@demo/stream';
+import { connectBroker, requireStream } from '@demo/stream';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
 import { createReplicaSync } from './consumer/replica-sync.js';
@@ -30,12 +30,10 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     logger,
   });
   const applierDb = createApplierDatabase({ url: config.DATABASE_URL, applicationName: `${instance} applier`, logger });
-  const stream = connectDeclaredStream(config, {
-    connectionName: `order-service ${instance}`,
-    stream: config.STREAM_NAME,
-    args: CUSTOMER_STREAM_ARGUMENTS,
-    logger: logger.child({ component: 'stream' }),
-  });
+  // order-service only reads the stream (its broker account may not declare it): customer-service,
+  // its writer, declares it; until then the connection waits, and /ready says the stream is down.
+  const stream = connectBroker(config, { connectionName: `order-service ${instance}`, logger: logger.child({ component: 'stream' }) });
+  stream.onReady((client) => requireStream(client, config.STREAM_NAME));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry);

@@ -37,10 +37,37 @@ pg_up() {
       pg_psql -c "CREATE DATABASE \"$db\" OWNER \"$DB_USER\""
     fi
   done
-  # Password authentication over TCP, as the services use it.
+  pg_service_roles
+  # Password authentication over TCP, as the services and the tools use it.
   PGPASSWORD=$DB_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d customer_db -qAtc 'SELECT 1' >/dev/null \
     || die "cannot log in to PostgreSQL as $DB_USER with a password over TCP"
-  log "PostgreSQL ready: postgres://$DB_USER:***@127.0.0.1:$PG_PORT/{customer_db,order_db}"
+  PGPASSWORD=$ORDER_SERVICE_DB_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U order_service -d order_db -qAtc 'SELECT 1' >/dev/null \
+    || die "cannot log in to PostgreSQL as order_service with a password over TCP"
+  log "PostgreSQL ready: customer_db (role customer_service), order_db (role order_service), 127.0.0.1:$PG_PORT; tools and tests: $DB_USER"
+}
+
+# One role per service, owning only its own database (and so able to migrate it), unable to
+# connect to the other's. Tables the services made before these roles existed change hands.
+pg_service_roles() {
+  local role db password
+  for entry in "customer_service customer_db $CUSTOMER_SERVICE_DB_PASSWORD" "order_service order_db $ORDER_SERVICE_DB_PASSWORD"; do
+    read -r role db password <<<"$entry"
+    if [ "$(pg_psql -c "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" != 1 ]; then
+      pg_psql -c "CREATE ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD '$password'"
+    else
+      pg_psql -c "ALTER ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD '$password'"
+    fi
+    pg_psql -c "ALTER DATABASE $db OWNER TO $role"
+    pg_psql -d "$db" -c "ALTER SCHEMA public OWNER TO $role"
+    pg_psql -d "$db" -c "DO \$\$ DECLARE t record; BEGIN
+      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '$role' LOOP
+        EXECUTE format('ALTER TABLE public.%I OWNER TO $role', t.tablename);
+      END LOOP; END \$\$"
+    pg_psql -c "REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC"
+    pg_psql -c "GRANT CONNECT ON DATABASE $db TO $role, \"$DB_USER\""
+  done
+  # The tools (e2e, load test, chaos) read both databases.
+  pg_psql -c "GRANT pg_read_all_data TO \"$DB_USER\""
 }
 
 pg_down() {

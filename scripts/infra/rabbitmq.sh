@@ -90,16 +90,53 @@ rmq_configure() {
 rmq_pid_of() { cat "$RMQ_ROOT$RMQ_HOME/mnesia/$(rmq_name "$1").pid" 2>/dev/null || true; }
 rmq_node_running() { [ -d "$RMQ_ROOT/proc/1" ] && rmq_ctl_on "$1" status >/dev/null 2>&1; }
 
-rmq_probe() { RABBITMQ_HOST=127.0.0.1 RABBITMQ_STREAM_PORT=$(rmq_stream_port "$1") RABBITMQ_MANAGEMENT_URL="http://127.0.0.1:$(rmq_management_port "$1")" node "$here/stream-probe.mjs" "${@:2}"; }
+# A client's view of node k (a real stream connection, as the operator): for status and for a
+# broker on our port that is not ours.
+rmq_probe() {
+  RABBITMQ_HOST=127.0.0.1 RABBITMQ_STREAM_PORT=$(rmq_stream_port "$1") RABBITMQ_MANAGEMENT_URL="http://127.0.0.1:$(rmq_management_port "$1")" \
+    RABBITMQ_USER=${RABBITMQ_USER:-operator} RABBITMQ_PASSWORD=${RABBITMQ_PASSWORD:-${OPERATOR_RABBITMQ_PASSWORD:-}} \
+    node "$here/stream-probe.mjs" "${@:2}"
+}
+
+# The node's stream listener is bound (asked over Erlang distribution: no account needed).
+rmq_listening() { rmq_in_root rabbitmq-diagnostics -n "$(rmq_name "$1")" -q check_port_listener "$(rmq_stream_port "$1")" >/dev/null 2>&1; }
 
 rmq_wait_ready() {
   local k=$1 deadline=$((SECONDS + ${2:-120}))
   while [ $SECONDS -lt $deadline ]; do
-    if rmq_probe "$k" --quiet; then return 0; fi
+    if rmq_listening "$k"; then return 0; fi
     sleep 1
   done
-  rmq_probe "$k" || true
   return 1
+}
+
+# The accounts (scripts/infra/credentials.sh): an administrator for people and tools, and one user
+# per service with only what it needs; guest goes. Users and permissions are cluster-wide.
+rmq_accounts() {
+  local users
+  users=$(rmq_ctl list_users --quiet --no-table-headers 2>/dev/null | awk '{print $1}')
+  rmq_account operator "$OPERATOR_RABBITMQ_PASSWORD" "$users"
+  rmq_ctl set_user_tags operator administrator >/dev/null
+  rmq_ctl set_permissions -p / operator '.*' '.*' '.*' >/dev/null
+  # customer-service declares its stream (or super stream: an exchange and its partitions) and writes
+  # to it; reading is what asking the broker for the last publishing id takes.
+  rmq_account customer-service "$CUSTOMER_SERVICE_RABBITMQ_PASSWORD" "$users"
+  rmq_ctl set_user_tags customer-service >/dev/null
+  rmq_ctl set_permissions -p / customer-service '^customer.*' '^customer.*' '^customer.*' >/dev/null
+  # order-service reads the stream and stores its offset (a read permission): nothing else.
+  rmq_account order-service "$ORDER_SERVICE_RABBITMQ_PASSWORD" "$users"
+  rmq_ctl set_user_tags order-service >/dev/null
+  rmq_ctl set_permissions -p / order-service '^$' '^$' '^customer.*' >/dev/null
+  if grep -qx guest <<<"$users"; then rmq_ctl delete_user guest >/dev/null && log "deleted RabbitMQ's default user guest"; fi
+}
+
+rmq_account() {
+  local user=$1 password=$2 users=$3
+  if grep -qx "$user" <<<"$users"; then
+    rmq_ctl change_password "$user" "$password" >/dev/null
+  else
+    rmq_ctl add_user "$user" "$password" >/dev/null
+  fi
 }
 
 rmq_start_node() {
@@ -159,10 +196,11 @@ rmq_up() {
   done
   [ -f "$RMQ_NODES_FILE" ] || echo "$RMQ_NODES" >"$RMQ_NODES_FILE"
   rmq_form_cluster
+  rmq_accounts
   rmq_replicate_streams
   for k in $(rmq_nodes); do rmq_wait_ready "$k" 60 || die "RabbitMQ node $(rmq_name "$k") is not ready after joining the cluster"; done
   if [ "$RMQ_NODES" = 1 ]; then
-    log "RabbitMQ ready: stream 127.0.0.1:$first_port, management http://127.0.0.1:$(rmq_management_port 1) (guest/guest), prometheus :$(rmq_prometheus_port 1)"
+    log "RabbitMQ ready: stream 127.0.0.1:$first_port, management http://127.0.0.1:$(rmq_management_port 1) (operator, see .run/credentials.env), prometheus :$(rmq_prometheus_port 1)"
   else
     log "RabbitMQ cluster of $RMQ_NODES ready: streams 127.0.0.1:$first_port-$(rmq_stream_port "$RMQ_NODES"), management :$(rmq_management_port 1)-$(rmq_management_port "$RMQ_NODES")"
   fi
@@ -239,10 +277,11 @@ rmq_status() {
   done
 }
 
-# What clients of this set need to know (sourced by scripts/services.sh and the Makefile).
+# What the tools and tests need to reach this set (sourced by the Makefile): the operator, and the cluster's nodes.
 rmq_client_env() {
   local k hosts=()
   for k in $(rmq_nodes); do hosts+=("127.0.0.1:$(rmq_stream_port "$k")"); done
+  printf 'RABBITMQ_USER=operator\nRABBITMQ_PASSWORD=%s\n' "$OPERATOR_RABBITMQ_PASSWORD"
   if [ "$RMQ_NODES" -gt 1 ]; then
     printf 'RABBITMQ_HOSTS=%s\n' "$(IFS=,; echo "${hosts[*]}")"
   fi

@@ -90,3 +90,15 @@ export function partitionStreams(name: string, partitions: number): string[] {
 export async function ensureSuperStream(client: Client, name: string, partitions: number, args: StreamArguments): Promise<void> {
   await client.createSuperStream({ streamName: name, arguments: args }, undefined, partitions);
 }
+
+/**
+ * Throws unless `stream` exists: a reader that may not declare streams (least privilege) waits for
+ * the writer to declare it. As a connection's ready hook, the connection retries with backoff.
+ */
+export async function requireStream(client: Client, stream: string): Promise<void> {
+  try {
+    await client.streamStatsRequest(stream);
+  } catch (error) {
+    throw new Error(`stream "${stream}" is not there (yet): its writer declares it (${errorMessage(error)})`);
+  }
+}

@@ -1,12 +1,8 @@
+import { broker } from '@demo/test-support';
 import { randomUUID } from 'node:crypto';
 import { createStreamConnection, type StreamConnection } from '../src/index.js';
 
-export const brokerSettings = {
-  host: process.env.RABBITMQ_HOST ?? '127.0.0.1',
-  port: Number(process.env.RABBITMQ_STREAM_PORT ?? 5552),
-  user: process.env.RABBITMQ_USER ?? 'guest',
-  password: process.env.RABBITMQ_PASSWORD ?? 'guest',
-};
+export const brokerSettings = broker;
 
 export function uniqueStream(prefix: string): string {
   return `test-${prefix}-${randomUUID().slice(0, 8)}`;

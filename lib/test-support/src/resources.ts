@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'rabbitmq-stream-js-client';
 import pg from 'pg';
@@ -10,12 +12,32 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 /** A role that may create databases (the services' role in development and CI). */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://app:app@127.0.0.1:5432/postgres';
 
-/** The broker the tests use (the services' defaults). */
+/**
+ * The settings `make` gives the tests (.run/infra.env: the broker's operator account), read here too
+ * so that `npx vitest` works without them in the environment. The environment wins.
+ */
+function runSettings(): Record<string, string> {
+  try {
+    const text = readFileSync(path.join(REPO_ROOT, '.run', 'infra.env'), 'utf8');
+    return Object.fromEntries(
+      text.split('\n').flatMap((line) => {
+        const match = /^([A-Z_]+)=(.*)$/.exec(line);
+        return match ? [[match[1]!, match[2]!]] : [];
+      }),
+    );
+  } catch {
+    return {};
+  }
+}
+const run = runSettings();
+const setting = (name: string, fallback: string) => process.env[name] ?? run[name] ?? fallback;
+
+/** The broker the tests use (the services' defaults, with make's operator account). */
 export const broker = {
-  host: process.env.RABBITMQ_HOST ?? '127.0.0.1',
-  port: Number(process.env.RABBITMQ_STREAM_PORT ?? 5552),
-  user: process.env.RABBITMQ_USER ?? 'guest',
-  password: process.env.RABBITMQ_PASSWORD ?? 'guest',
+  host: setting('RABBITMQ_HOST', '127.0.0.1'),
+  port: Number(setting('RABBITMQ_STREAM_PORT', '5552')),
+  user: setting('RABBITMQ_USER', 'guest'),
+  password: setting('RABBITMQ_PASSWORD', 'guest'),
 };
 
 export function suffix(): string {

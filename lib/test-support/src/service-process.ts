@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { until } from './poll.js';
-import { REPO_ROOT, TEST_TOKENS } from './resources.js';
+import { broker, REPO_ROOT, TEST_TOKENS } from './resources.js';
 
 export type ServiceKind = 'customer-service' | 'order-service';
 
@@ -35,6 +35,8 @@ export class ServiceProcess {
         HOST: '127.0.0.1',
         PORT: String(this.port),
         INSTANCE_ID: this.name,
+        RABBITMQ_USER: broker.user,
+        RABBITMQ_PASSWORD: broker.password,
         OPERATOR_TOKEN: TEST_TOKENS.operator,
         READER_TOKEN: TEST_TOKENS.reader,
         ...this.env,
