@@ -10,6 +10,7 @@ import { checkStreamBadInput, type StreamBadInputResult } from './bad-input/stre
 import { CliError, parseCli, USAGE, type CliOptions } from './cli.js';
 import { openDatabases } from './db.js';
 import { FAULTS } from './faults/index.js';
+import { openBrokerProbe } from './broker-probe.js';
 import { badInputTable, faultTable } from './report.js';
 import { runFaults, type RunResult } from './run.js';
 import { loadSettings, type Settings } from './settings.js';
@@ -20,17 +21,25 @@ function log(line: string) {
   console.log(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${line}`);
 }
 
-async function main(options: CliOptions): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   let settings: Settings;
+  let options: CliOptions;
   try {
+    if (argv.includes('--help')) throw new CliError(USAGE);
     settings = loadSettings();
+    options = parseCli(argv, { cluster: settings.cluster });
   } catch (error) {
+    if (error instanceof CliError) {
+      console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
+      return 2;
+    }
     if (!(error instanceof ConfigError)) throw error;
     console.error(`chaos: ${error.message}`);
     return 2;
   }
   const system = new System(settings);
   const dbs = openDatabases(settings.customerDbUrl, settings.orderDbUrl);
+  const broker = openBrokerProbe(settings);
   const runs: RunResult[] = [];
   let http: HttpBadInputResult | undefined;
   let stream: StreamBadInputResult | undefined;
@@ -43,7 +52,10 @@ async function main(options: CliOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    log(`checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')})`);
+    log(
+      `checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')}; ` +
+        `broker ${settings.cluster ? `cluster of ${settings.broker.nodes.length} nodes` : 'one node'} ${settings.broker.nodes.map((node) => `${node.host}:${node.port}`).join(',')}, stream ${settings.stream.name})`,
+    );
     try {
       await system.waitHealthy(30_000, 200);
     } catch (error) {
@@ -56,7 +68,7 @@ async function main(options: CliOptions): Promise<number> {
     ];
     for (const step of plan) {
       if (interrupted) break;
-      const run = await runFaults(step.label, step.faults, { settings, system, dbs, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
+      const run = await runFaults(step.label, step.faults, { settings, system, dbs, broker, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
       runs.push(run);
       log(`[${run.label}] ${run.problems.length === 0 ? 'PASS' : 'FAIL'} in ${(run.durationMs / 1000).toFixed(1)} s${run.problems.length ? `:\n  ${run.problems.join('\n  ')}` : ''}`);
       await system.restore(log);
@@ -89,6 +101,7 @@ async function main(options: CliOptions): Promise<number> {
       problems.push(`could not restore the system: ${(error as Error).message}`);
     }
     await dbs.close().catch(() => undefined);
+    await broker.close().catch(() => undefined);
   }
 
   for (const run of runs) for (const p of run.problems) problems.push(`${run.label}: ${p}`);
@@ -116,16 +129,6 @@ async function main(options: CliOptions): Promise<number> {
   return 0;
 }
 
-let options: CliOptions;
-try {
-  options = parseCli(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof CliError) {
-    console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  throw error;
-}
-process.exitCode = await main(options);
+process.exitCode = await main(process.argv.slice(2));
 // Stream clients may keep timers alive for a moment: do not hang the make target on them.
 setTimeout(() => process.exit(process.exitCode), 2_000).unref();
