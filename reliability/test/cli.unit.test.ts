@@ -9,7 +9,7 @@ describe('parseCli', () => {
     // Then
     const single = FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name));
     expect(options).toMatchObject({ ops: 20_000, single, combined: single, badInput: { http: true, stream: true }, quick: false });
-    expect(single).toEqual(expect.arrayContaining(['restart-stream']));
+    expect(single).toEqual(expect.arrayContaining(['restart-stream', 'postgres-crash']));
   });
 
   it('runs every fault on a cluster, the cluster-only ones included', () => {
@@ -18,10 +18,10 @@ describe('parseCli', () => {
     expect(faultsFor(true)).toEqual(expect.arrayContaining(['kill-stream-leader', 'kill-stream-follower', 'rolling-restart']));
   });
 
-  it('--quick on a cluster runs the faults only a cluster can suffer', () => {
+  it('--quick on a cluster runs the cluster faults and the PostgreSQL crash', () => {
     const options = parseCli(['--quick'], { cluster: true });
     expect(options).toMatchObject({ ops: 2_000, single: QUICK_CLUSTER_FAULTS, combined: [] });
-    expect(QUICK_CLUSTER_FAULTS).toEqual(['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart']);
+    expect(QUICK_CLUSTER_FAULTS).toEqual(['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash']);
   });
 
   it('refuses a cluster-only fault on one node, saying so', () => {

@@ -14,6 +14,7 @@ export const FAULT_NAMES = [
   'kill-stream-follower',
   'rolling-restart',
   'postgres-restart',
+  'postgres-crash',
   'close-connections',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];

@@ -3,6 +3,7 @@ import { closeConnections } from './close-connections.js';
 import type { Fault, FaultName } from './fault.js';
 import { killCustomer } from './kill-customer.js';
 import { killActiveOrder, sigtermActiveOrder } from './order-failover.js';
+import { postgresCrash } from './postgres-crash.js';
 import { postgresRestart } from './postgres-restart.js';
 import { restartStream } from './restart-stream.js';
 import { rollingRestart } from './rolling-restart.js';
@@ -18,6 +19,7 @@ export const FAULTS: Record<FaultName, Fault> = {
   'kill-stream-follower': killStreamFollower,
   'rolling-restart': rollingRestart,
   'postgres-restart': postgresRestart,
+  'postgres-crash': postgresCrash,
   'close-connections': closeConnections,
 };
 
