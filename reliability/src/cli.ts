@@ -17,7 +17,7 @@ export interface CliOptions {
 /** --quick on one broker node (make test-chaos). */
 export const QUICK_FAULTS: FaultName[] = ['kill-active-order', 'broker-outage', 'close-connections'];
 /** --quick on a cluster (make test-chaos-cluster): what only a cluster can suffer, and the faults that must be proven on one too. */
-export const QUICK_CLUSTER_FAULTS: FaultName[] = ['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash'];
+export const QUICK_CLUSTER_FAULTS: FaultName[] = ['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash', 'freeze-active-order'];
 
 export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
   [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]

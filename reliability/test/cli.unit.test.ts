@@ -9,7 +9,7 @@ describe('parseCli', () => {
     // Then
     const single = FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name));
     expect(options).toMatchObject({ ops: 20_000, single, combined: single, badInput: { http: true, stream: true }, quick: false });
-    expect(single).toEqual(expect.arrayContaining(['restart-stream', 'postgres-crash']));
+    expect(single).toEqual(expect.arrayContaining(['restart-stream', 'postgres-crash', 'freeze-active-order']));
   });
 
   it('runs every fault on a cluster, the cluster-only ones included', () => {
@@ -18,10 +18,10 @@ describe('parseCli', () => {
     expect(faultsFor(true)).toEqual(expect.arrayContaining(['kill-stream-leader', 'kill-stream-follower', 'rolling-restart']));
   });
 
-  it('--quick on a cluster runs the cluster faults and the PostgreSQL crash', () => {
+  it('--quick on a cluster runs the cluster faults, the PostgreSQL crash and the frozen instance', () => {
     const options = parseCli(['--quick'], { cluster: true });
     expect(options).toMatchObject({ ops: 2_000, single: QUICK_CLUSTER_FAULTS, combined: [] });
-    expect(QUICK_CLUSTER_FAULTS).toEqual(['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash']);
+    expect(QUICK_CLUSTER_FAULTS).toEqual(['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash', 'freeze-active-order']);
   });
 
   it('refuses a cluster-only fault on one node, saying so', () => {

@@ -7,6 +7,7 @@ import type { Workload } from '../workload.js';
 export const FAULT_NAMES = [
   'kill-active-order',
   'sigterm-active-order',
+  'freeze-active-order',
   'kill-customer',
   'broker-outage',
   'restart-stream',

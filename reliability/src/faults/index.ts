@@ -1,6 +1,7 @@
 import { brokerOutage } from './broker-outage.js';
 import { closeConnections } from './close-connections.js';
 import type { Fault, FaultName } from './fault.js';
+import { freezeActiveOrder } from './freeze-active-order.js';
 import { killCustomer } from './kill-customer.js';
 import { killActiveOrder, sigtermActiveOrder } from './order-failover.js';
 import { postgresCrash } from './postgres-crash.js';
@@ -12,6 +13,7 @@ import { killStreamFollower, killStreamLeader } from './stream-node-kill.js';
 export const FAULTS: Record<FaultName, Fault> = {
   'kill-active-order': killActiveOrder,
   'sigterm-active-order': sigtermActiveOrder,
+  'freeze-active-order': freezeActiveOrder,
   'kill-customer': killCustomer,
   'broker-outage': brokerOutage,
   'restart-stream': restartStream,
