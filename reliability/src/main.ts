@@ -1,7 +1,8 @@
 /**
- * `make run-chaos`: fault injection and bad input against the running system (make dependencies).
- * Each fault in its own run, then all of them in one run; then the HTTP and stream bad-input
- * checks. Prints a results table and exits non-zero when any figure is off. The system is
+ * `make run-chaos`: fault injection and bad input against the running system (make dependencies,
+ * or the one its settings name: RUN_DIR, RABBITMQ_HOSTS, BROKER_*; a cluster gets the cluster
+ * faults too). Each fault in its own run, then all of them in one run; then the HTTP and stream
+ * bad-input checks. Prints a results table and exits non-zero when any figure is off. The system is
  * always restored (services running, broker and PostgreSQL up), even on failure.
  */
 import { ConfigError } from '@demo/service-kit/config';
@@ -108,7 +109,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (interrupted) problems.push('interrupted before the end');
   console.log('');
   if (runs.length > 0) {
-    console.log(`Faults (${options.ops} operations per run at concurrency ${options.concurrency}; recovery = until the system served again)`);
+    console.log(
+      `Faults (at least ${options.ops} operations per run at concurrency ${options.concurrency}, more while a fault lasts; recovery = until the system ` +
+        'served again: the first event confirmed after a broker fault, the takeover after an order instance fault, healthy again after the others)',
+    );
     console.log(faultTable(runs));
     for (const run of runs) for (const outcome of run.outcomes) console.log(`  ${run.label}: ${outcome.injected}: ${outcome.details.join('; ')}`);
     for (const run of runs) if (run.workload.samples503.length > 0) console.log(`  ${run.label}: 503 answers (retried), e.g. ${run.workload.samples503.join(' | ')}`);

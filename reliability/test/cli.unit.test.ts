@@ -18,10 +18,10 @@ describe('parseCli', () => {
     expect(faultsFor(true)).toEqual(expect.arrayContaining(['kill-stream-leader', 'kill-stream-follower', 'rolling-restart']));
   });
 
-  it('--quick on a cluster runs the cluster faults, the PostgreSQL crash and the frozen instance', () => {
+  it('--quick on a cluster runs the cluster faults, the PostgreSQL crash and the frozen instance, in one run', () => {
     const options = parseCli(['--quick'], { cluster: true });
-    expect(options).toMatchObject({ ops: 2_000, single: QUICK_CLUSTER_FAULTS, combined: [] });
-    expect(QUICK_CLUSTER_FAULTS).toEqual(['restart-stream', 'kill-stream-leader', 'kill-stream-follower', 'rolling-restart', 'postgres-crash', 'freeze-active-order']);
+    expect(options).toMatchObject({ ops: 2_000, single: [], combined: QUICK_CLUSTER_FAULTS });
+    expect([...QUICK_CLUSTER_FAULTS].sort()).toEqual(['freeze-active-order', 'kill-stream-follower', 'kill-stream-leader', 'postgres-crash', 'restart-stream', 'rolling-restart']);
   });
 
   it('refuses a cluster-only fault on one node, saying so', () => {

@@ -9,6 +9,7 @@
 import { delay, pollUntil, since } from '../poll.js';
 import { checkFence, recordOffsetHistory, type OffsetHistory } from '../verify/offset-history.js';
 import type { Fault, FaultOutcome } from './fault.js';
+import { describeStalls } from './stream-recovery.js';
 
 /** Frozen this much longer than the watchdog's timeout. */
 const BEYOND_WATCHDOG_MS = 2_000;
@@ -69,6 +70,7 @@ export const freezeActiveOrder: Fault = {
           `takeover by ${successor} ${takeoverMs} ms after the freeze (watchdog ${stallTimeoutMs} ms)`,
           `${victim} standby ${standbyMs} ms after the thaw`,
           `stored offset moved ${fence.victimMovesBefore}× by ${victim} before the takeover, ${fence.successorMoves}× by ${successor} after, ${fence.victimMovesAfterTakeover}× by ${victim} after`,
+          describeStalls(context, start),
         ],
         problems: fence.problems,
         window: { start, end: performance.now() },

@@ -14,11 +14,11 @@ async function killNode(context: FaultContext, role: 'leader' | 'follower'): Pro
   const victim = role === 'leader' ? before.leader : before.replicas[0];
   if (victim === undefined) throw new Error(`the stream has no ${role} to kill (leader ${before.leader}, replicas ${before.replicas.join(',') || 'none'})`);
   const start = performance.now();
-  // The leader's death is timed from here: the script returns once the process is gone, later.
-  const election = role === 'leader' ? watchElection(context, victim) : undefined;
+  // Timed from here: the script returns only once the killed process is reaped, up to seconds later.
+  const election = watchElection(context, role === 'leader' ? victim : undefined);
   await system.script('infra.sh', 'rabbitmq-kill', String(victim));
   log(`kill -9 node ${victim} (stream ${role}; leader was node ${before.leader}, replicas ${before.replicas.join(', ')})`);
-  const recovery = await awaitStreamRecovery(context, start, election ?? watchElection(context));
+  const recovery = await awaitStreamRecovery(context, start, election);
   log(describeRecovery(recovery));
   const stalls = describeStalls(context, start);
   const rejoinMs = await rejoin(context, victim);
