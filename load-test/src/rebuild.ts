@@ -24,9 +24,9 @@ async function processed(orderUrls: readonly string[]): Promise<number> {
 }
 
 /** `onOutput` sees the output so far, each time more arrives. */
-function run(command: string, args: string[], cwd: string, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -47,6 +47,8 @@ function run(command: string, args: string[], cwd: string, onOutput?: (output: s
  */
 export async function measureRebuild(
   repoRoot: string,
+  /** The replica's database: the rebuild command reads DATABASE_URL (STREAM_NAME is passed on as it is). */
+  orderDatabaseUrl: string,
   orderUrls: readonly string[],
   dbs: Databases,
   source: Summary & { ids: string[] },
@@ -56,7 +58,7 @@ export async function measureRebuild(
   const before = await processed(orderUrls);
   const launched = performance.now();
   let committed: number | undefined;
-  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, (output) => {
+  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, { ...process.env, DATABASE_URL: orderDatabaseUrl }, (output) => {
     if (committed === undefined && output.includes('emptied')) committed = performance.now();
   });
   if (result.code !== 0) return { measured: false, reason: `rebuild command failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };
