@@ -12,8 +12,9 @@ ifneq ($(findstring !failed,$(NODE_BIN)),)
 $(error scripts/node.sh could not provide Node.js $(shell cat .nvmrc); its message is above)
 endif
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
-# Settings of the infrastructure in use (scripts/infra.sh writes them) and the services' tokens (scripts/services.sh).
-INFRA_ENV := set -a; [ ! -f .run/infra.env ] || . ./.run/infra.env; [ ! -f .run/tokens.env ] || . ./.run/tokens.env; set +a;
+# Settings of the infrastructure in use (scripts/infra.sh writes them; scripts/second-system.sh for a second system)
+# and the services' tokens (scripts/services.sh), in the run directory of the system (RUN_DIR, .run by default).
+INFRA_ENV := set -a; for f in "$${RUN_DIR:-.run}/infra.env" "$${RUN_DIR:-.run}/tokens.env"; do [ ! -f "$$f" ] || . "$$f"; done; set +a;
 # make test-chaos-cluster: a second system (scripts/second-system.sh) on the tests' own three-node cluster
 # (lib/test-support's testCluster: nodes cluster1..3@localhost, streams 127.0.0.1:5652-5654), with its own
 # ports (8280-8282), databases (test_cluster_*) and stream (customer-cluster). Overridable, e.g. to run it
