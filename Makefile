@@ -22,7 +22,7 @@ INFRA_ENV := set -a; for f in "$${RUN_DIR:-.run}/infra.env" "$${RUN_DIR:-.run}/t
 CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster bench-cluster monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -99,6 +99,11 @@ test-chaos-cluster: build ## the short cluster faults against a second system on
 	$(CHAOS_CLUSTER) bash scripts/second-system.sh up && \
 	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
 	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status
+
+# N is the load test's (100,000 by default): the benchmark runs it twice, with 20,000 unless N is given.
+BENCH_N := $(if $(filter file,$(origin N)),20000,$(N))
+bench-cluster: build ## the cost of replication: the load test on a 1-node broker, then on a 3-node cluster (N=20000), as ratios
+	N=$(BENCH_N) node load-test/dist/src/cluster-bench.js
 
 monitoring: ## Prometheus (Debian's package) scraping the local system on http://127.0.0.1:9090
 	bash scripts/monitoring.sh up

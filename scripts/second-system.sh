@@ -6,7 +6,9 @@
 #   scripts/second-system.sh up          the broker set and PostgreSQL (scripts/infra.sh up), the databases,
 #                                        then the services (scripts/services.sh up); returns when all are ready
 #   scripts/second-system.sh down        stop its services (the broker set's nodes keep running)
-#   scripts/second-system.sh reset       with its services stopped: drop its databases and delete its stream
+#   scripts/second-system.sh reset       with its services stopped: drop its databases and delete its stream (a fresh
+#                                        start; the broker set and PostgreSQL are started first if need be)
+#   scripts/second-system.sh stop-broker stop the broker set's nodes
 #   scripts/second-system.sh env         the tools' settings (CUSTOMER_URL, ORDER_URLS, ...), one NAME=value a line
 #   scripts/second-system.sh run CMD...  CMD with those settings in its environment
 #
@@ -94,12 +96,14 @@ case "${1:-}" in
   down) with_env bash "$repo/scripts/services.sh" down ;;
   reset)
     if services_running; then echo "[second-system] stop its services first: $0 down" >&2; exit 1; fi
+    with_env bash "$repo/scripts/infra.sh" up
     for db in "${DATABASES[@]}"; do psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
     # 404 when the stream does not exist: nothing to delete.
     status=$(curl -sS -o /dev/null -w '%{http_code}' -u guest:guest -X DELETE "$MANAGEMENT_URL/api/queues/%2F/$STREAM_NAME")
     case "$status" in 204 | 404) ;; *) echo "[second-system] deleting stream $STREAM_NAME answered $status" >&2; exit 1 ;; esac
     ;;
+  stop-broker) with_env bash "$repo/scripts/infra.sh" rabbitmq-stop ;;
   env) system_env ;;
   run) shift; with_env "$@" ;;
-  *) sed -n '6,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '6,14p' "$0" >&2; exit 2 ;;
 esac
