@@ -70,6 +70,8 @@ system_env() {
   echo "ORDER_URLS=$(IFS=,; echo "${urls[*]}")"
   echo "CUSTOMER_DATABASE_URL=$(database_url "${DATABASES[0]}")"
   echo "ORDER_DATABASE_URL=$(database_url "${DATABASES[1]}")"
+  # Where its order instances bootstrap a replica from when the stream's history is gone: its own customer-service.
+  echo "CUSTOMER_SNAPSHOT_URL=http://127.0.0.1:$BASE_PORT/internal/snapshot"
 }
 
 with_env() { env $(system_env) "$@"; }
