@@ -71,8 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
       if (interrupted) break;
       const run = await runFaults(step.label, step.faults, { settings, system, dbs, broker, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
       runs.push(run);
+      run.problems.push(...(await system.restore(log)));
       log(`[${run.label}] ${run.problems.length === 0 ? 'PASS' : 'FAIL'} in ${(run.durationMs / 1000).toFixed(1)} s${run.problems.length ? `:\n  ${run.problems.join('\n  ')}` : ''}`);
-      await system.restore(log);
     }
     if (options.badInput.http && !interrupted) {
       try {
@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
       } catch (error) {
         problems.push(`bad input (HTTP) check failed: ${(error as Error).message}`);
       }
-      await system.restore(log);
+      problems.push(...(await system.restore(log)));
     }
     if (options.badInput.stream && !interrupted) {
       try {
@@ -97,7 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
     problems.push(`chaos suite failed: ${(error as Error).stack ?? String(error)}`);
   } finally {
     try {
-      await system.restore(log);
+      problems.push(...(await system.restore(log)));
     } catch (error) {
       problems.push(`could not restore the system: ${(error as Error).message}`);
     }

@@ -71,7 +71,10 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
   } catch (error) {
     problems.push(`fault injection failed: ${(error as Error).message}`);
     log(`[${label}] fault injection failed: ${(error as Error).message}; restoring the system`);
-    await system.restore(log).catch((restoreError: unknown) => problems.push(`restore failed: ${(restoreError as Error).message}`));
+    await system
+      .restore(log)
+      .then((forced) => problems.push(...forced))
+      .catch((restoreError: unknown) => problems.push(`restore failed: ${(restoreError as Error).message}`));
   } finally {
     faultsInProgress = false;
     await monitor.stop();

@@ -174,8 +174,12 @@ export class System {
     return (await this.script('infra.sh', 'status').catch(() => '')).includes('postgresql: up');
   }
 
-  /** Brings back whatever a fault left down: PostgreSQL, every broker node, the services (a frozen one thawed). */
-  async restore(log: (line: string) => void): Promise<void> {
+  /**
+   * Brings back whatever a fault left down: PostgreSQL, every broker node, the services (a frozen one
+   * thawed). A service that lives but is still not ready after 60 s did not recover by itself: it is
+   * restarted, so that the next run finds a whole system, and returned as a problem of the run.
+   */
+  async restore(log: (line: string) => void): Promise<string[]> {
     const status = await this.script('infra.sh', 'status').catch(() => '');
     if (!status.includes('postgresql: up')) {
       log('restore: starting PostgreSQL');
@@ -196,7 +200,26 @@ export class System {
         await this.start(name);
       }
     }
-    await this.waitHealthy(60_000, 200);
+    try {
+      await this.waitHealthy(60_000, 200);
+      return [];
+    } catch (error) {
+      const stuck = (await this.unready()).filter(({ down }) => !down.includes('unreachable'));
+      if (stuck.length === 0) throw error;
+      for (const { name, down } of stuck) {
+        log(`restore: ${name} is alive but still not ready (${down.join(', ')} down); restarting it`);
+        await this.script('services.sh', 'stop', name);
+        await this.start(name);
+      }
+      await this.waitHealthy(60_000, 200);
+      return stuck.map(({ name, down }) => `${name} did not recover by itself (${down.join(', ')} still down 60 s into the restore): restarted`);
+    }
+  }
+
+  /** The services that answer but are not ready, with the checks they name down. */
+  async unready(): Promise<Array<{ name: ServiceName; down: string[] }>> {
+    const [customer, orders] = await Promise.all([this.customerDown(), this.orderStatuses()]);
+    return [{ name: 'customer' as ServiceName, down: customer }, ...orders.map((status) => ({ name: status.instance, down: status.down }))].filter(({ down }) => down.length > 0);
   }
 
   // ------------------------------------------------------------------ broker
