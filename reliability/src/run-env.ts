@@ -1,7 +1,8 @@
 /**
- * The settings file of a run directory (`.run/infra.env`, `.run-<system>/infra.env`): what
- * scripts/infra.sh and scripts/second-system.sh write for the clients of the infrastructure in use,
- * and scripts/services.sh sources. The suite reads it too, beneath its own environment.
+ * The settings files of a run directory (`.run/`, `.run-<system>/`): infra.env, what scripts/infra.sh
+ * and scripts/second-system.sh write for the clients of the infrastructure in use, and tokens.env,
+ * the services' tokens scripts/services.sh makes. The services source both; the suite reads them
+ * too, beneath its own environment.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,10 +19,14 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-/** `<runDir>/infra.env`, or nothing when there is none. */
+/** `<runDir>/infra.env` and `<runDir>/tokens.env` (the latter wins), each nothing when missing. */
 export function readRunEnv(runDir: string): Record<string, string> {
+  return { ...readEnvFile(path.join(runDir, 'infra.env')), ...readEnvFile(path.join(runDir, 'tokens.env')) };
+}
+
+function readEnvFile(file: string): Record<string, string> {
   try {
-    return parseEnvFile(readFileSync(path.join(runDir, 'infra.env'), 'utf8'));
+    return parseEnvFile(readFileSync(file, 'utf8'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;

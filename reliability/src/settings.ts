@@ -26,8 +26,8 @@ export interface Settings {
   cluster: boolean;
   managementUrl: string;
   rabbitmqRoot: string;
-  /** The services' tokens, for the protected routes the bad-input checks call. */
-  tokens: { OPERATOR_TOKEN: string | undefined; READER_TOKEN: string | undefined };
+  /** The services' tokens, for the protected routes the bad-input checks call, and /metrics when it is protected. */
+  tokens: { OPERATOR_TOKEN: string | undefined; READER_TOKEN: string | undefined; METRICS_TOKEN: string | undefined };
   /** The order-service instances' progress watchdog (their APPLY_STALL_TIMEOUT_MS, read from the same environment). */
   applyStallTimeoutMs: number;
   /**
@@ -90,7 +90,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
     broker,
     cluster,
     managementUrl: baseUrl(settings.RABBITMQ_MANAGEMENT_URL),
-    tokens: { OPERATOR_TOKEN: settings.OPERATOR_TOKEN, READER_TOKEN: settings.READER_TOKEN },
+    tokens: { OPERATOR_TOKEN: settings.OPERATOR_TOKEN, READER_TOKEN: settings.READER_TOKEN, METRICS_TOKEN: settings.METRICS_TOKEN },
     rabbitmqRoot: settings.RABBITMQ_ROOT_CACHE
       ? path.join(settings.RABBITMQ_ROOT_CACHE, 'rabbitmq-root')
       : path.join(settings.XDG_CACHE_HOME ?? path.join(settings.HOME, '.cache'), 'rabbitmq-streams-demo', 'rabbitmq-root'),

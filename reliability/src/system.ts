@@ -266,7 +266,8 @@ export class System {
 
   /** A gauge or counter from a service's /metrics (summed over labels matching `labels`). */
   async metric(name: ServiceName, metric: string, labels = '', timeoutMs = 2_000): Promise<number | undefined> {
-    const answer = await request(`${this.urlOf(name)}/metrics`, { timeoutMs });
+    const token = this.settings.tokens.METRICS_TOKEN;
+    const answer = await request(`${this.urlOf(name)}/metrics`, { timeoutMs, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     let total: number | undefined;
     for (const line of answer.text.split('\n')) {
       if (!line.startsWith(metric) || (line[metric.length] !== ' ' && line[metric.length] !== '{')) continue;

@@ -10,10 +10,12 @@ describe('a run directory infra.env', () => {
     expect(parseEnvFile(text)).toEqual({ RABBITMQ_HOSTS: '127.0.0.1:5652,127.0.0.1:5653', RABBITMQ_USER: 'app', RABBITMQ_PASSWORD: 'a b' });
   });
 
-  it('is nothing when the run directory has none', () => {
+  it('is nothing when the run directory has none, and the services\' tokens beside the infrastructure\'s settings', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'run-env-'));
     expect(readRunEnv(dir)).toEqual({});
     writeFileSync(path.join(dir, 'infra.env'), 'BROKER_NODES=3\n');
     expect(readRunEnv(dir)).toEqual({ BROKER_NODES: '3' });
+    writeFileSync(path.join(dir, 'tokens.env'), 'OPERATOR_TOKEN=abc\nREADER_TOKEN=def\n');
+    expect(readRunEnv(dir)).toEqual({ BROKER_NODES: '3', OPERATOR_TOKEN: 'abc', READER_TOKEN: 'def' });
   });
 });
