@@ -26,7 +26,11 @@ export function startProgressMonitor(system: System): ProgressMonitor {
   const published: Sample[] = [];
   const applied: Sample[] = [];
   const readiness = new Map<string, ReadinessSample[]>();
-  const ready = (service: string, sample: ReadinessSample) => readiness.set(service, [...(readiness.get(service) ?? []), sample]);
+  const ready = (service: string, sample: ReadinessSample) => {
+    const samples = readiness.get(service) ?? [];
+    samples.push(sample);
+    readiness.set(service, samples);
+  };
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
