@@ -12,11 +12,18 @@ ifneq ($(findstring !failed,$(NODE_BIN)),)
 $(error scripts/node.sh could not provide Node.js $(shell cat .nvmrc); its message is above)
 endif
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
-# Settings of the infrastructure in use (scripts/infra.sh writes them) and the services' tokens (scripts/services.sh).
-INFRA_ENV := set -a; for f in infra credentials tokens; do [ ! -f .run/$$f.env ] || . ./.run/$$f.env; done; set +a;
+# Settings of the infrastructure in use (scripts/infra.sh writes them; scripts/second-system.sh for a second system),
+# the infrastructure's accounts (scripts/infra/credentials.sh) and the services' tokens (scripts/services.sh), in the
+# run directory of the system (RUN_DIR, .run by default).
+INFRA_ENV := set -a; for f in .run/credentials.env "$${RUN_DIR:-.run}/infra.env" "$${RUN_DIR:-.run}/tokens.env"; do [ ! -f "$$f" ] || . "$$f"; done; set +a;
+# make test-chaos-cluster: a second system (scripts/second-system.sh) on the tests' own three-node cluster
+# (lib/test-support's testCluster: nodes cluster1..3@localhost, streams 127.0.0.1:5652-5654), with its own
+# ports (8280-8282), databases (test_cluster_*) and stream (customer-cluster). Overridable, e.g. to run it
+# on another broker set: make test-chaos-cluster CHAOS_CLUSTER="SYSTEM=chaos BASE_PORT=9180 BROKER_NAME=chaos ..."
+CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
-	run-e2e run-load test-load run-chaos test-chaos monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster bench-cluster monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +77,7 @@ test: typecheck lint test-unit test-int dependencies ## everything CI runs: type
 	$(MAKE) run-e2e
 	$(MAKE) test-load
 	$(MAKE) test-chaos
+	$(MAKE) test-chaos-cluster
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
 	$(INFRA_ENV) npm test -w e2e
@@ -85,6 +93,18 @@ run-chaos: build ## fault injection and bad input against the running system (al
 
 test-chaos: build ## the short variant of run-chaos, part of make test
 	$(INFRA_ENV) npm run chaos -w reliability -- --quick
+
+# The cluster set's nodes keep running afterwards: the integration tests share them (testCluster), and
+# starting and clustering three nodes costs about 30 s; make down stops them with everything else.
+test-chaos-cluster: build ## the short cluster faults against a second system on the tests' 3-node cluster, part of make test
+	$(CHAOS_CLUSTER) bash scripts/second-system.sh up && \
+	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
+	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status
+
+# N is the load test's (100,000 by default): the benchmark runs it twice, with 20,000 unless N is given.
+BENCH_N := $(if $(filter file,$(origin N)),20000,$(N))
+bench-cluster: build ## the cost of replication: the load test on a 1-node broker, then on a 3-node cluster (N=20000), as ratios
+	N=$(BENCH_N) node load-test/dist/src/cluster-bench.js
 
 monitoring: ## Prometheus (Debian's package) scraping the local system on http://127.0.0.1:9090
 	bash scripts/monitoring.sh up

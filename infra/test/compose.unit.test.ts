@@ -22,12 +22,14 @@ interface Healthcheck {
 }
 interface ComposeService {
   image?: string;
+  hostname?: string;
+  profiles?: string[];
   build?: { context: string; dockerfile: string; args?: Record<string, string> };
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
   healthcheck?: Healthcheck;
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
   restart?: string;
   command?: string[];
 }
@@ -38,6 +40,18 @@ interface Compose {
 
 const compose = readYaml<Compose>('docker-compose.yml');
 const services = compose.services;
+
+/** Compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME-default}` with the given variables. */
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{(\w+)(?:(:?-)([^}]*))?\}/g, (_whole, name: string, operator?: string, fallback?: string) => {
+    const set = vars[name];
+    if (operator === ':-') return set === undefined || set === '' ? (fallback ?? '') : set;
+    if (operator === '-') return set === undefined ? (fallback ?? '') : set;
+    return set ?? '';
+  });
+}
+const environmentOf = (service: ComposeService, vars: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), vars)]));
 
 /** Compose services built from the Dockerfile, with the workspace folder their SERVICE build argument names. */
 const appServices = Object.entries(services)
@@ -212,7 +226,7 @@ describe('docker-compose.yml', () => {
   });
 
   describe.each(appServices)('service $name', ({ name, service, workspace }) => {
-    const env = service.environment ?? {};
+    const env = environmentOf(service);
     const port = Number(env.PORT);
 
     it('sets only variables the service reads, with values it accepts', () => {
@@ -246,9 +260,12 @@ describe('docker-compose.yml', () => {
       expect(dockerfileOf(service).text).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     });
 
-    it('waits for healthy infrastructure', () => {
+    it('waits for healthy infrastructure, every node of the cluster when its profile runs', () => {
       expect(service.depends_on?.postgres?.condition).toBe('service_healthy');
       expect(service.depends_on?.rabbitmq?.condition).toBe('service_healthy');
+      for (const member of ['rabbitmq-2', 'rabbitmq-3']) {
+        expect(service.depends_on?.[member], `${name} waits for ${member}`).toEqual({ condition: 'service_healthy', required: false });
+      }
     });
 
     it('is built from the one Dockerfile, which takes the service and its port as build arguments', () => {
@@ -303,9 +320,105 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  it('publishes each host port once', () => {
+    const published = Object.values(services).flatMap((service) => (service.ports ?? []).map((port) => port.split(':')[0]!));
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.filter((port, i) => published.indexOf(port) !== i)).toEqual([]);
+  });
+
   it('keeps the build context small', () => {
     const ignored = read('.dockerignore');
     for (const entry of ['**/node_modules', '**/dist', '.git', '.run']) expect(ignored).toContain(entry);
+  });
+});
+
+describe('the cluster profile of docker-compose.yml', () => {
+  const nodes = ['rabbitmq', 'rabbitmq-2', 'rabbitmq-3'];
+  const members = nodes.slice(1);
+  const clusterEnv = Object.fromEntries(
+    read('infra/rabbitmq/cluster.env')
+      .split('\n')
+      .filter((line) => /^\w+=/.test(line))
+      .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  /** A member's configuration: rabbitmq.conf, then every conf.d file it mounts, in their order. */
+  function memberConf(name: string): Record<string, string> {
+    const mounted = services[name]!.volumes!
+      .map((volume) => volume.split(':'))
+      .filter(([source, target]) => source!.startsWith('./') && target!.startsWith('/etc/rabbitmq/conf.d/'))
+      .sort((a, b) => a[1]!.localeCompare(b[1]!))
+      .map(([source]) => source!.slice(2));
+    return Object.assign({ ...localRabbit }, ...mounted.map(rabbitConf));
+  }
+
+  it('adds two nodes of the same image, in the profile `cluster` only, each with its own data', () => {
+    expect(services.rabbitmq!.profiles).toBeUndefined();
+    const volumes = new Set<string>();
+    for (const name of nodes) {
+      const node = services[name]!;
+      expect(node.image, name).toBe(services.rabbitmq!.image);
+      expect(node.hostname, name).toBe(name);
+      if (name !== 'rabbitmq') expect(node.profiles, name).toEqual(['cluster']);
+      const data = node.volumes!.find((volume) => volume.endsWith(':/var/lib/rabbitmq'))!.split(':')[0]!;
+      expect(compose.volumes, `${name}: ${data}`).toHaveProperty(data);
+      volumes.add(data);
+      expect((node.healthcheck!.test as string[]).join(' '), name).toContain('stream-healthcheck.sh 127.0.0.1 5552');
+      expect(node.volumes, name).toContain('./infra/rabbitmq/stream-healthcheck.sh:/usr/local/bin/stream-healthcheck.sh:ro');
+      expect(node.volumes, name).toContain('./infra/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro');
+    }
+    expect(volumes.size).toBe(3);
+  });
+
+  it('gives the three nodes one Erlang cookie', () => {
+    const cookies = nodes.map((name) => environmentOf(services[name]!).RABBITMQ_ERLANG_COOKIE);
+    expect(cookies[0]).toMatch(/^\S{16,}$/);
+    expect(new Set(cookies).size).toBe(1);
+    // Overridable, for all three at once.
+    expect(new Set(nodes.map((name) => environmentOf(services[name]!, { RABBITMQ_ERLANG_COOKIE: 'other-cookie' }).RABBITMQ_ERLANG_COOKIE))).toEqual(new Set(['other-cookie']));
+  });
+
+  it('clusters the members by classic_config peer discovery of the three node names', () => {
+    for (const name of members) {
+      const conf = memberConf(name);
+      expect(conf['cluster_formation.peer_discovery_backend'], name).toBe('classic_config');
+      const listed = Object.entries(conf)
+        .filter(([key]) => key.startsWith('cluster_formation.classic_config.nodes.'))
+        .map(([, value]) => value);
+      // The image names each node rabbit@<hostname>.
+      expect(listed.sort(), name).toEqual(nodes.map((node) => `rabbit@${services[node]!.hostname}`).sort());
+      expect(services[name]!.depends_on?.rabbitmq?.condition, `${name} starts once rabbitmq runs`).toBe('service_healthy');
+    }
+  });
+
+  it('has each member advertise its own service name, on the same ports as node 1', () => {
+    for (const name of members) {
+      const conf = memberConf(name);
+      expect(conf['stream.advertised_host'], name).toBe(name);
+      for (const key of ['stream.listeners.tcp.default', 'stream.advertised_port', 'management.tcp.port', 'prometheus.tcp.port']) {
+        expect(conf[key], `${name}: ${key}`).toBe(composeRabbit[key]);
+      }
+      expect(services[name]!.ports).toEqual([`${15671 + nodes.indexOf(name) + 1}:${conf['management.tcp.port']}`, `${15691 + nodes.indexOf(name) + 1}:${conf['prometheus.tcp.port']}`]);
+    }
+  });
+
+  it('connects the services to every node with cluster.env, and to node 1 alone without it', () => {
+    expect(clusterEnv.COMPOSE_PROFILES).toBe('cluster');
+    for (const { name, service } of appServices) {
+      const alone = environmentOf(service);
+      expect(alone.RABBITMQ_HOSTS, name).toBe(`rabbitmq:${composeRabbit['stream.listeners.tcp.default']}`);
+      const clustered = environmentOf(service, clusterEnv);
+      expect(() => loadConfig(CommonEnv, { ...clustered }), name).not.toThrow();
+      const endpoints = clustered.RABBITMQ_HOSTS!.split(',').map((entry) => entry.split(':'));
+      expect(endpoints.map(([host]) => host), name).toEqual(nodes);
+      for (const [host, port] of endpoints) expect(port, `${name}: ${host}`).toBe(memberConf(host === 'rabbitmq' ? 'rabbitmq-2' : host!)['stream.listeners.tcp.default']);
+    }
+  });
+
+  it('names the services scripts/infra/docker.sh drives for nodes 1 to 3', () => {
+    const script = read('scripts/infra/docker.sh');
+    expect(script).toMatch(/1\) echo rabbitmq ;;/);
+    expect(script).toMatch(/2 \| 3\) echo "rabbitmq-\$1" ;;/);
+    expect(script).toContain('docker compose --env-file infra/rabbitmq/cluster.env up --build');
   });
 });
 

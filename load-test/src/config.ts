@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
+import { baseUrl, CommonEnv, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
 import { brokerOf } from '@demo/service-kit/system';
 import Type from 'typebox';
 
@@ -43,6 +43,8 @@ const Share = (fallback: number) => Type.Number({ default: fallback, minimum: 0,
 /** The load test's own knobs, beside SystemEnv. */
 export const LoadEnv = {
   ...SystemEnv,
+  /** The nodes of a cluster, as the services read it: the baselines then go through its first node. */
+  RABBITMQ_HOSTS: CommonEnv.RABBITMQ_HOSTS,
   N: Type.Integer({ default: 100_000, minimum: 1, maximum: 10_000_000 }),
   CONCURRENCY: Type.Integer({ default: 64, minimum: 1, maximum: 1024 }),
   UNKNOWN_SHARE: Share(0.1),
@@ -86,9 +88,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
     orderUrls: urlList(settings.ORDER_URLS),
     customerDatabaseUrl: settings.CUSTOMER_DATABASE_URL,
     orderDatabaseUrl: settings.ORDER_DATABASE_URL,
-    rabbit: brokerOf(settings),
+    rabbit: { ...brokerOf(settings), ...firstNodeOf(settings.RABBITMQ_HOSTS) },
     streamName: settings.STREAM_NAME,
     runDir: path.resolve(repoRoot, settings.RUN_DIR),
     repoRoot,
   };
+}
+
+/**
+ * The first node of RABBITMQ_HOSTS (`host:port,...`), which overrides RABBITMQ_HOST and
+ * RABBITMQ_STREAM_PORT as it does for the services. A client connected to any node of a cluster
+ * reaches the stream's leader and replicas at the addresses the broker advertises.
+ */
+function firstNodeOf(hosts: string | undefined): { host: string; port: number } | undefined {
+  const first = hosts?.split(',')[0]?.trim();
+  if (!first) return undefined;
+  const [host, port] = first.split(':');
+  return { host: host!, port: port ? Number(port) : 5552 };
 }

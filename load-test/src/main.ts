@@ -249,7 +249,7 @@ async function main(): Promise<number> {
       report.rebuild = { measured: false, reason: 'order-service has no rebuild script' };
     } else if (source.state && verification.ok) {
       phase = 'rebuild';
-      report.rebuild = await measureRebuild(config.repoRoot, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
+      report.rebuild = await measureRebuild(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
       setStatus('');
       if (!report.rebuild.measured) report.failures.push(`rebuild: ${report.rebuild.reason}`);
       else log(`rebuild replayed ${report.rebuild.events} events in ${report.rebuild.seconds?.toFixed(2)} s (${report.rebuild.eventsPerS?.toFixed(0)}/s)`);

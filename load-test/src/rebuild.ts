@@ -24,11 +24,9 @@ async function processed(orderUrls: readonly string[]): Promise<number> {
 }
 
 /** `onOutput` sees the output so far, each time more arrives. */
-function run(command: string, args: string[], cwd: string, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    // The rebuild empties order_db's replica: it runs as order-service's own role when there is one.
-    const databaseUrl = process.env.ORDER_SERVICE_DATABASE_URL;
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -49,6 +47,8 @@ function run(command: string, args: string[], cwd: string, onOutput?: (output: s
  */
 export async function measureRebuild(
   repoRoot: string,
+  /** The replica's database: the rebuild command reads DATABASE_URL (STREAM_NAME is passed on as it is). */
+  orderDatabaseUrl: string,
   orderUrls: readonly string[],
   dbs: Databases,
   source: Summary & { ids: string[] },
@@ -58,7 +58,10 @@ export async function measureRebuild(
   const before = await processed(orderUrls);
   const launched = performance.now();
   let committed: number | undefined;
-  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, (output) => {
+  // The rebuild empties the replica, which takes its owner: order-service's own role (make gives it),
+  // unless the tools were pointed at another system's database.
+  const databaseUrl = process.env.ORDER_DATABASE_URL ?? process.env.ORDER_SERVICE_DATABASE_URL ?? orderDatabaseUrl;
+  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, { ...process.env, DATABASE_URL: databaseUrl }, (output) => {
     if (committed === undefined && output.includes('emptied')) committed = performance.now();
   });
   if (result.code !== 0) return { measured: false, reason: `rebuild command failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };

@@ -45,6 +45,13 @@ describe('load-test configuration', () => {
     expect(config.rabbit.vhost).toBe('demo');
   });
 
+  it('reaches a cluster through the first node of RABBITMQ_HOSTS, as the services do', () => {
+    // When
+    const config = loadConfig({ RABBITMQ_HOSTS: '127.0.0.1:5752,127.0.0.1:5753,127.0.0.1:5754', RABBITMQ_STREAM_PORT: '5552' });
+    // Then
+    expect(config.rabbit).toMatchObject({ host: '127.0.0.1', port: 5752 });
+  });
+
   it.each([
     ['N', '0'],
     ['CONCURRENCY', '2000'],
@@ -53,6 +60,7 @@ describe('load-test configuration', () => {
     ['BASELINES', 'maybe'],
     ['ORDER_URLS', 'localhost:8081'],
     ['RABBITMQ_STREAM_PORT', '0'],
+    ['RABBITMQ_HOSTS', 'a:1,,b'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid configuration: ${name} `));

@@ -1,5 +1,5 @@
 /** Command-line flags of `npm run chaos -w reliability -- ...`. Pure. */
-import { FAULT_NAMES, type FaultName } from './faults/fault.js';
+import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, type FaultName } from './faults/fault.js';
 
 export interface CliOptions {
   ops: number;
@@ -14,18 +14,28 @@ export interface CliOptions {
   convergeTimeoutMs: number;
 }
 
+/** --quick on one broker node (make test-chaos). */
 export const QUICK_FAULTS: FaultName[] = ['kill-active-order', 'broker-outage', 'close-connections'];
+/**
+ * --quick on a cluster (make test-chaos-cluster): what only a cluster can suffer, and the faults that
+ * must be proven on one too, one after the other in a single run (one load, one verification: each
+ * run of its own would add its ramp-up, drain and stream read to make test).
+ */
+export const QUICK_CLUSTER_FAULTS: FaultName[] = ['restart-stream', 'kill-stream-follower', 'kill-stream-leader', 'rolling-restart', 'postgres-crash', 'freeze-active-order'];
 
 export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
   [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]
 faults: ${FAULT_NAMES.join(', ')}
-  all       each fault in its own run, then all of them in one run (the default)
+  (${CLUSTER_FAULTS.join(', ')}: on a cluster only, RABBITMQ_HOSTS or BROKER_NODES > 1)
+  all       each fault that applies in its own run, then all of them in one run (the default)
   combined  only the run with all of them
---quick     ${QUICK_FAULTS.join(' + ')} with 2,000 operations, then the bad-input checks`;
+--quick     with 2,000 operations, then the bad-input checks: on one node ${QUICK_FAULTS.join(' + ')}, each in
+            its own run; on a cluster ${QUICK_CLUSTER_FAULTS.join(' + ')}, in one run`;
 
 export class CliError extends Error {}
 
-export function parseCli(argv: readonly string[]): CliOptions {
+/** `cluster`: the system under test runs on a broker of several nodes (settings.ts tells). */
+export function parseCli(argv: readonly string[], topology: { cluster: boolean } = { cluster: false }): CliOptions {
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -50,25 +60,33 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!Number.isInteger(value) || value < min) throw new CliError(`--${key} must be an integer ≥ ${min}, got "${String(raw)}"`);
     return value;
   };
+  const applicable = faultsFor(topology.cluster);
   let single: FaultName[];
   let combined: FaultName[];
   const faults = flags.get('faults');
   if (faults === undefined) {
-    single = quick ? [...QUICK_FAULTS] : [...FAULT_NAMES];
-    combined = quick ? [] : [...FAULT_NAMES];
+    if (quick) {
+      single = topology.cluster ? [] : [...QUICK_FAULTS];
+      combined = topology.cluster ? [...QUICK_CLUSTER_FAULTS] : [];
+    } else {
+      single = [...applicable];
+      combined = [...applicable];
+    }
   } else {
     single = [];
     combined = [];
     for (const item of String(faults).split(',').map((s) => s.trim()).filter(Boolean)) {
       if (item === 'all') {
-        single.push(...FAULT_NAMES);
-        combined = [...FAULT_NAMES];
+        single.push(...applicable);
+        combined = [...applicable];
       } else if (item === 'combined') {
-        combined = [...FAULT_NAMES];
+        combined = [...applicable];
       } else if (item === 'none') {
         continue;
-      } else if ((FAULT_NAMES as readonly string[]).includes(item)) {
+      } else if (applicable.includes(item as FaultName)) {
         single.push(item as FaultName);
+      } else if ((FAULT_NAMES as readonly string[]).includes(item)) {
+        throw new CliError(`fault "${item}" needs a cluster, and the system runs on one broker node (set RABBITMQ_HOSTS or BROKER_NODES)`);
       } else {
         throw new CliError(`unknown fault "${item}" (known: ${FAULT_NAMES.join(', ')}, all, combined, none)`);
       }

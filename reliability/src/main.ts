@@ -1,7 +1,8 @@
 /**
- * `make run-chaos`: fault injection and bad input against the running system (make dependencies).
- * Each fault in its own run, then all of them in one run; then the HTTP and stream bad-input
- * checks. Prints a results table and exits non-zero when any figure is off. The system is
+ * `make run-chaos`: fault injection and bad input against the running system (make dependencies,
+ * or the one its settings name: RUN_DIR, RABBITMQ_HOSTS, BROKER_*; a cluster gets the cluster
+ * faults too). Each fault in its own run, then all of them in one run; then the HTTP and stream
+ * bad-input checks. Prints a results table and exits non-zero when any figure is off. The system is
  * always restored (services running, broker and PostgreSQL up), even on failure.
  */
 import { ConfigError } from '@demo/service-kit/config';
@@ -10,6 +11,7 @@ import { checkStreamBadInput, type StreamBadInputResult } from './bad-input/stre
 import { CliError, parseCli, USAGE, type CliOptions } from './cli.js';
 import { openDatabases } from './db.js';
 import { FAULTS } from './faults/index.js';
+import { openBrokerProbe } from './broker-probe.js';
 import { badInputTable, faultTable } from './report.js';
 import { runFaults, type RunResult } from './run.js';
 import { loadSettings, type Settings } from './settings.js';
@@ -20,17 +22,25 @@ function log(line: string) {
   console.log(`${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s ${line}`);
 }
 
-async function main(options: CliOptions): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   let settings: Settings;
+  let options: CliOptions;
   try {
+    if (argv.includes('--help')) throw new CliError(USAGE);
     settings = loadSettings();
+    options = parseCli(argv, { cluster: settings.cluster });
   } catch (error) {
+    if (error instanceof CliError) {
+      console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
+      return 2;
+    }
     if (!(error instanceof ConfigError)) throw error;
     console.error(`chaos: ${error.message}`);
     return 2;
   }
   const system = new System(settings);
   const dbs = openDatabases(settings.customerDbUrl, settings.orderDbUrl);
+  const broker = openBrokerProbe(settings);
   const runs: RunResult[] = [];
   let http: HttpBadInputResult | undefined;
   let stream: StreamBadInputResult | undefined;
@@ -43,7 +53,10 @@ async function main(options: CliOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    log(`checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')})`);
+    log(
+      `checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')}; ` +
+        `broker ${settings.cluster ? `cluster of ${settings.broker.nodes.length} nodes` : 'one node'} ${settings.broker.nodes.map((node) => `${node.host}:${node.port}`).join(',')}, stream ${settings.stream.name})`,
+    );
     try {
       await system.waitHealthy(30_000, 200);
     } catch (error) {
@@ -56,10 +69,10 @@ async function main(options: CliOptions): Promise<number> {
     ];
     for (const step of plan) {
       if (interrupted) break;
-      const run = await runFaults(step.label, step.faults, { settings, system, dbs, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
+      const run = await runFaults(step.label, step.faults, { settings, system, dbs, broker, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
       runs.push(run);
+      run.problems.push(...(await system.restore(log)));
       log(`[${run.label}] ${run.problems.length === 0 ? 'PASS' : 'FAIL'} in ${(run.durationMs / 1000).toFixed(1)} s${run.problems.length ? `:\n  ${run.problems.join('\n  ')}` : ''}`);
-      await system.restore(log);
     }
     if (options.badInput.http && !interrupted) {
       try {
@@ -70,7 +83,7 @@ async function main(options: CliOptions): Promise<number> {
       } catch (error) {
         problems.push(`bad input (HTTP) check failed: ${(error as Error).message}`);
       }
-      await system.restore(log);
+      problems.push(...(await system.restore(log)));
     }
     if (options.badInput.stream && !interrupted) {
       try {
@@ -84,18 +97,22 @@ async function main(options: CliOptions): Promise<number> {
     problems.push(`chaos suite failed: ${(error as Error).stack ?? String(error)}`);
   } finally {
     try {
-      await system.restore(log);
+      problems.push(...(await system.restore(log)));
     } catch (error) {
       problems.push(`could not restore the system: ${(error as Error).message}`);
     }
     await dbs.close().catch(() => undefined);
+    await broker.close().catch(() => undefined);
   }
 
   for (const run of runs) for (const p of run.problems) problems.push(`${run.label}: ${p}`);
   if (interrupted) problems.push('interrupted before the end');
   console.log('');
   if (runs.length > 0) {
-    console.log(`Faults (${options.ops} operations per run at concurrency ${options.concurrency}; recovery = until the system served again)`);
+    console.log(
+      `Faults (at least ${options.ops} operations per run at concurrency ${options.concurrency}, more while a fault lasts; recovery = until the system ` +
+        'served again: the first event confirmed after a broker fault, the takeover after an order instance fault, healthy again after the others)',
+    );
     console.log(faultTable(runs));
     for (const run of runs) for (const outcome of run.outcomes) console.log(`  ${run.label}: ${outcome.injected}: ${outcome.details.join('; ')}`);
     for (const run of runs) if (run.workload.samples503.length > 0) console.log(`  ${run.label}: 503 answers (retried), e.g. ${run.workload.samples503.join(' | ')}`);
@@ -116,16 +133,6 @@ async function main(options: CliOptions): Promise<number> {
   return 0;
 }
 
-let options: CliOptions;
-try {
-  options = parseCli(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof CliError) {
-    console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
-    process.exit(2);
-  }
-  throw error;
-}
-process.exitCode = await main(options);
+process.exitCode = await main(process.argv.slice(2));
 // Stream clients may keep timers alive for a moment: do not hang the make target on them.
 setTimeout(() => process.exit(process.exitCode), 2_000).unref();

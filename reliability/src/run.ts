@@ -2,9 +2,11 @@
  * One chaos run: load in the background, the fault(s) injected once a fifth of the load is
  * acknowledged, then convergence and verification of the customers the run touched.
  */
+import type { BrokerProbe } from './broker-probe.js';
 import { countDiverging, replicaCustomers, sourceCustomers, type Databases } from './db.js';
 import type { Fault, FaultOutcome } from './faults/index.js';
 import { pollUntil, since } from './poll.js';
+import { startProgressMonitor } from './progress-monitor.js';
 import type { Settings } from './settings.js';
 import { readEvents, tailOffset } from './stream-reader.js';
 import type { System } from './system.js';
@@ -15,6 +17,7 @@ export interface RunOptions {
   settings: Settings;
   system: System;
   dbs: Databases;
+  broker: BrokerProbe;
   ops: number;
   concurrency: number;
   convergeTimeoutMs: number;
@@ -54,22 +57,27 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
     log(`[${label}]   acknowledged ${s.acknowledged} (creates ${s.creates}, updates ${s.updates}, deletes ${s.deletes}), retries ${s.retries}, 503 ${s.status503}, network errors ${s.networkErrors}`);
   }, 5_000);
   const load = workload.run();
+  const monitor = startProgressMonitor(system);
   const outcomes: FaultOutcome[] = [];
   try {
     await workload.waitForAcked(Math.floor(options.ops / 5));
     for (const fault of faults) {
       if (outcomes.length > 0) await workload.waitForAcked(workload.stats.acknowledged + Math.floor(options.ops / 20));
       log(`[${label}] injecting ${fault.name} at ${workload.stats.acknowledged} acknowledged operations`);
-      const outcome = await fault.inject({ system, workload, dbs, log: (line) => log(`[${label}]   ${line}`) });
+      const outcome = await fault.inject({ system, workload, dbs, monitor, broker: options.broker, log: (line) => log(`[${label}]   ${line}`) });
       outcomes.push(outcome);
       problems.push(...outcome.problems.map((p) => `${fault.name}: ${p}`));
     }
   } catch (error) {
     problems.push(`fault injection failed: ${(error as Error).message}`);
     log(`[${label}] fault injection failed: ${(error as Error).message}; restoring the system`);
-    await system.restore(log).catch((restoreError: unknown) => problems.push(`restore failed: ${(restoreError as Error).message}`));
+    await system
+      .restore(log)
+      .then((forced) => problems.push(...forced))
+      .catch((restoreError: unknown) => problems.push(`restore failed: ${(restoreError as Error).message}`));
   } finally {
     faultsInProgress = false;
+    await monitor.stop();
   }
   await load;
   clearInterval(progress);

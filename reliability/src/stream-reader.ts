@@ -10,6 +10,7 @@ export function openStreamConnection(settings: Settings, purpose: string): Strea
   const connection = createStreamConnection({
     host: settings.stream.host,
     port: settings.stream.port,
+    ...(settings.stream.nodes ? { nodes: settings.stream.nodes } : {}),
     user: settings.stream.user,
     password: settings.stream.password,
     vhost: settings.stream.vhost,

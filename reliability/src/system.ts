@@ -1,6 +1,6 @@
 /**
  * Process and infrastructure control of the running system: the project's own scripts
- * (scripts/services.sh, scripts/infra.sh), pid files in .run/, readiness endpoints, the broker's
+ * (scripts/services.sh, scripts/infra.sh), pid files in the run directory, readiness endpoints, the broker's
  * management API. Everything the fault injectors and the restore step need.
  */
 import { execFile } from 'node:child_process';
@@ -10,14 +10,26 @@ import { promisify } from 'node:util';
 import { describeError, request } from './http.js';
 import { pollUntil } from './poll.js';
 import { serviceNames, type OrderInstance, type ServiceName, type Settings } from './settings.js';
+import { nodeName } from './topology.js';
 
 const exec = promisify(execFile);
 
 export interface OrderStatus {
   instance: OrderInstance;
+  /** Ready (GET /ready answered 200). */
   reachable: boolean;
   role?: 'active' | 'standby';
   appliedOffset?: number;
+  /** What keeps it from being ready: the checks /ready names down, or `unreachable`; empty when ready. */
+  down: string[];
+}
+
+/** The checks a /ready answer names down (`{checks: {database: 'up', stream: 'down'}}`). */
+function checksDown(status: number, json: unknown): string[] {
+  if (status === 200) return [];
+  const checks = (json as { checks?: Record<string, string> } | undefined)?.checks ?? {};
+  const down = Object.entries(checks).filter(([, state]) => state !== 'up').map(([name]) => name);
+  return down.length > 0 ? down : [`status ${status}`];
 }
 
 export class System {
@@ -28,6 +40,7 @@ export class System {
     try {
       const { stdout, stderr } = await exec('bash', [path.join(this.settings.repo, 'scripts', script), ...args], {
         cwd: this.settings.repo,
+        env: this.settings.scriptEnv,
         timeout: 180_000,
         maxBuffer: 10 * 1024 * 1024,
       });
@@ -58,7 +71,7 @@ export class System {
 
   async pidOf(name: ServiceName): Promise<number | undefined> {
     try {
-      const pid = Number((await readFile(path.join(this.settings.repo, '.run', `${name}.pid`), 'utf8')).trim());
+      const pid = Number((await readFile(path.join(this.settings.runDir, `${name}.pid`), 'utf8')).trim());
       return Number.isInteger(pid) && pid > 0 ? pid : undefined;
     } catch {
       return undefined;
@@ -71,9 +84,9 @@ export class System {
   }
 
   /** Sends a signal to a service by its pid file; returns the pid. */
-  async signal(name: ServiceName, signal: 'SIGKILL' | 'SIGTERM'): Promise<number> {
+  async signal(name: ServiceName, signal: 'SIGKILL' | 'SIGTERM' | 'SIGSTOP' | 'SIGCONT'): Promise<number> {
     const pid = await this.pidOf(name);
-    if (pid === undefined || !pidAlive(pid)) throw new Error(`${name} is not running (no live pid in .run/${name}.pid)`);
+    if (pid === undefined || !pidAlive(pid)) throw new Error(`${name} is not running (no live pid in ${path.join(this.settings.runDir, `${name}.pid`)})`);
     process.kill(pid, signal);
     return pid;
   }
@@ -90,16 +103,22 @@ export class System {
   }
 
   async customerReady(): Promise<boolean> {
+    return (await this.customerDown()).length === 0;
+  }
+
+  /** What keeps customer-service from being ready (empty when it is). */
+  async customerDown(timeoutMs = 2_000): Promise<string[]> {
     try {
-      return (await request(`${this.settings.customerUrl}/ready`, { timeoutMs: 2_000 })).status === 200;
+      const answer = await request(`${this.settings.customerUrl}/ready`, { timeoutMs });
+      return checksDown(answer.status, answer.json);
     } catch {
-      return false;
+      return ['unreachable'];
     }
   }
 
-  async orderStatus(instance: OrderInstance): Promise<OrderStatus> {
+  async orderStatus(instance: OrderInstance, timeoutMs = 2_000): Promise<OrderStatus> {
     try {
-      const answer = await request(`${this.urlOf(instance)}/ready`, { timeoutMs: 2_000 });
+      const answer = await request(`${this.urlOf(instance)}/ready`, { timeoutMs });
       const body = answer.json as { role?: string; applied_offset?: number | string | null } | undefined;
       const role = body?.role === 'active' || body?.role === 'standby' ? body.role : undefined;
       const offset = body?.applied_offset;
@@ -108,9 +127,10 @@ export class System {
         reachable: answer.status === 200,
         role,
         appliedOffset: offset === null || offset === undefined ? undefined : Number(offset),
+        down: checksDown(answer.status, answer.json),
       };
     } catch {
-      return { instance, reachable: false };
+      return { instance, reachable: false, down: ['unreachable'] };
     }
   }
 
@@ -118,11 +138,16 @@ export class System {
     return Promise.all(this.settings.orders.map((order) => this.orderStatus(order.name)));
   }
 
-  /** The one active order instance, once exactly one says so. */
+  /**
+   * The one active order instance, once exactly one says so. `not`: another than this one, which is
+   * not asked either (it may be frozen: its answer would only come after the timeout).
+   */
   async waitActive(options: { timeoutMs: number; not?: OrderInstance; intervalMs?: number }): Promise<OrderInstance> {
+    const asked = this.settings.orders.filter((order) => order.name !== options.not);
     return pollUntil(
       async () => {
-        const active = (await this.orderStatuses()).filter((s) => s.reachable && s.role === 'active');
+        const statuses = await Promise.all(asked.map((order) => this.orderStatus(order.name)));
+        const active = statuses.filter((s) => s.reachable && s.role === 'active');
         if (active.length !== 1 || active[0]!.instance === options.not) return undefined;
         return active[0]!.instance;
       },
@@ -140,32 +165,61 @@ export class System {
     await pollUntil(() => this.healthy(), { timeoutMs, intervalMs, what: 'the system to be healthy (customer ready, one active order instance, all reachable)' });
   }
 
+  /** Every node of the broker up. */
   async brokerUp(): Promise<boolean> {
-    return (await this.script('infra.sh', 'status').catch(() => '')).includes('rabbitmq: up');
+    return everyNodeUp(await this.script('infra.sh', 'status').catch(() => ''));
   }
 
   async postgresUp(): Promise<boolean> {
     return (await this.script('infra.sh', 'status').catch(() => '')).includes('postgresql: up');
   }
 
-  /** Brings back whatever a fault left down: PostgreSQL, the broker, the three services. */
-  async restore(log: (line: string) => void): Promise<void> {
+  /**
+   * Brings back whatever a fault left down: PostgreSQL, every broker node, the services (a frozen one
+   * thawed). A service that lives but is still not ready after 60 s did not recover by itself: it is
+   * restarted, so that the next run finds a whole system, and returned as a problem of the run.
+   */
+  async restore(log: (line: string) => void): Promise<string[]> {
     const status = await this.script('infra.sh', 'status').catch(() => '');
     if (!status.includes('postgresql: up')) {
       log('restore: starting PostgreSQL');
       await this.script('infra.sh', 'postgres-start');
     }
-    if (!status.includes('rabbitmq: up')) {
-      log('restore: starting RabbitMQ');
+    if (!everyNodeUp(status)) {
+      log('restore: starting RabbitMQ (every node that is down)');
       await this.script('infra.sh', 'rabbitmq-start');
     }
     for (const name of serviceNames(this.settings)) {
+      const pid = await this.pidOf(name);
+      if (pid !== undefined && (await processStopped(pid))) {
+        log(`restore: ${name} (pid ${pid}) is stopped (SIGSTOP); sending SIGCONT`);
+        process.kill(pid, 'SIGCONT');
+      }
       if (!(await this.isAlive(name))) {
         log(`restore: starting ${name}`);
         await this.start(name);
       }
     }
-    await this.waitHealthy(60_000, 200);
+    try {
+      await this.waitHealthy(60_000, 200);
+      return [];
+    } catch (error) {
+      const stuck = (await this.unready()).filter(({ down }) => !down.includes('unreachable'));
+      if (stuck.length === 0) throw error;
+      for (const { name, down } of stuck) {
+        log(`restore: ${name} is alive but still not ready (${down.join(', ')} down); restarting it`);
+        await this.script('services.sh', 'stop', name);
+        await this.start(name);
+      }
+      await this.waitHealthy(60_000, 200);
+      return stuck.map(({ name, down }) => `${name} did not recover by itself (${down.join(', ')} still down 60 s into the restore): restarted`);
+    }
+  }
+
+  /** The services that answer but are not ready, with the checks they name down. */
+  async unready(): Promise<Array<{ name: ServiceName; down: string[] }>> {
+    const [customer, orders] = await Promise.all([this.customerDown(), this.orderStatuses()]);
+    return [{ name: 'customer' as ServiceName, down: customer }, ...orders.map((status) => ({ name: status.instance, down: status.down }))].filter(({ down }) => down.length > 0);
   }
 
   // ------------------------------------------------------------------ broker
@@ -183,14 +237,18 @@ export class System {
     }));
   }
 
-  /** rabbitmqctl close_all_connections: closes AMQP and stream connections alike (checked on 4.0.5). */
+  /** rabbitmqctl close_all_connections on every node: closes AMQP and stream connections alike (checked on 4.0.5). */
   async closeAllConnections(reason: string): Promise<string> {
-    const { stdout, stderr } = await exec(
-      'chroot',
-      [this.settings.rabbitmqRoot, 'env', 'HOME=/var/lib/rabbitmq', 'rabbitmqctl', '-n', 'rabbit@localhost', 'close_all_connections', reason],
-      { timeout: 60_000 },
-    );
-    return (stdout + stderr).trim();
+    const outputs: string[] = [];
+    for (const [index] of this.settings.broker.nodes.entries()) {
+      const { stdout, stderr } = await exec(
+        'chroot',
+        [this.settings.rabbitmqRoot, 'env', 'HOME=/var/lib/rabbitmq', 'rabbitmqctl', '-n', nodeName(this.settings.broker, index + 1), 'close_all_connections', reason],
+        { timeout: 60_000 },
+      );
+      outputs.push((stdout + stderr).trim());
+    }
+    return outputs.join('\n');
   }
 
   /** Fallback: closes each stream connection through the management API. */
@@ -207,8 +265,9 @@ export class System {
   }
 
   /** A gauge or counter from a service's /metrics (summed over labels matching `labels`). */
-  async metric(name: ServiceName, metric: string, labels = ''): Promise<number | undefined> {
-    const answer = await request(`${this.urlOf(name)}/metrics`, { timeoutMs: 2_000 });
+  async metric(name: ServiceName, metric: string, labels = '', timeoutMs = 2_000): Promise<number | undefined> {
+    const token = this.settings.tokens.METRICS_TOKEN;
+    const answer = await request(`${this.urlOf(name)}/metrics`, { timeoutMs, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     let total: number | undefined;
     for (const line of answer.text.split('\n')) {
       if (!line.startsWith(metric) || (line[metric.length] !== ' ' && line[metric.length] !== '{')) continue;
@@ -217,6 +276,21 @@ export class System {
       if (Number.isFinite(value)) total = (total ?? 0) + value;
     }
     return total;
+  }
+}
+
+/** `scripts/infra.sh status`: one line per node, `rabbitmq: up (...)` or `rabbitmq: down (...)`. */
+export function everyNodeUp(status: string): boolean {
+  return status.includes('rabbitmq: up') && !status.includes('rabbitmq: down');
+}
+
+/** The process is stopped by a signal (SIGSTOP): state T in /proc/<pid>/stat. */
+export async function processStopped(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return /^\d+ \(.*\) T /s.test(stat);
+  } catch {
+    return false;
   }
 }
 

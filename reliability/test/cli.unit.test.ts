@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, parseCli, QUICK_FAULTS } from '../src/cli.js';
-import { FAULT_NAMES } from '../src/faults/fault.js';
+import { CliError, parseCli, QUICK_CLUSTER_FAULTS, QUICK_FAULTS } from '../src/cli.js';
+import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor } from '../src/faults/fault.js';
 
 describe('parseCli', () => {
-  it('runs every fault alone and then combined by default, 20,000 operations', () => {
+  it('runs every fault that applies to one node alone and then combined by default, 20,000 operations', () => {
     // Given / When
     const options = parseCli([]);
     // Then
-    expect(options).toMatchObject({ ops: 20_000, single: [...FAULT_NAMES], combined: [...FAULT_NAMES], badInput: { http: true, stream: true }, quick: false });
+    const single = FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name));
+    expect(options).toMatchObject({ ops: 20_000, single, combined: single, badInput: { http: true, stream: true }, quick: false });
+    expect(single).toEqual(expect.arrayContaining(['restart-stream', 'postgres-crash', 'freeze-active-order']));
+  });
+
+  it('runs every fault on a cluster, the cluster-only ones included', () => {
+    const options = parseCli([], { cluster: true });
+    expect(options).toMatchObject({ single: [...FAULT_NAMES], combined: [...FAULT_NAMES] });
+    expect(faultsFor(true)).toEqual(expect.arrayContaining(['kill-stream-leader', 'kill-stream-follower', 'rolling-restart']));
+  });
+
+  it('--quick on a cluster runs the cluster faults, the PostgreSQL crash and the frozen instance, in one run', () => {
+    const options = parseCli(['--quick'], { cluster: true });
+    expect(options).toMatchObject({ ops: 2_000, single: [], combined: QUICK_CLUSTER_FAULTS });
+    expect([...QUICK_CLUSTER_FAULTS].sort()).toEqual(['freeze-active-order', 'kill-stream-follower', 'kill-stream-leader', 'postgres-crash', 'restart-stream', 'rolling-restart']);
+  });
+
+  it('refuses a cluster-only fault on one node, saying so', () => {
+    expect(() => parseCli(['--faults', 'kill-stream-leader'])).toThrow(/needs a cluster/);
+    expect(parseCli(['--faults', 'kill-stream-leader'], { cluster: true }).single).toEqual(['kill-stream-leader']);
   });
 
   it('--quick runs a subset with 2,000 operations and no combined run', () => {
@@ -17,7 +36,7 @@ describe('parseCli', () => {
 
   it('takes a list of faults, combined and --ops in both spellings', () => {
     const options = parseCli(['--faults', 'broker-outage,combined', '--ops=500']);
-    expect(options).toMatchObject({ ops: 500, single: ['broker-outage'], combined: [...FAULT_NAMES] });
+    expect(options).toMatchObject({ ops: 500, single: ['broker-outage'], combined: faultsFor(false) });
     expect(parseCli(['--bad-input', 'http']).badInput).toEqual({ http: true, stream: false });
   });
 

@@ -1,5 +1,6 @@
-# The Docker path (sourced by scripts/infra.sh when a Docker engine answers): the same verbs on the
-# compose services `postgres` and `rabbitmq` (node 1), `rabbitmq-2`, `rabbitmq-3` (profile cluster).
+# The Docker path (sourced by scripts/infra.sh when a Docker engine answers, or with INFRA=docker): the same verbs
+# on the compose services `postgres` and `rabbitmq` (node 1), `rabbitmq-2`, `rabbitmq-3` (profile cluster, used when
+# BROKER_NODES > 1). infra/test/docker-path.unit.test.ts checks each verb's compose call with a fake docker.
 
 docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
 
@@ -20,27 +21,38 @@ docker_rabbitmq_services() {
 
 docker_main() {
   cd "$repo"
-  local profile=()
+  local profile=() nodes=()
   [ "${BROKER_NODES:-1}" -gt 1 ] && profile=(--profile cluster)
+  # The compose services a node verb acts on, resolved first: a bad or missing node number stops the script
+  # here (inside the compose command's arguments, the error would only end a subshell, and compose would run).
+  case "$1" in
+    rabbitmq-stop | rabbitmq-start) mapfile -t nodes < <(docker_rabbitmq_services "${2:-}") && [ "${#nodes[@]}" -gt 0 ] || die "no such node: ${2:-}" ;;
+    rabbitmq-kill | rabbitmq-pause | rabbitmq-resume)
+      : "${2:?node number}"
+      mapfile -t nodes < <(docker_rabbitmq_service "$2") && [ "${#nodes[@]}" -gt 0 ] || die "no such node: $2"
+      ;;
+  esac
   case "$1" in
     up)
       if [ "${BROKER_NODES:-1}" -gt 1 ]; then
-        die "a cluster with Docker runs entirely in containers: docker compose --profile cluster up --build"
+        # The nodes advertise their compose service names, which only containers resolve.
+        die "a cluster with Docker runs entirely in containers: docker compose --env-file infra/rabbitmq/cluster.env up --build"
       fi
       docker compose up -d --wait postgres rabbitmq
       # The compose broker's account for clients outside the container (guest is loopback-only):
-      # scripts/services.sh and the Makefile's test targets read this file.
-      mkdir -p "$repo/.run"
-      printf 'RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n' >"$repo/.run/infra.env"
+      # scripts/services.sh and the Makefile's test targets read this file (in RUN_DIR, .run by default).
+      local run_dir
+      run_dir=$(mkdir -p "${RUN_DIR:-.run}" && cd "${RUN_DIR:-.run}" && pwd)
+      printf 'RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n' >"$run_dir/infra.env"
       ;;
     down) docker compose "${profile[@]}" stop ;;
     clean) docker compose --profile cluster down -v ;;
     status) docker compose "${profile[@]}" ps ;;
-    rabbitmq-stop) docker compose "${profile[@]}" stop $(docker_rabbitmq_services "${2:-}") ;;
-    rabbitmq-start) docker compose "${profile[@]}" up -d --wait $(docker_rabbitmq_services "${2:-}") ;;
-    rabbitmq-kill) docker compose "${profile[@]}" kill -s KILL "$(docker_rabbitmq_service "${2:?node number}")" ;;
-    rabbitmq-pause) docker compose "${profile[@]}" pause "$(docker_rabbitmq_service "${2:?node number}")" ;;
-    rabbitmq-resume) docker compose "${profile[@]}" unpause "$(docker_rabbitmq_service "${2:?node number}")" ;;
+    rabbitmq-stop) docker compose "${profile[@]}" stop "${nodes[@]}" ;;
+    rabbitmq-start) docker compose "${profile[@]}" up -d --wait "${nodes[@]}" ;;
+    rabbitmq-kill) docker compose "${profile[@]}" kill -s KILL "${nodes[@]}" ;;
+    rabbitmq-pause) docker compose "${profile[@]}" pause "${nodes[@]}" ;;
+    rabbitmq-resume) docker compose "${profile[@]}" unpause "${nodes[@]}" ;;
     postgres-stop) docker compose stop postgres ;;
     postgres-start) docker compose up -d --wait postgres ;;
     postgres-crash) docker compose kill -s KILL postgres ;;

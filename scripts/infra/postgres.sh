@@ -1,6 +1,8 @@
 # PostgreSQL 15 from the machine's packages (sourced by scripts/infra.sh; no Docker engine).
+# PG_CLUSTER and PGPORT name another cluster of the machine (pg_createcluster), e.g. one whose crash
+# disturbs nobody else: PG_CLUSTER=chaos PGPORT=5532 scripts/infra.sh postgres-crash.
 PG_VERSION=15
-PG_CLUSTER=main
+PG_CLUSTER=${PG_CLUSTER:-main}
 PG_PORT=${PGPORT:-5432}
 DB_USER=${DB_USER:-app}
 DB_PASSWORD=${DB_PASSWORD:-app}

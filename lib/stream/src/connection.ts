@@ -69,6 +69,9 @@ export class UnsupportedBrokerError extends Error {}
 /** How long the locator connection may fail to answer a metadata query before the client is dropped. */
 const LIVENESS_TIMEOUT_MS = 5_000;
 
+/** How long the ready hooks (declaring the stream, the publisher, the consumer) may take on a new client. */
+const HOOK_TIMEOUT_MS = 30_000;
+
 /**
  * Wraps rabbitmq-stream-js-client's Client, which neither reconnects nor times out connects:
  * one live client at a time, replaced as a whole (and every publisher and consumer declared again
@@ -176,7 +179,9 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         }
         client = fresh;
         hooksDone = false;
-        for (const hook of hooks) await hook(fresh);
+        // A hook's request can wait for ever (the client fails no pending request when a socket
+        // closes): bounded, a hung hook is a failed connect, retried like any other.
+        for (const hook of hooks) await withTimeout(hook(fresh), HOOK_TIMEOUT_MS, 'declaring on the new connection');
         if (myGeneration !== generation) continue; // lost while running hooks: go round again
         hooksDone = true;
         watchLiveness(fresh, myGeneration);

@@ -56,7 +56,8 @@ export async function measureStreamBaseline(settings: StreamSettings, messages: 
   let confirmed = 0;
   const client = await open(settings, 'load-test-baseline', (count) => (confirmed += count));
   try {
-    await client.createStream({ stream, arguments: { 'max-length-bytes': 500_000_000 } });
+    // Replicated as the customer stream is on a cluster (a leader and two replicas; one node ignores it).
+    await client.createStream({ stream, arguments: { 'max-length-bytes': 500_000_000, 'initial-cluster-size': 3 } });
     const publisher = await client.declarePublisher({ stream });
     const body = (i: number) =>
       Buffer.from(

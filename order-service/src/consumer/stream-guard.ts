@@ -1,4 +1,4 @@
-import { errorMessage } from '@demo/async';
+import { errorMessage, sleep } from '@demo/async';
 import type { StreamConnection } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -8,13 +8,17 @@ import type { Verdict } from '../domain/stream-integrity.js';
 import type { Metrics } from '../metrics.js';
 import { checkStream } from './stream-check.js';
 
+/** A reset or an unverified message is asked this many more times, this far apart, before it counts. */
+const CONFIRMATIONS = 3;
+const CONFIRM_DELAY_MS = 1_000;
+
 /** Why this instance does not consume, as /ready tells it. */
 export type IntegrityProblem = Exclude<Verdict, { kind: 'ok' }>;
 
 /**
  * Keeps an instance from consuming a stream that no longer holds what its replica needs (see
  * domain/stream-integrity.ts): checked at start and on every promotion (after a reconnect, a
- * rebuild, a failover); while a check fails, checked again every `recheckMs` until it passes.
+ * rebuild, a failover); while a check fails, checked again every `recheckMs` (5 s) until it passes.
  */
 export interface StreamGuard {
   /** On promotion, with the stored position: where to resume, or 'stand-down'. */
@@ -75,13 +79,27 @@ export function createStreamGuard(options: {
     timer = setTimeout(() => {
       timer = undefined;
       void checkNow();
-    }, options.recheckMs ?? 10_000);
+    }, options.recheckMs ?? 5_000);
     timer.unref();
+  }
+
+  /**
+   * A verdict other than ok, confirmed: right after a leader moves, the new leader's statistics can
+   * say the stream is empty for a moment; a reset or an unverified message is asked again a few
+   * times before the instance stands down. A gap is what retention did: it does not heal.
+   */
+  async function confirmed(position: Pick<StoredPosition, 'lastOffset' | 'lastFingerprint'>): Promise<Verdict> {
+    let verdict = await checkStream(connection, key.stream, position);
+    for (let attempt = 0; attempt < CONFIRMATIONS && (verdict.kind === 'stream_reset' || verdict.kind === 'unverified'); attempt++) {
+      await sleep(CONFIRM_DELAY_MS);
+      verdict = await checkStream(connection, key.stream, position);
+    }
+    return verdict;
   }
 
   async function checkNow() {
     try {
-      report(await checkStream(connection, key.stream, await loadPosition(options.db, key)));
+      report(await confirmed(await loadPosition(options.db, key)));
     } catch (error) {
       logger.warn({ err: errorMessage(error) }, 'checking the stream failed; checking again');
       scheduleRecheck();
@@ -90,7 +108,7 @@ export function createStreamGuard(options: {
 
   return {
     async admit(position) {
-      const verdict = await checkStream(connection, key.stream, position);
+      const verdict = await confirmed(position);
       report(verdict);
       return verdict.kind === 'ok' ? verdict.resumeFrom : 'stand-down';
     },

@@ -1,21 +1,41 @@
+import type { BrokerProbe } from '../broker-probe.js';
 import type { Databases } from '../db.js';
+import type { ProgressMonitor } from '../progress-monitor.js';
 import type { System } from '../system.js';
 import type { Workload } from '../workload.js';
 
 export const FAULT_NAMES = [
   'kill-active-order',
   'sigterm-active-order',
+  'freeze-active-order',
   'kill-customer',
   'broker-outage',
+  'restart-stream',
+  'kill-stream-leader',
+  'kill-stream-follower',
+  'rolling-restart',
   'postgres-restart',
+  'postgres-crash',
   'close-connections',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
+
+/** Faults that need a broker of several nodes. */
+export const CLUSTER_FAULTS: readonly FaultName[] = ['kill-stream-leader', 'kill-stream-follower', 'rolling-restart'];
+
+/** The faults that apply to a system on one broker node, or on a cluster (all of them). */
+export function faultsFor(cluster: boolean): FaultName[] {
+  return FAULT_NAMES.filter((name) => cluster || !CLUSTER_FAULTS.includes(name));
+}
 
 export interface FaultContext {
   system: System;
   workload: Workload;
   dbs: Databases;
+  /** Published and applied progress, sampled through the run. */
+  monitor: ProgressMonitor;
+  /** The stream's leader and replicas, by node. */
+  broker: BrokerProbe;
   log(line: string): void;
 }
 
