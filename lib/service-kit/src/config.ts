@@ -84,7 +84,8 @@ export class ConfigError extends Error {}
 export function loadConfig<P extends TProperties>(properties: P, env: NodeJS.ProcessEnv = process.env): Static<TObject<P>> {
   const schema = Type.Object(properties);
   try {
-    return envSchema<Static<TObject<P>>>({ schema: schema as object, data: env, dotenv: false });
+    // env: false: only `env` counts (env-schema would otherwise merge process.env under it).
+    return envSchema<Static<TObject<P>>>({ schema: schema as object, data: env, env: false, dotenv: false });
   } catch (error) {
     const message = (error as Error).message
       .split(',')
