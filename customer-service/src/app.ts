@@ -43,6 +43,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   const connection = connectDeclaredStream(config, {
     connectionName: instance,
     stream: config.STREAM_NAME,
+    partitions: config.STREAM_PARTITIONS,
     args: CUSTOMER_STREAM_ARGUMENTS,
     logger,
   });
@@ -54,6 +55,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     databaseUrl: config.DATABASE_URL,
     connection,
     stream: config.STREAM_NAME,
+    partitions: config.STREAM_PARTITIONS,
     publisherRef: PUBLISHER_REF,
     batchSize: config.OUTBOX_BATCH_SIZE,
     pollMs: config.OUTBOX_POLL_MS,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { baseUrl, CommonEnv, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
+import { baseUrl, loadConfig as readEnv, SystemEnv, urlList } from '@demo/service-kit/config';
 import { brokerOf } from '@demo/service-kit/system';
 import Type from 'typebox';
 
@@ -44,7 +44,6 @@ const Share = (fallback: number) => Type.Number({ default: fallback, minimum: 0,
 export const LoadEnv = {
   ...SystemEnv,
   /** The nodes of a cluster, as the services read it: the baselines then go through its first node. */
-  RABBITMQ_HOSTS: CommonEnv.RABBITMQ_HOSTS,
   N: Type.Integer({ default: 100_000, minimum: 1, maximum: 10_000_000 }),
   CONCURRENCY: Type.Integer({ default: 64, minimum: 1, maximum: 1024 }),
   UNKNOWN_SHARE: Share(0.1),

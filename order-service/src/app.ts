@@ -1,9 +1,9 @@
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { createHttpServer, healthRoutes, openDatabase, type Logger, type RunningService } from '@demo/service-kit';
-import { connectBroker, requireStream } from '@demo/stream';
+import { connectBroker, partitionStreams, requireStream } from '@demo/stream';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
-import { createReplicaSync } from './consumer/replica-sync.js';
+import { createReplica } from './consumer/replica-group.js';
 import { createApplierDatabase } from './db/applier-database.js';
 import { migrations } from './db/migrations/index.js';
 import { replicaCustomerQueries } from './db/replica.js';
@@ -31,16 +31,23 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   });
   const applierDb = createApplierDatabase({ url: config.DATABASE_URL, applicationName: `${instance} applier`, logger });
   // order-service only reads the stream (its broker account may not declare it): customer-service,
-  // its writer, declares it; until then the connection waits, and /ready says the stream is down.
-  const stream = connectBroker(config, { connectionName: `order-service ${instance}`, logger: logger.child({ component: 'stream' }) });
-  stream.onReady((client) => requireStream(client, config.STREAM_NAME));
+  // its writer, declares it; until then a connection waits, and /ready says the stream is down.
+  // A super stream's partitions get a connection each: a leader move of one partition (which closes
+  // its consumers) leaves the others consuming.
+  const partitioned = config.STREAM_PARTITIONS > 1;
+  const streams = (partitioned ? partitionStreams(config.STREAM_NAME, config.STREAM_PARTITIONS) : [config.STREAM_NAME]).map((name) => {
+    const connection = connectBroker(config, { connectionName: `order-service ${instance} ${name}`, logger: logger.child({ component: 'stream' }) });
+    connection.onReady((client) => requireStream(client, name));
+    return { key: { consumerName: ORDER_SERVICE_CONSUMER, stream: name }, connection };
+  });
+  const connections = streams.map((stream) => stream.connection);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry);
 
-  const replica = await createReplicaSync({
-    connection: stream,
-    key: { consumerName: ORDER_SERVICE_CONSUMER, stream: config.STREAM_NAME },
+  const replica = await createReplica({
+    streams,
+    superStream: partitioned ? config.STREAM_NAME : undefined,
     db: applierDb,
     databaseUrl: config.DATABASE_URL,
     instance,
@@ -67,7 +74,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     description: 'Orders validated against a replica of customers fed by the RabbitMQ stream `customer`',
     version: '0.1.0',
   });
-  await http.register(healthRoutes, orderHealth({ db, stream, replica }));
+  await http.register(healthRoutes, orderHealth({ db, connections, replica }));
   await http.register(ordersRoutes, { orders: createOrderService({ db, customers, metrics }) });
   await http.register(replicaRoutes, { replicaCustomers: createReplicaCustomerService(db) });
   await http.register(adminRoutes, { parkedEvents: createParkedEventService(db) });
@@ -76,18 +83,18 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   return {
     http,
     start() {
-      stream.start();
+      for (const connection of connections) connection.start();
       replica.start();
     },
     shutdownSteps: [
       { name: 'http', run: () => http.close() },
       { name: 'read-your-writes waiters', run: async () => customers.close() },
       { name: 'stream consumer', run: () => replica.unsubscribe() },
-      { name: 'stream connection', run: () => stream.close() },
+      { name: 'stream connections', run: async () => void (await Promise.all(connections.map((connection) => connection.close()))) },
       { name: 'replica notifications', run: () => replica.close() },
       { name: 'database pool', run: () => db.destroy() },
       { name: 'applier database pool', run: () => applierDb.destroy() },
     ],
-    fatal: stream.fatal,
+    fatal: Promise.race(connections.map((connection) => connection.fatal)),
   };
 }

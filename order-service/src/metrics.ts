@@ -39,11 +39,13 @@ export function createMetrics(registry: Registry) {
     consumerActive: new Gauge({
       name: 'stream_consumer_active',
       help: '1 when this instance is the active consumer of the customer stream, 0 on a standby',
+      labelNames: ['partition'] as const,
       registers,
     }),
     integrityOk: new Gauge({
       name: 'replica_integrity_ok',
       help: '0 while this instance does not consume because the stream no longer holds what the replica needs (a gap, or a stream declared again), else 1',
+      labelNames: ['partition'] as const,
       registers,
     }),
     bootstrapRows: new Counter({
@@ -59,11 +61,13 @@ export function createMetrics(registry: Registry) {
     consumerStepDowns: new Counter({
       name: 'stream_consumer_step_downs_total',
       help: 'Times this instance gave up being active because it made no progress while the stream grew',
+      labelNames: ['partition'] as const,
       registers,
     }),
     consumerLag: new Gauge({
       name: 'stream_consumer_lag_events',
       help: 'Estimated events between the stream tail and the applied offset (active instance)',
+      labelNames: ['partition'] as const,
       registers,
     }),
     replicationLag: new Histogram({

@@ -1,7 +1,7 @@
 import { errorMessage } from '@demo/async';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { ConfigError, createKysely, createPool } from '@demo/service-kit';
-import { connectBroker } from '@demo/stream';
+import { connectBroker, partitionStreams } from '@demo/stream';
 import { readConfig } from './config.js';
 import { checkStream } from './consumer/stream-check.js';
 import { loadPosition } from './db/position.js';
@@ -25,7 +25,9 @@ async function main() {
   const flags = new Set(process.argv.slice(2));
   if ([...flags].some((flag) => flag !== '--from-snapshot' && flag !== '--from-stream') || flags.size > 1) throw new ConfigError(USAGE);
   const config = readConfig();
-  const key = { consumerName: ORDER_SERVICE_CONSUMER, stream: config.STREAM_NAME };
+  // The stream, or every partition of the super stream: they feed one replica.
+  const streams = config.STREAM_PARTITIONS > 1 ? partitionStreams(config.STREAM_NAME, config.STREAM_PARTITIONS) : [config.STREAM_NAME];
+  const keys = streams.map((stream) => ({ consumerName: ORDER_SERVICE_CONSUMER, stream }));
   const db = createKysely<Database>(createPool({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'order-service rebuild' }));
   try {
     let fromSnapshot = flags.has('--from-snapshot');
@@ -34,22 +36,25 @@ async function main() {
       const connection = connectBroker(config, { connectionName: 'order-service rebuild', logger: { debug() {}, info() {}, warn() {}, error() {} } });
       connection.start();
       try {
-        const verdict = await checkStream(connection, key.stream, await loadPosition(db, key));
-        // A replica that applied nothing yet says nothing of a reset; its first needed offset is 0.
-        const stream = await checkStream(connection, key.stream, { ...(await loadPosition(db, key)), lastOffset: null, lastFingerprint: null });
-        if (verdict.kind !== 'ok' || stream.kind !== 'ok') {
-          fromSnapshot = true;
-          why = verdict.kind !== 'ok' ? verdict.kind : `${stream.kind}: the stream's first retained offset is past its start`;
+        for (const key of keys) {
+          const position = await loadPosition(db, key);
+          const verdict = await checkStream(connection, key.stream, position);
+          // A replica that applied nothing yet says nothing of a reset; its first needed offset is 0.
+          const stream = await checkStream(connection, key.stream, { lastOffset: null, lastFingerprint: null });
+          if (verdict.kind !== 'ok' || stream.kind !== 'ok') {
+            fromSnapshot = true;
+            why = `${key.stream}: ${verdict.kind !== 'ok' ? verdict.kind : `${stream.kind}: the stream's first retained offset is past its start`}`;
+          }
         }
       } finally {
         await connection.close();
       }
     }
-    const generation = await rebuildReplica(db, key, { fromSnapshot });
+    const [generation] = await rebuildReplica(db, keys, { fromSnapshot });
     console.log(
       fromSnapshot
-        ? `order-service: replica of stream "${key.stream}" emptied (generation ${generation}); an instance loads customer-service's snapshot, then the stream resumes (${why})`
-        : `order-service: replica of stream "${key.stream}" emptied (generation ${generation}); the active instance replays it from the first offset (${why})`,
+        ? `order-service: replica of stream "${config.STREAM_NAME}" emptied (generation ${generation}); an instance loads customer-service's snapshot, then the stream resumes (${why})`
+        : `order-service: replica of stream "${config.STREAM_NAME}" emptied (generation ${generation}); the active instance replays it from the first offset (${why})`,
     );
   } finally {
     await db.destroy();

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { baseUrl, CommonEnv, ConfigError, loadConfig, SystemEnv, urlList } from '@demo/service-kit/config';
+import { baseUrl, ConfigError, loadConfig, SystemEnv, urlList } from '@demo/service-kit/config';
 import type { Endpoint } from '@demo/stream';
 import Type from 'typebox';
 import { readRunEnv } from './run-env.js';
@@ -41,7 +41,6 @@ export interface Settings {
 /** SystemEnv plus the cluster and run-directory settings the services and scripts/infra.sh read. */
 export const ReliabilityEnv = {
   ...SystemEnv,
-  RABBITMQ_HOSTS: CommonEnv.RABBITMQ_HOSTS,
   BROKER_NAME: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9]*$' })),
   BROKER_NODES: Type.Optional(Type.Integer({ minimum: 1, maximum: 9 })),
   BROKER_PORT_OFFSET: Type.Optional(Type.Integer({ minimum: 0, maximum: 50_000 })),

@@ -1,10 +1,10 @@
 import { backoffDelay, errorMessage, sleep } from '@demo/async';
-import { annotationsOf, type CustomerEventType } from '@demo/contract';
 import { connectionBounds, type Logger } from '@demo/service-kit';
-import { createConfirmingPublisher, type ConfirmingPublisher, type OutgoingMessage, type StreamConnection } from '@demo/stream';
+import type { StreamConnection } from '@demo/stream';
 import pg from 'pg';
 import type { Metrics } from '../metrics.js';
-import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
+import { outboxQueries, RELAY_SESSION } from './outbox-queries.js';
+import { createStreamSink, type StreamSink } from './stream-sink.js';
 import type { OutboxSignal } from './signal.js';
 
 export type RelayRole = 'active' | 'standby';
@@ -13,6 +13,8 @@ export interface RelayOptions {
   databaseUrl: string;
   connection: StreamConnection;
   stream: string;
+  /** 1: `stream` is a stream; more: it is a super stream of that many partitions. */
+  partitions: number;
   /** Fixed: the broker deduplicates per (stream, publisherRef). */
   publisherRef: string;
   batchSize: number;
@@ -45,7 +47,7 @@ export function createRelay(options: RelayOptions): Relay {
   let role: RelayRole = 'standby';
   let running: Promise<void> | undefined;
   /** The publisher of the leadership in hand (none while standby). */
-  let activePublisher: ConfirmingPublisher | undefined;
+  let activePublisher: StreamSink | undefined;
 
   function setRole(next: RelayRole) {
     if (role === next) return;
@@ -90,8 +92,9 @@ export function createRelay(options: RelayOptions): Relay {
 
   /** While holding the lock: publish until stopped; a database error ends the leadership. */
   async function lead(client: pg.Client, broken: () => Error | undefined) {
-    const publisher = createConfirmingPublisher(options.connection, {
+    const publisher = createStreamSink(options.connection, {
       stream: options.stream,
+      partitions: options.partitions,
       publisherRef: options.publisherRef,
       logger,
     });
@@ -129,7 +132,7 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   /** Next publishing id: above both what the broker stored and what earlier relays assigned. */
-  async function resumePoint(client: pg.Client, publisher: ConfirmingPublisher): Promise<bigint> {
+  async function resumePoint(client: pg.Client, publisher: StreamSink): Promise<bigint> {
     let brokerLast: bigint;
     try {
       await options.connection.ready(stopping.signal);
@@ -156,7 +159,7 @@ export function createRelay(options: RelayOptions): Relay {
    * One batch: rows already holding a publishing id first (only after a resume or a failure can
    * there be any: a successful cycle deletes what it assigned), else the next committed rows.
    */
-  async function cycle(client: pg.Client, publisher: ConfirmingPublisher, next: bigint, resend: boolean) {
+  async function cycle(client: pg.Client, publisher: StreamSink, next: bigint, resend: boolean) {
     let rows = resend ? await outboxQueries.assigned(client, options.batchSize) : [];
     const resending = rows.length > 0;
     if (!resending) {
@@ -164,7 +167,7 @@ export function createRelay(options: RelayOptions): Relay {
     }
     if (rows.length === 0) return { next, full: false, resend: false };
     try {
-      await publisher.publish(rows.map(toMessage));
+      await publisher.publish(rows);
     } catch (error) {
       throw new PublishFailed(errorMessage(error));
     }
@@ -195,17 +198,5 @@ export function createRelay(options: RelayOptions): Relay {
     get canPublish() {
       return role === 'active' && activePublisher?.isReady === true;
     },
-  };
-}
-
-function toMessage(row: OutboxRow): OutgoingMessage {
-  return {
-    publishingId: BigInt(row.publishing_id),
-    body: Buffer.from(row.body, 'utf8'),
-    annotations: annotationsOf(row.event_type as CustomerEventType, {
-      event_id: row.event_id,
-      correlation_id: row.correlation_id,
-      schema_version: row.schema_version,
-    }),
   };
 }

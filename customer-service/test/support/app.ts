@@ -1,4 +1,4 @@
-import { testPool, TEST_TOKENS, bearer } from '@demo/test-support';
+import { testPool, TEST_TOKENS, bearer, broker } from '@demo/test-support';
 import { createLogger, type Logger } from '@demo/service-kit';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -12,6 +12,9 @@ import { createTestResources, type TestResources } from './resources.js';
 export function testConfig(resources: TestResources, env: NodeJS.ProcessEnv = {}): Config {
   return readConfig({
     ...process.env,
+    // The broker account make gives the tests (lib/test-support reads .run/infra.env when the environment does not).
+    RABBITMQ_USER: broker.user,
+    RABBITMQ_PASSWORD: broker.password,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: resources.database.url,

@@ -23,6 +23,8 @@ export const CommonEnv = {
   RABBITMQ_VHOST: Type.String({ default: '/' }),
   RABBITMQ_MANAGEMENT_URL: Type.String({ default: 'http://127.0.0.1:15672', pattern: '^https?://' }),
   STREAM_NAME: Type.String({ default: 'customer', minLength: 1 }),
+  /** 1: STREAM_NAME is a stream; more: a super stream of that many partitions (STREAM_NAME-0, -1, ...). */
+  STREAM_PARTITIONS: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
 };
 
@@ -113,7 +115,9 @@ export const SystemEnv = {
   CUSTOMER_DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/customer_db', pattern: '^postgres(ql)?://' }),
   ORDER_DATABASE_URL: Type.String({ default: 'postgres://app:app@127.0.0.1:5432/order_db', pattern: '^postgres(ql)?://' }),
   STREAM_NAME: CommonEnv.STREAM_NAME,
+  STREAM_PARTITIONS: CommonEnv.STREAM_PARTITIONS,
   RABBITMQ_HOST: CommonEnv.RABBITMQ_HOST,
+  RABBITMQ_HOSTS: CommonEnv.RABBITMQ_HOSTS,
   RABBITMQ_STREAM_PORT: CommonEnv.RABBITMQ_STREAM_PORT,
   RABBITMQ_USER: CommonEnv.RABBITMQ_USER,
   RABBITMQ_PASSWORD: CommonEnv.RABBITMQ_PASSWORD,

@@ -12,6 +12,7 @@ describe('SystemEnv: where the running system is, for the tools', () => {
       CUSTOMER_DATABASE_URL: 'postgres://app:app@127.0.0.1:5432/customer_db',
       ORDER_DATABASE_URL: 'postgres://app:app@127.0.0.1:5432/order_db',
       STREAM_NAME: 'customer',
+      STREAM_PARTITIONS: 1,
       RABBITMQ_HOST: '127.0.0.1',
       RABBITMQ_STREAM_PORT: 5552,
       RABBITMQ_USER: 'guest',

@@ -1,6 +1,6 @@
 import { createStreamConnection, type Endpoint, type StreamConnection } from './connection.js';
 import type { StreamLogger } from './logger.js';
-import { ensureStream, type StreamArguments } from './stream-admin.js';
+import { ensureStream, ensureSuperStream, type StreamArguments } from './stream-admin.js';
 
 /** The broker settings every service reads from its environment (service-kit's CommonEnv). */
 export interface BrokerEnv {
@@ -36,7 +36,14 @@ export function connectBroker(env: BrokerEnv, options: { connectionName: string;
  */
 export function connectDeclaredStream(
   env: BrokerEnv,
-  options: { connectionName: string; stream: string; args: StreamArguments; logger: StreamLogger },
+  options: {
+    connectionName: string;
+    stream: string;
+    /** More than 1: `stream` is a super stream of that many partitions, each declared with `args`. */
+    partitions?: number;
+    args: StreamArguments;
+    logger: StreamLogger;
+  },
 ): StreamConnection {
   const connection = connectBroker(env, options);
   const management = {
@@ -45,8 +52,11 @@ export function connectDeclaredStream(
     password: env.RABBITMQ_PASSWORD,
     vhost: env.RABBITMQ_VHOST,
   };
+  const partitions = options.partitions ?? 1;
   connection.onReady((client) =>
-    ensureStream(client, options.stream, options.args, { management, logger: options.logger }),
+    partitions > 1
+      ? ensureSuperStream(client, options.stream, partitions, options.args)
+      : ensureStream(client, options.stream, options.args, { management, logger: options.logger }),
   );
   return connection;
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '@demo/async';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { ConfigError, createKysely, createPool, loadConfig, SystemEnv } from '@demo/service-kit';
 import { brokerOf } from '@demo/service-kit/system';
-import { createStreamConnection } from '@demo/stream';
+import { createStreamConnection, partitionStreams } from '@demo/stream';
 import type { Database } from '../db/schema.js';
 import { collectStreamStatus } from '../services/stream-status.js';
 import { EXIT, exitCodeOf, renderTable, toJson } from './stream-status-report.js';
@@ -16,7 +16,7 @@ needs (a gap or a reset, as order-service judges it). Read only.
 
   --json   one JSON document instead of the table
 
-Settings (environment): STREAM_NAME, ORDER_DATABASE_URL, RABBITMQ_HOST, RABBITMQ_STREAM_PORT,
+Settings (environment): STREAM_NAME, STREAM_PARTITIONS, ORDER_DATABASE_URL, RABBITMQ_HOST, RABBITMQ_STREAM_PORT,
 RABBITMQ_USER, RABBITMQ_PASSWORD, RABBITMQ_VHOST, RABBITMQ_MANAGEMENT_URL.
 
 Exit: 0 healthy, 1 a gap or reset, 2 bad settings or arguments, 3 could not tell (unreachable, unverified).`;
@@ -61,20 +61,32 @@ async function main(argv: string[]): Promise<number> {
     await connection.ready(AbortSignal.timeout(CONNECT_TIMEOUT_MS)).catch((error: unknown) => {
       throw new Error(`no stream connection to ${settings.RABBITMQ_HOST}:${settings.RABBITMQ_STREAM_PORT} within ${CONNECT_TIMEOUT_MS / 1000} s (${errorMessage(error)})`);
     });
-    const status = await collectStreamStatus({
-      connection,
-      db,
-      management: {
-        url: settings.RABBITMQ_MANAGEMENT_URL,
-        user: settings.RABBITMQ_USER,
-        password: settings.RABBITMQ_PASSWORD,
-        vhost: settings.RABBITMQ_VHOST,
-      },
-      stream: settings.STREAM_NAME,
-      consumerNames: [ORDER_SERVICE_CONSUMER],
-    });
-    process.stdout.write(json ? `${JSON.stringify(toJson(status), null, 2)}\n` : renderTable(status));
-    return exitCodeOf(status);
+    // A super stream: every partition is a stream of its own, reported one after the other.
+    const streams = settings.STREAM_PARTITIONS > 1 ? partitionStreams(settings.STREAM_NAME, settings.STREAM_PARTITIONS) : [settings.STREAM_NAME];
+    const statuses = [];
+    for (const stream of streams) {
+      statuses.push(
+        await collectStreamStatus({
+          connection,
+          db,
+          management: {
+            url: settings.RABBITMQ_MANAGEMENT_URL,
+            user: settings.RABBITMQ_USER,
+            password: settings.RABBITMQ_PASSWORD,
+            vhost: settings.RABBITMQ_VHOST,
+          },
+          stream,
+          consumerNames: [ORDER_SERVICE_CONSUMER],
+        }),
+      );
+    }
+    if (json) {
+      const documents = statuses.map(toJson);
+      process.stdout.write(`${JSON.stringify(documents.length === 1 ? documents[0] : { partitions: documents }, null, 2)}\n`);
+    } else {
+      process.stdout.write(statuses.map(renderTable).join('\n'));
+    }
+    return Math.max(...statuses.map(exitCodeOf));
   } catch (error) {
     console.error(`stream-status: could not establish the status of stream "${settings.STREAM_NAME}": ${errorMessage(error)}`);
     return EXIT.unknown;

@@ -12,7 +12,7 @@ export interface BootstrapProgress {
   total: number | undefined;
 }
 
-export type BootstrapOutcome = { kind: 'done'; loaded: number; resumeFrom: bigint; seconds: number } | { kind: 'busy' } | { kind: 'superseded' };
+export type BootstrapOutcome = { kind: 'done'; loaded: number; resumeFrom: bigint[]; seconds: number } | { kind: 'busy' } | { kind: 'superseded' };
 
 /** A snapshot row as the replica keeps it; -1: its stream offset is unknown (it came from a snapshot). */
 const FROM_SNAPSHOT = -1n;
@@ -21,7 +21,8 @@ const FROM_SNAPSHOT = -1n;
  * Loads the replica from customer-service's snapshot when the stream no longer holds its history.
  *
  * The protocol, and why nothing is lost or applied wrongly:
- * 1. Read the stream's first retained offset F **before** asking for the snapshot. Every event
+ * 1. Read the stream's first retained offset F (each partition's, for a super stream) **before**
+ *    asking for the snapshot. Every event
  *    below F was published before that moment, and an event is published only after its change
  *    committed in customer_db (the outbox), so the snapshot, a consistent view taken after it,
  *    reflects every event below F (and maybe later ones).
@@ -36,7 +37,9 @@ const FROM_SNAPSHOT = -1n;
  */
 export async function bootstrapFromSnapshot(options: {
   db: Kysely<Database>;
-  key: ConsumerKey;
+  /** Every stream that feeds the replica: the stream, or each partition of a super stream. */
+  keys: readonly ConsumerKey[];
+  /** Any connection to the broker: the streams' first retained offsets are read through it. */
   connection: StreamConnection;
   snapshotUrl: string;
   token?: string | undefined;
@@ -45,15 +48,20 @@ export async function bootstrapFromSnapshot(options: {
   logger: Logger;
   pageSize?: number;
 }): Promise<BootstrapOutcome> {
-  const { key, logger, progress } = options;
+  const { keys, logger, progress } = options;
+  const group = `${keys[0]!.consumerName} ${keys.map((key) => key.stream).join(',')}`;
   return options.db.connection().execute(async (db) => {
-    if (!(await tryBootstrapLock(db, key))) return { kind: 'busy' };
+    if (!(await tryBootstrapLock(db, group))) return { kind: 'busy' };
     try {
       const started = performance.now();
-      const generation = await beginBootstrap(db, key);
-      const bounds = await streamBounds(await options.connection.ready(), key.stream);
-      const resumeFrom = bounds.firstRetained < 0n ? 0n : bounds.firstRetained;
-      logger.info({ generation, resumeFrom: String(resumeFrom), url: options.snapshotUrl }, 'bootstrapping the replica from a snapshot');
+      const generations = await beginBootstrap(db, keys);
+      const client = await options.connection.ready();
+      const resumeFrom: bigint[] = [];
+      for (const key of keys) {
+        const bounds = await streamBounds(client, key.stream);
+        resumeFrom.push(bounds.firstRetained < 0n ? 0n : bounds.firstRetained);
+      }
+      logger.info({ generations, resumeFrom: resumeFrom.map(String), url: options.snapshotUrl }, 'bootstrapping the replica from a snapshot');
       const snapshot = await openSnapshot(options.snapshotUrl, { token: options.token, ...(options.signal ? { signal: options.signal } : {}) });
       progress.loaded = 0;
       for await (const page of snapshot.pages(options.pageSize ?? 5_000)) {
@@ -66,16 +74,23 @@ export async function bootstrapFromSnapshot(options: {
           updatedAt: customer.updated_at,
           lastEventOffset: FROM_SNAPSHOT,
         }));
-        if (!(await loadSnapshotRows(db, key, generation, rows))) return { kind: 'superseded' };
+        if (!(await loadSnapshotRows(db, keys[0]!, generations[0]!, rows))) return { kind: 'superseded' };
         progress.loaded += rows.length;
       }
       progress.total = snapshot.total;
-      if (!(await finishBootstrap(db, key, generation, resumeFrom))) return { kind: 'superseded' };
+      const finished = await finishBootstrap(
+        db,
+        keys.map((key, index) => ({ key, generation: generations[index]!, resumeFrom: resumeFrom[index]! })),
+      );
+      if (!finished) return { kind: 'superseded' };
       const seconds = (performance.now() - started) / 1000;
-      logger.info({ loaded: progress.loaded, seconds: Number(seconds.toFixed(2)), resumeFrom: String(resumeFrom) }, 'replica bootstrapped from the snapshot; resuming the stream');
+      logger.info(
+        { loaded: progress.loaded, seconds: Number(seconds.toFixed(2)), resumeFrom: resumeFrom.map(String).join(',') },
+        'replica bootstrapped from the snapshot; resuming the stream',
+      );
       return { kind: 'done', loaded: progress.loaded, resumeFrom, seconds };
     } finally {
-      await releaseBootstrapLock(db, key).catch(() => undefined);
+      await releaseBootstrapLock(db, group).catch(() => undefined);
     }
   });
 }

@@ -36,7 +36,8 @@ export interface Bootstrapper {
 
 export function createBootstrapper(options: {
   db: Kysely<Database>;
-  key: ConsumerKey;
+  /** Every stream that feeds the replica: the stream, or each partition of a super stream. */
+  keys: readonly ConsumerKey[];
   connection: StreamConnection;
   snapshotUrl: string | undefined;
   token: string | undefined;
@@ -59,7 +60,7 @@ export function createBootstrapper(options: {
     try {
       const outcome = await bootstrapFromSnapshot({
         db: options.db,
-        key: options.key,
+        keys: options.keys,
         connection: options.connection,
         snapshotUrl: options.snapshotUrl,
         token: options.token,

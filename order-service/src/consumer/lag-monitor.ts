@@ -22,7 +22,7 @@ export function startLagMonitor(options: {
   const timer = setInterval(() => {
     if (busy) return;
     if (options.status().role !== 'active' || !options.connection.isConnected) {
-      options.metrics.consumerLag.set(0);
+      options.metrics.consumerLag.set({ partition: options.stream }, 0);
       return;
     }
     busy = true;
@@ -32,7 +32,7 @@ export function startLagMonitor(options: {
       .then((tail) => {
         const applied = options.status().appliedOffset;
         const lag = tail < 0n ? 0n : applied === null ? tail + 1n : tail - applied;
-        options.metrics.consumerLag.set(Number(lag > 0n ? lag : 0n));
+        options.metrics.consumerLag.set({ partition: options.stream }, Number(lag > 0n ? lag : 0n));
         if (options.status().role === 'active') options.onSample?.(tail, applied);
       })
       .catch((error: unknown) => options.logger.debug({ err: errorMessage(error) }, 'reading the stream tail failed'))

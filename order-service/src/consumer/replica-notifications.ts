@@ -6,8 +6,12 @@ import { APPLIED_CHANNEL, REBUILD_CHANNEL } from '../db/channels.js';
 
 export interface ReplicaNotifications {
   start(): void;
-  /** A replica transaction committed on some instance; `offset` is the stored offset it reached. */
-  onApplied(listener: (offset: bigint | undefined) => void): void;
+  /**
+   * A replica transaction committed on some instance: `stream` and `offset` say which stream (or
+   * partition) it applied and the stored offset it reached (both undefined for other changes of the
+   * replica, such as an operator's retry of a parked event).
+   */
+  onApplied(listener: (stream: string | undefined, offset: bigint | undefined) => void): void;
   /** The replica was rebuilt (truncated, offset reset). */
   onRebuild(listener: () => void): void;
   /** (Re)connected: notifications may have been missed meanwhile. */
@@ -20,7 +24,7 @@ export interface ReplicaNotifications {
  * rebuilds, whichever instance made them; it reconnects with backoff.
  */
 export function createReplicaNotifications(url: string, applicationName: string, logger: Logger): ReplicaNotifications {
-  const applied: Array<(offset: bigint | undefined) => void> = [];
+  const applied: Array<(stream: string | undefined, offset: bigint | undefined) => void> = [];
   const rebuilt: Array<() => void> = [];
   const connectedListeners: Array<() => void> = [];
   let client: pg.Client | undefined;
@@ -30,8 +34,8 @@ export function createReplicaNotifications(url: string, applicationName: string,
 
   function dispatch(message: pg.Notification) {
     if (message.channel === APPLIED_CHANNEL) {
-      const offset = message.payload && /^\d+$/.test(message.payload) ? BigInt(message.payload) : undefined;
-      for (const listener of applied) listener(offset);
+      const match = /^(\S+) (\d+)$/.exec(message.payload ?? '');
+      for (const listener of applied) listener(match?.[1], match ? BigInt(match[2]!) : undefined);
     } else if (message.channel === REBUILD_CHANNEL) {
       for (const listener of rebuilt) listener();
     }

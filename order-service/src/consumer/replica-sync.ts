@@ -6,37 +6,37 @@ import { loadPosition, type ConsumerKey, type StoredPosition } from '../db/posit
 import type { Database } from '../db/schema.js';
 import type { Metrics } from '../metrics.js';
 import { createReplicaApplier } from './applier.js';
-import { createBootstrapper, type BootstrapState } from './bootstrapper.js';
+import type { Bootstrapper } from './bootstrapper.js';
 import { startLagMonitor } from './lag-monitor.js';
 import { createStreamGuard, type IntegrityProblem } from './stream-guard.js';
 import { createProgressWatchdog } from './progress-watchdog.js';
 import { prepareBatch } from './prepare-batch.js';
-import { createReplicaNotifications } from './replica-notifications.js';
+import type { ReplicaNotifications } from './replica-notifications.js';
 
 export interface ReplicaStatus {
+  /** The stream (or the partition of a super stream) this sync consumes. */
+  stream: string;
   /** Whether this instance is the one applying the stream. */
   role: ConsumerRole;
   /** The last offset applied to the replica as this instance knows it; null when nothing is (or since a rebuild). */
   appliedOffset: bigint | null;
   /** Why this instance does not consume the stream, when it cannot do so correctly. */
   problem: IntegrityProblem | undefined;
-  /** A snapshot bootstrap this instance runs (or that failed and will be tried again). */
-  bootstrap: BootstrapState | undefined;
 }
 
-/** Keeps the replica in step with one stream: what the rest of the service sees of the consumer side. */
+/**
+ * Keeps the replica in step with one stream (or one partition of a super stream): its applier, its
+ * single active consumer, its stream guard, its lag monitor and watchdog, and its applied position.
+ * The replica notifications and the snapshot bootstrapper are shared by the syncs of one replica
+ * (see replica-group.ts).
+ */
 export interface ReplicaSync {
-  /** LISTENs, subscribes (active or standby) and starts the lag monitor. */
+  /** Subscribes (active or standby), checks the stream, and starts the lag monitor. */
   start(): void;
   status(): ReplicaStatus;
-  /**
-   * `listener` runs whenever the replica may hold new rows: a commit on any instance, or the
-   * LISTEN connection (re)connected (a notification may have been missed meanwhile).
-   */
-  onReplicaChanged(listener: () => void): void;
-  /** Stops the lag monitor and unsubscribes, so that a standby takes over; LISTEN goes on. */
+  /** Stops the lag monitor and unsubscribes, so that a standby takes over. */
   unsubscribe(): Promise<void>;
-  /** Stops LISTENing (unsubscribing first when that was not done). */
+  /** Unsubscribes when that was not done, and stops checking the stream. */
   close(): Promise<void>;
 }
 
@@ -45,16 +45,16 @@ export interface ReplicaSyncOptions {
   connection: StreamConnection;
   /** The stream, and the consumer name every instance shares on it. */
   key: ConsumerKey;
+  /** When `key.stream` is a partition of this super stream (see lib/stream's single active consumer). */
+  superStream?: string | undefined;
   /** The applier's pool (not closed here). */
   db: Kysely<Database>;
-  /** For the LISTEN connection. */
-  databaseUrl: string;
-  instance: string;
+  /** Shared by the syncs of the replica: started and closed by their group. */
+  notifications: ReplicaNotifications;
+  bootstrapper: Bootstrapper;
   maxBatchSize: number;
   /** An active instance whose applied offset has not moved for this long while the stream grew steps down. */
   stallTimeoutMs: number;
-  /** Where to fetch customer-service's snapshot from (empty: never bootstrap from one), and the token it needs. */
-  snapshot: { url: string | undefined; token: string | undefined };
   metrics: Metrics;
   logger: Logger;
 }
@@ -68,21 +68,13 @@ export interface ReplicaSyncOptions {
 export async function createReplicaSync(options: ReplicaSyncOptions): Promise<ReplicaSync> {
   const { connection, key, metrics, logger } = options;
   const applier = createReplicaApplier({ db: options.db, key, metrics, logger });
-  const notifications = createReplicaNotifications(options.databaseUrl, options.instance, logger);
+  const { notifications, bootstrapper } = options;
+  const partition = { partition: key.stream };
   let appliedOffset = (await loadPosition(options.db, key)).lastOffset;
-  metrics.consumerActive.set(0);
+  metrics.consumerActive.set(partition, 0);
 
   const guard = createStreamGuard({ connection, key, db: options.db, metrics, logger });
   guard.onRestored(() => resubscribe('stream integrity restored'));
-  const bootstrapper = createBootstrapper({
-    snapshotUrl: options.snapshot.url,
-    token: options.snapshot.token,
-    db: options.db,
-    key,
-    connection,
-    metrics,
-    logger,
-  });
   bootstrapper.onDone(() => void guard.checkNow().then(() => resubscribe('replica bootstrapped from a snapshot')));
 
   /** Outside a promotion (at start, after a rebuild): checks the stream, and bootstraps when the replica needs it. */
@@ -109,6 +101,7 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
 
   const consumer = createSingleActiveConsumer(connection, {
     stream: key.stream,
+    ...(options.superStream ? { superStream: options.superStream } : {}),
     consumerRef: key.consumerName,
     resumeFrom: async () => {
       const position = await applier.reload();
@@ -125,20 +118,20 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
       else resubscribe('stored offset moved back: applying again from it', backoffDelay(rewinds++, 100, 5_000));
     },
     onRoleChange: (role) => {
-      metrics.consumerActive.set(role === 'active' ? 1 : 0);
+      metrics.consumerActive.set(partition, role === 'active' ? 1 : 0);
       watchdog.reset();
     },
     maxBatchSize: options.maxBatchSize,
     logger: logger.child({ component: 'stream' }),
   });
-  const status = (): ReplicaStatus => ({ role: consumer.role, appliedOffset, problem: guard.problem, bootstrap: bootstrapper.state });
+  const status = (): ReplicaStatus => ({ stream: key.stream, role: consumer.role, appliedOffset, problem: guard.problem });
 
   // Stuck while active (a hung connection, a bug): step down, so that a standby takes over.
   const watchdog = createProgressWatchdog(options.stallTimeoutMs);
   function onSample(tail: bigint, applied: bigint | null) {
     if (!watchdog.stalled(tail, applied)) return;
     watchdog.reset();
-    metrics.consumerStepDowns.inc();
+    metrics.consumerStepDowns.inc(partition);
     logger.warn({ applied: String(applied), tail: String(tail), stallMs: options.stallTimeoutMs }, 'no progress while the stream grew: stepping down');
     resubscribe('no progress while the stream grew');
   }
@@ -158,8 +151,8 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
       });
   }
 
-  notifications.onApplied((offset) => {
-    if (offset !== undefined && consumer.role === 'standby') appliedOffset = offset;
+  notifications.onApplied((stream, offset) => {
+    if (stream === key.stream && offset !== undefined && consumer.role === 'standby') appliedOffset = offset;
   });
   notifications.onRebuild(() => {
     logger.info({ role: consumer.role }, 'replica rebuild announced');
@@ -189,22 +182,15 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
 
   return {
     start() {
-      notifications.start();
       consumer.start();
       reconsider('start');
       stopLagMonitor = startLagMonitor({ connection, stream: key.stream, status, metrics, logger, onSample });
     },
     status,
-    onReplicaChanged(listener) {
-      notifications.onApplied(() => listener());
-      notifications.onConnected(listener);
-    },
     unsubscribe,
     async close() {
       guard.close();
-      bootstrapper.close();
       await unsubscribe().catch(() => undefined);
-      await notifications.close();
     },
   };
 }

@@ -54,7 +54,7 @@ export function createStreamGuard(options: {
 
   function report(verdict: Verdict) {
     if (verdict.kind === 'ok') {
-      metrics.integrityOk.set(1);
+      metrics.integrityOk.set({ partition: key.stream }, 1);
       if (problem) {
         logger.info({ was: problem.kind }, 'stream integrity restored');
         problem = undefined;
@@ -62,7 +62,7 @@ export function createStreamGuard(options: {
       }
       return;
     }
-    metrics.integrityOk.set(0);
+    metrics.integrityOk.set({ partition: key.stream }, 0);
     if (problem?.kind !== verdict.kind) {
       const level = verdict.kind === 'unverified' ? 'warn' : 'error';
       logger[level](

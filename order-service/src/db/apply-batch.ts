@@ -53,7 +53,7 @@ export async function advancePosition(
       WHERE consumer_name = ${key.consumerName} AND stream = ${key.stream}
         AND generation = ${expected.generation} AND NOT bootstrapping
         AND last_offset IS NOT DISTINCT FROM ${expectedOffset}::bigint
-      RETURNING pg_notify(${APPLIED_CHANNEL}, ${last.toString()})
+      RETURNING pg_notify(${APPLIED_CHANNEL}, ${`${key.stream} ${last}`})
     ), upserted AS (
       ${rows.length > 0 ? upsertReplicaRows(rows, sql`EXISTS (SELECT 1 FROM fence)`) : sql`SELECT 1 WHERE false`}
     )

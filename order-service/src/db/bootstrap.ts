@@ -14,46 +14,52 @@ import type { Database } from './schema.js';
  */
 
 /** Only one instance bootstraps a replica at a time: this session-level advisory lock says who. */
-export async function tryBootstrapLock(db: Kysely<Database>, key: ConsumerKey): Promise<boolean> {
-  const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${`bootstrap ${key.consumerName} ${key.stream}`})) AS locked`.execute(db);
+export async function tryBootstrapLock(db: Kysely<Database>, group: string): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtext(${`bootstrap ${group}`})) AS locked`.execute(db);
   return rows[0]?.locked === true;
 }
 
-export async function releaseBootstrapLock(db: Kysely<Database>, key: ConsumerKey): Promise<void> {
-  await sql`SELECT pg_advisory_unlock(hashtext(${`bootstrap ${key.consumerName} ${key.stream}`}))`.execute(db);
+export async function releaseBootstrapLock(db: Kysely<Database>, group: string): Promise<void> {
+  await sql`SELECT pg_advisory_unlock(hashtext(${`bootstrap ${group}`}))`.execute(db);
 }
 
-/** Empties the replica (parked events stay: they are about stream offsets) and marks the bootstrap begun; returns its generation. */
-export async function beginBootstrap(db: Kysely<Database>, key: ConsumerKey): Promise<number> {
-  await loadPosition(db, key);
+/**
+ * Empties the replica (parked events stay: they are about stream offsets) and marks the bootstrap
+ * begun on every stream it feeds from (the partitions of a super stream share the replica);
+ * returns the generation of each, in the order of `keys`.
+ */
+export async function beginBootstrap(db: Kysely<Database>, keys: readonly ConsumerKey[]): Promise<number[]> {
+  for (const key of keys) await loadPosition(db, key);
   return db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom('consumer_offsets')
-      .select('generation')
-      .where('consumer_name', '=', key.consumerName)
-      .where('stream', '=', key.stream)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const rows = await lockPositions(trx, keys);
+    if (rows.length !== keys.length) throw new Error('a stored position vanished');
     await sql`TRUNCATE customers`.execute(trx);
-    const row = await trx
-      .updateTable('consumer_offsets')
-      .set({
-        last_offset: null,
-        last_fingerprint: null,
-        bootstrapping: true,
-        generation: sql`generation + 1`,
-        updated_at: sql`now()`,
-      })
-      .where('consumer_name', '=', key.consumerName)
-      .where('stream', '=', key.stream)
-      .returning('generation')
-      .executeTakeFirstOrThrow();
-    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(row.generation)})`.execute(trx);
-    return row.generation;
+    const generations: number[] = [];
+    for (const key of keys) {
+      const row = await trx
+        .updateTable('consumer_offsets')
+        .set({
+          last_offset: null,
+          last_fingerprint: null,
+          bootstrapping: true,
+          generation: sql`generation + 1`,
+          updated_at: sql`now()`,
+        })
+        .where('consumer_name', '=', key.consumerName)
+        .where('stream', '=', key.stream)
+        .returning('generation')
+        .executeTakeFirstOrThrow();
+      generations.push(row.generation);
+    }
+    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(generations[0])})`.execute(trx);
+    return generations;
   });
 }
 
-/** Loads rows of the snapshot (the version guard keeps the newest); false when the bootstrap was superseded. */
+/**
+ * Loads rows of the snapshot (the version guard keeps the newest); false when the bootstrap was
+ * superseded (a rebuild or another bootstrap moved the first stream's generation on).
+ */
 export async function loadSnapshotRows(db: Kysely<Database>, key: ConsumerKey, generation: number, rows: readonly ReplicaRow[]): Promise<boolean> {
   const result = await sql<{ ours: boolean }>`
     WITH ours AS (
@@ -69,27 +75,49 @@ export async function loadSnapshotRows(db: Kysely<Database>, key: ConsumerKey, g
 }
 
 /**
- * Ends the bootstrap: the replica now holds everything before `resumeFrom` (the stream offset read
- * before the snapshot was taken), so the consumer resumes there. False when superseded.
+ * Ends the bootstrap: the replica now holds everything before each stream's `resumeFrom` (read
+ * before the snapshot was taken), so the consumers resume there. False when superseded.
  */
-export async function finishBootstrap(db: Kysely<Database>, key: ConsumerKey, generation: number, resumeFrom: bigint): Promise<boolean> {
+export async function finishBootstrap(
+  db: Kysely<Database>,
+  positions: ReadonlyArray<{ key: ConsumerKey; generation: number; resumeFrom: bigint }>,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const done = await trx
-      .updateTable('consumer_offsets')
-      .set({
-        last_offset: resumeFrom > 0n ? (resumeFrom - 1n).toString() : null,
-        last_fingerprint: null,
-        bootstrapping: false,
-        bootstrapped_from: resumeFrom.toString(),
-        updated_at: sql`now()`,
-      })
-      .where('consumer_name', '=', key.consumerName)
-      .where('stream', '=', key.stream)
-      .where('generation', '=', generation)
-      .where('bootstrapping', '=', true)
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) !== 1) return false;
-    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(generation)})`.execute(trx);
+    for (const { key, generation, resumeFrom } of positions) {
+      const done = await trx
+        .updateTable('consumer_offsets')
+        .set({
+          last_offset: resumeFrom > 0n ? (resumeFrom - 1n).toString() : null,
+          last_fingerprint: null,
+          bootstrapping: false,
+          bootstrapped_from: resumeFrom.toString(),
+          updated_at: sql`now()`,
+        })
+        .where('consumer_name', '=', key.consumerName)
+        .where('stream', '=', key.stream)
+        .where('generation', '=', generation)
+        .where('bootstrapping', '=', true)
+        .executeTakeFirst();
+      // Superseded: nothing of this transaction is kept.
+      if (Number(done.numUpdatedRows) !== 1) throw new Superseded();
+    }
+    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(positions[0]?.generation ?? 0)})`.execute(trx);
     return true;
+  }).catch((error: unknown) => {
+    if (error instanceof Superseded) return false;
+    throw error;
   });
+}
+
+class Superseded extends Error {}
+
+function lockPositions(trx: Kysely<Database>, keys: readonly ConsumerKey[]) {
+  return trx
+    .selectFrom('consumer_offsets')
+    .select(['stream', 'generation'])
+    .where('consumer_name', '=', keys[0]!.consumerName)
+    .where('stream', 'in', keys.map((key) => key.stream))
+    .orderBy('stream')
+    .forUpdate()
+    .execute();
 }

@@ -17,6 +17,16 @@ export const ConsumerDetails = {
   ),
   needed: Type.Optional(Type.String({ description: 'the next stream offset the replica needs' })),
   first_retained: Type.Optional(Type.String({ description: 'the first offset the stream still holds' })),
+  partitions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        stream: Type.String(),
+        role: Type.Union([Type.Literal('active'), Type.Literal('standby')]),
+        applied_offset: Type.Union([Offset, Type.Null()]),
+      }),
+      { description: "on a super stream: each partition, and whether this instance is its active consumer" },
+    ),
+  ),
   bootstrap: Type.Optional(
     Type.Object(
       {

@@ -1,4 +1,4 @@
-import type { ReplicaSync } from '../consumer/replica-sync.js';
+import type { Replica } from '../consumer/replica-group.js';
 import type { ReplicaCustomerQueries, ReplicaCustomerRow } from '../db/replica.js';
 import type { Metrics } from '../metrics.js';
 
@@ -26,7 +26,7 @@ const SAFETY_POLL_MS = 100;
  */
 export function createCustomerLookup(options: {
   queries: ReplicaCustomerQueries;
-  replica: Pick<ReplicaSync, 'onReplicaChanged'>;
+  replica: Pick<Replica, 'onReplicaChanged'>;
   timeoutMs: number;
   maxWaiters: number;
   metrics: Pick<Metrics, 'readYourWritesWaiters' | 'readYourWritesRefused'>;

@@ -15,7 +15,7 @@ describe('GET /metrics', () => {
     // When
     const metrics = (await service().http.inject('/metrics')).body;
     // Then
-    expect(metrics).toMatch(/^stream_consumer_active 1$/m);
+    expect(metrics).toMatch(new RegExp(`^stream_consumer_active\\{partition="${service().stream.name}"\\} 1$`, 'm'));
     expect(metrics).toMatch(/customers_processed_total\{event_type="customer.created"\} \d+/);
     expect(metrics).toMatch(/replication_lag_seconds_count [1-9]/);
     expect(metrics).toMatch(/apply_batch_size_count [1-9]/);

@@ -1,6 +1,6 @@
 import { createLogger, runSteps, type HttpServer, type Logger } from '@demo/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestDatabase, until, type TestDatabase, TEST_TOKENS, bearer } from '@demo/test-support';
+import { createTestDatabase, until, type TestDatabase, TEST_TOKENS, bearer, broker } from '@demo/test-support';
 import { afterAll, beforeAll } from 'vitest';
 import type { Kysely } from 'kysely';
 import { buildApp } from '../../src/app.js';
@@ -23,6 +23,9 @@ export interface InProcessService {
 export async function startInProcess(env: Record<string, string>, logger?: Logger): Promise<InProcessService> {
   const config = readConfig({
     ...process.env,
+    // The broker account make gives the tests (lib/test-support reads .run/infra.env when the environment does not).
+    RABBITMQ_USER: broker.user,
+    RABBITMQ_PASSWORD: broker.password,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     OPERATOR_TOKEN: TEST_TOKENS.operator,
