@@ -96,6 +96,7 @@ export function createSingleActiveConsumer<Prepared = never>(
   let client: Client | undefined;
   let role: ConsumerRole = 'standby';
   let subscriptions = 0; // subscriptions made so far: tells the current one from an older one
+  let updates = 0; // consumer updates received so far: tells the latest one
   let lastBrokerOffset: bigint | undefined;
   let closed = false;
   let stoodDown = false;
@@ -117,6 +118,10 @@ export function createSingleActiveConsumer<Prepared = never>(
 
   /** `active`: the broker's word, carried by its consumer update (see patches/). */
   async function onConsumerUpdate(active: boolean): Promise<Offset> {
+    // The client handles the broker's updates concurrently: a promotion still reading its stored
+    // offset can be overtaken by a later step-down (the broker rebalancing a super stream's
+    // partitions as instances join). The latest update is the broker's word.
+    const update = ++updates;
     if (!active) {
       setRole('standby');
       return Offset.next();
@@ -125,6 +130,10 @@ export function createSingleActiveConsumer<Prepared = never>(
     for (let attempt = 0; ; attempt++) {
       try {
         const from = await options.resumeFrom();
+        if (update !== updates) {
+          logger.info({ stream: options.stream }, 'promotion overtaken by a later update from the broker; not active');
+          return Offset.next();
+        }
         if (from === 'stand-down') {
           logger.warn({ stream: options.stream, consumerRef: options.consumerRef }, 'promoted, but standing down: this instance cannot consume the stream correctly');
           stoodDown = true;
