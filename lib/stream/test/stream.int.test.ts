@@ -314,3 +314,39 @@ describe('stream bounds', () => {
     expect(bounds.committedChunk).toBeGreaterThan(bounds.firstRetained);
   });
 });
+
+describe('instances joining a super stream at once', () => {
+  it('end with exactly one active instance per partition, even when promotions are slow to read their offsets', async () => {
+    // Given a super stream of 3 partitions and three instances whose promotion takes a while
+    const superStream = uniqueStream('join');
+    const admin = track(newConnection('join-admin'));
+    const client = await admin.ready();
+    await ensureSuperStream(client, superStream, 3, { 'max-length-bytes': 10_000_000 });
+    open.push({ close: () => client.deleteSuperStream({ streamName: superStream }).then(() => undefined) });
+    const partitions = partitionStreams(superStream, 3);
+    // When they all subscribe at once (the broker rebalances while promotions are under way)
+    const instances = ['a', 'b', 'c'].map((name) => {
+      const connection = track(newConnection(`join-${name}`));
+      return partitions.map((partition) =>
+        track(
+          createSingleActiveConsumer(connection, {
+            stream: partition,
+            superStream,
+            consumerRef: 'join-group',
+            resumeFrom: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              return 'first';
+            },
+            handleBatch: async () => undefined,
+          }),
+        ),
+      );
+    });
+    for (const consumers of instances) for (const consumer of consumers) consumer.start();
+    // Then, once settled, each partition has exactly one active instance
+    const actives = () => partitions.map((_, i) => instances.filter((consumers) => consumers[i]!.role === 'active').length);
+    await until(() => actives().every((count) => count === 1), 15_000, 'one active instance per partition');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(actives()).toEqual([1, 1, 1]);
+  });
+});
