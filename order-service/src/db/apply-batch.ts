@@ -23,7 +23,7 @@ export async function applyBatch(db: Kysely<Database>, key: ConsumerKey, expecte
   if (batch.parked.length === 0) return advancePosition(db, key, expected, batch.last, batch.rows, batch.fingerprint);
   return db.transaction().execute(async (trx) => {
     const advanced = await advancePosition(trx, key, expected, batch.last, batch.rows, batch.fingerprint);
-    if (advanced) await insertParkedEvents(trx, batch.parked);
+    if (advanced) await insertParkedEvents(trx, key.stream, batch.parked);
     return advanced;
   });
 }

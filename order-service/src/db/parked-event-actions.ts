@@ -17,19 +17,18 @@ export interface ParkedEventSelection {
  * The parked event at `offset`, locked until the transaction ends, if it is still active: two
  * operators acting on the same event at once take turns, and the second finds it resolved.
  */
-export async function lockActiveParkedEvent(trx: Transaction<Database>, offset: bigint): Promise<ParkedEventRow | undefined> {
-  return trx
-    .selectFrom('parked_events')
-    .selectAll()
-    .where('stream_offset', '=', offset.toString())
-    .where('resolved_at', 'is', null)
-    .forUpdate()
-    .executeTakeFirst();
+export async function lockActiveParkedEvent(trx: Transaction<Database>, offset: bigint, stream?: string): Promise<ParkedEventRow | undefined> {
+  let query = trx.selectFrom('parked_events').selectAll().where('stream_offset', '=', offset.toString()).where('resolved_at', 'is', null);
+  // The partitions of a super stream each count their offsets: `stream` says whose (else the first).
+  if (stream !== undefined) query = query.where('stream', '=', stream);
+  return query.orderBy('stream').forUpdate().executeTakeFirst();
 }
 
-/** The parked event at `offset`, active or resolved. */
-export async function findParkedEvent(db: Kysely<Database>, offset: bigint): Promise<ParkedEventRow | undefined> {
-  return db.selectFrom('parked_events').selectAll().where('stream_offset', '=', offset.toString()).executeTakeFirst();
+/** The parked event at `offset` (of `stream`, when given), active or resolved. */
+export async function findParkedEvent(db: Kysely<Database>, offset: bigint, stream?: string): Promise<ParkedEventRow | undefined> {
+  let query = db.selectFrom('parked_events').selectAll().where('stream_offset', '=', offset.toString());
+  if (stream !== undefined) query = query.where('stream', '=', stream);
+  return query.orderBy('stream').executeTakeFirst();
 }
 
 /** Takes a (locked) parked event off the active list. */

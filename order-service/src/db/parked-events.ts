@@ -23,12 +23,13 @@ export function storable(text: string): string {
 }
 
 /** Parks in the applier's transaction; parking the same offset again (a replay) does nothing. */
-export async function insertParkedEvents(trx: Transaction<Database>, events: readonly ParkedEvent[]): Promise<void> {
+export async function insertParkedEvents(trx: Transaction<Database>, stream: string, events: readonly ParkedEvent[]): Promise<void> {
   if (events.length === 0) return;
   await trx
     .insertInto('parked_events')
     .values(
       events.map((event) => ({
+        stream,
         stream_offset: event.offset.toString(),
         event_id: event.eventId === undefined ? null : storable(event.eventId.slice(0, 200)),
         event_type: event.eventType === undefined ? null : storable(event.eventType.slice(0, 200)),
@@ -47,7 +48,7 @@ export async function insertParkedEvents(trx: Transaction<Database>, events: rea
         ),
       })),
     )
-    .onConflict((oc) => oc.column('stream_offset').doNothing())
+    .onConflict((oc) => oc.columns(['stream', 'stream_offset']).doNothing())
     .execute();
 }
 

@@ -35,6 +35,8 @@ export interface ConsumerOffsetsTable {
 
 /** Messages of the stream that are not valid events, kept for an operator. */
 export interface ParkedEventsTable {
+  /** The stream (or partition of a super stream) it was read from ('' for events parked before partitions existed). */
+  stream: ColumnType<string, string | undefined, never>;
   stream_offset: BigIntColumn;
   event_id: string | null;
   event_type: string | null;

@@ -52,3 +52,9 @@ export const BulkActionOutcome = Type.Object({
   }),
 });
 export type BulkActionOutcome = Static<typeof BulkActionOutcome>;
+
+/** On a super stream, which partition's event (the partitions each count their offsets). */
+export const ParkedEventStreamQuery = Type.Object(
+  { stream: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'the partition, on a super stream' })) },
+  { additionalProperties: false },
+);

@@ -14,6 +14,7 @@ export const ParkedEventsQuery = Type.Object(
 export type ParkedEventsQuery = Static<typeof ParkedEventsQuery>;
 
 export const ParkedEvent = Type.Object({
+  stream: Type.String({ description: 'the stream (a partition of the super stream) it was read from' }),
   stream_offset: Offset,
   event_id: Type.Union([Type.String(), Type.Null()]),
   event_type: Type.Union([Type.String(), Type.Null()]),

@@ -33,9 +33,9 @@ const TRANSIENT = new Set(['40001', '40P01', '55P03', '57014']);
  */
 export function createParkedEventActions(db: Kysely<Database>) {
   /** Undefined when no active parked event is at `offset` (none, or already resolved). */
-  async function retryOne(offset: bigint, operator: string): Promise<ParkedEventActionOutcome | undefined> {
+  async function retryOne(offset: bigint, operator: string, stream?: string): Promise<ParkedEventActionOutcome | undefined> {
     return db.transaction().execute(async (trx) => {
-      const row = await lockActiveParkedEvent(trx, offset);
+      const row = await lockActiveParkedEvent(trx, offset, stream);
       if (!row) return undefined;
       const reapplied = await reapply(trx, row);
       if (reapplied.result !== 'failed') await resolveParkedEvent(trx, row.id, 'retried', operator);
@@ -46,9 +46,9 @@ export function createParkedEventActions(db: Kysely<Database>) {
     });
   }
 
-  async function discardOne(offset: bigint, operator: string): Promise<ParkedEventActionOutcome | undefined> {
+  async function discardOne(offset: bigint, operator: string, stream?: string): Promise<ParkedEventActionOutcome | undefined> {
     return db.transaction().execute(async (trx) => {
-      const row = await lockActiveParkedEvent(trx, offset);
+      const row = await lockActiveParkedEvent(trx, offset, stream);
       if (!row) return undefined;
       await resolveParkedEvent(trx, row.id, 'discarded', operator);
       const actedAt = await recordAction(trx, { parkedId: row.id, offset, action: 'discard', result: 'discarded', operator });
@@ -57,8 +57,8 @@ export function createParkedEventActions(db: Kysely<Database>) {
   }
 
   /** 404 when nothing was parked there, 409 when an operator already resolved it. */
-  async function missing(offset: bigint): Promise<Error> {
-    const row = await findParkedEvent(db, offset);
+  async function missing(offset: bigint, stream?: string): Promise<Error> {
+    const row = await findParkedEvent(db, offset, stream);
     if (!row?.resolution) return notFound(`no parked event at offset ${offset}`);
     return conflict(
       'already_resolved',
@@ -87,15 +87,15 @@ export function createParkedEventActions(db: Kysely<Database>) {
   }
 
   return {
-    async retry(offset: bigint, operator: string): Promise<ParkedEventActionOutcome> {
-      const done = await retryOne(offset, operator);
-      if (!done) throw await missing(offset);
+    async retry(offset: bigint, operator: string, stream?: string): Promise<ParkedEventActionOutcome> {
+      const done = await retryOne(offset, operator, stream);
+      if (!done) throw await missing(offset, stream);
       return done;
     },
 
-    async discard(offset: bigint, operator: string): Promise<ParkedEventActionOutcome> {
-      const done = await discardOne(offset, operator);
-      if (!done) throw await missing(offset);
+    async discard(offset: bigint, operator: string, stream?: string): Promise<ParkedEventActionOutcome> {
+      const done = await discardOne(offset, operator, stream);
+      if (!done) throw await missing(offset, stream);
       return done;
     },
 

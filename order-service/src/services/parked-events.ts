@@ -31,6 +31,7 @@ export function createParkedEventService(db: Kysely<Database>) {
         items: page.items.map((row) => {
           const utf8 = isUtf8(row.raw_body);
           return {
+            stream: row.stream,
             stream_offset: row.stream_offset,
             event_id: row.event_id,
             event_type: row.event_type,

@@ -2,6 +2,7 @@ import { bearer, TEST_TOKENS } from '@demo/test-support';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { insertParkedEvents } from '../../src/db/parked-events.js';
 import { addressUpdated, created } from '../support/events.js';
 import { useServiceUnderTest } from '../support/in-process.js';
 import { storedOffset } from '../support/replica.js';
@@ -10,7 +11,7 @@ import type { RawMessage } from '../support/stream.js';
 const service = useServiceUnderTest('parked_actions');
 
 type Outcome = { stream_offset: string; action: string; result: string; operator: string; reason: string | null; detail: string | null; acted_at: string };
-type Item = { stream_offset: string; reason: string; status: string; resolved_by: string | null; resolved_at: string | null; actions: Outcome[] };
+type Item = { stream: string; stream_offset: string; reason: string; status: string; resolved_by: string | null; resolved_at: string | null; actions: Outcome[] };
 type Bulk = { items: Outcome[]; counts: Record<string, number>; next: string | null };
 
 /** The replica refuses this address while the constraint is on: a stand-in for any database error that an operator can fix. */
@@ -205,6 +206,30 @@ describe('POST /admin/parked-events/:offset/discard', () => {
     const again = await post(`/admin/parked-events/${offset}/retry`, 'grace');
     expect(again.statusCode).toBe(409);
     expect((await post(`/admin/parked-events/${offset}/discard`)).json().error).toBe('already_resolved');
+  });
+});
+
+describe('parked events of a super stream', () => {
+  it('keeps the same offset of two partitions apart, and ?stream= names which one an action is for', async () => {
+    // Given an event parked from the stream, and another at the same offset of another partition
+    const [offset] = await publishAndApply([unknownType()]);
+    const other = `${service().stream.name}-other-partition`;
+    await service().db.transaction().execute((trx) =>
+      insertParkedEvents(trx, other, [
+        { offset: BigInt(offset!), eventId: randomUUID(), eventType: 'customer.renamed', reason: 'unknown_event_type', detail: 'test', body: Buffer.from('{}'), annotations: {} },
+      ]),
+    );
+    const both = (await listed()).filter((item) => item.stream_offset === offset);
+    expect(both.map((item) => item.stream).sort()).toEqual([service().stream.name, other].sort());
+
+    // When an operator discards the other partition's event
+    const response = await post(`/admin/parked-events/${offset}/discard?stream=${other}`, 'ada');
+
+    // Then only that one leaves the active list
+    expect(response.statusCode).toBe(200);
+    expect((await listed()).filter((item) => item.stream_offset === offset).map((item) => item.stream)).toEqual([service().stream.name]);
+    expect((await post(`/admin/parked-events/${offset}/discard?stream=${other}`)).statusCode).toBe(409);
+    expect((await post(`/admin/parked-events/${offset}/discard?stream=no-such-partition`)).statusCode).toBe(404);
   });
 });
 

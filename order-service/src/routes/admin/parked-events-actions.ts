@@ -5,6 +5,7 @@ import {
   OperatorHeaders,
   ParkedEventActionOutcome,
   ParkedEventParams,
+  ParkedEventStreamQuery,
 } from '../../schemas/parked-event-actions.js';
 import type { ParkedEventActions } from '../../services/parked-event-actions.js';
 import { operatorOf } from './operator.js';
@@ -27,11 +28,12 @@ export async function parkedEventActionRoutes(app: HttpServer, options: { action
         tags: ['admin'],
         summary: 'Re-apply one parked event; it leaves the active list unless it still cannot be applied (result failed)',
         params: ParkedEventParams,
+        querystring: ParkedEventStreamQuery,
         headers: OperatorHeaders,
         response: { 200: ParkedEventActionOutcome, ...oneErrors },
       },
     },
-    async (request) => actions.retry(BigInt(request.params.offset), operatorOf(request)),
+    async (request) => actions.retry(BigInt(request.params.offset), operatorOf(request), request.query.stream),
   );
 
   app.post(
@@ -41,11 +43,12 @@ export async function parkedEventActionRoutes(app: HttpServer, options: { action
         tags: ['admin'],
         summary: 'Take one parked event off the active list without applying it',
         params: ParkedEventParams,
+        querystring: ParkedEventStreamQuery,
         headers: OperatorHeaders,
         response: { 200: ParkedEventActionOutcome, ...oneErrors },
       },
     },
-    async (request) => actions.discard(BigInt(request.params.offset), operatorOf(request)),
+    async (request) => actions.discard(BigInt(request.params.offset), operatorOf(request), request.query.stream),
   );
 
   app.post(
