@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Database, ParkedEventsTable } from './schema.js';
 
 /** Bodies are kept up to this size: enough to diagnose, bounded for a huge one. */
 export const PARKED_BODY_LIMIT = 64 * 1024;
@@ -52,17 +52,33 @@ export async function insertParkedEvents(trx: Transaction<Database>, stream: str
     .execute();
 }
 
-/** A page by offset: the active parked events, or all of them with `includeResolved`; `reason` narrows it. */
+/**
+ * A page by offset: the active parked events, or all of them with `includeResolved`; `reason`
+ * narrows it. The partitions of a super stream share offsets: a page never ends inside a run of
+ * one offset (it takes that offset's events of every partition), so `next` skips none of them.
+ */
 export async function listParkedEvents(
   db: Kysely<Database>,
   options: { limit: number; after?: bigint; includeResolved?: boolean; reason?: string },
 ) {
-  let query = db.selectFrom('parked_events').selectAll().orderBy('stream_offset').limit(options.limit + 1);
-  if (options.after !== undefined) query = query.where('stream_offset', '>', options.after.toString());
-  if (!options.includeResolved) query = query.where('resolved_at', 'is', null);
-  if (options.reason !== undefined) query = query.where('reason', '=', options.reason);
-  const rows = await query.execute();
+  const filtered = (where: (query: ParkedQuery) => ParkedQuery) => {
+    let query = where(db.selectFrom('parked_events').selectAll());
+    if (!options.includeResolved) query = query.where('resolved_at', 'is', null);
+    if (options.reason !== undefined) query = query.where('reason', '=', options.reason);
+    return query.orderBy('stream_offset').orderBy('stream');
+  };
+  const after = options.after;
+  const rows = await filtered((query) => (after === undefined ? query : query.where('stream_offset', '>', after.toString())))
+    .limit(options.limit + 1)
+    .execute();
+  if (rows.length <= options.limit) return { items: rows, next: undefined };
   const page = rows.slice(0, options.limit);
-  const next = rows.length > options.limit ? page.at(-1)?.stream_offset : undefined;
-  return { items: page, next };
+  const last = page.at(-1)!;
+  if (rows[options.limit]!.stream_offset === last.stream_offset) {
+    // The rest of the last offset's events (one per partition at most).
+    page.push(...(await filtered((query) => query.where('stream_offset', '=', last.stream_offset).where('stream', '>', last.stream)).execute()));
+  }
+  return { items: page, next: last.stream_offset };
 }
+
+type ParkedQuery = SelectQueryBuilder<Database, 'parked_events', Selectable<ParkedEventsTable>>;

@@ -221,6 +221,10 @@ describe('parked events of a super stream', () => {
     );
     const both = (await listed()).filter((item) => item.stream_offset === offset);
     expect(both.map((item) => item.stream).sort()).toEqual([service().stream.name, other].sort());
+    // A page of one ends after that offset's events of both partitions: paging by offset skips neither
+    const page = (await service().http.inject({ url: `/admin/parked-events?limit=1&after=${BigInt(offset!) - 1n}`, headers: bearer(TEST_TOKENS.operator) })).json();
+    expect(page.items.map((item: Item) => [item.stream, item.stream_offset]).sort()).toEqual([[service().stream.name, offset], [other, offset]].sort());
+    expect(page.next).toBe(offset);
 
     // When an operator discards the other partition's event
     const response = await post(`/admin/parked-events/${offset}/discard?stream=${other}`, 'ada');
