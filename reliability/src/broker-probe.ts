@@ -43,7 +43,7 @@ export function openBrokerProbe(settings: Settings): BrokerProbe {
 
   async function ask(connection: StreamConnection): Promise<StreamMembers> {
     const [metadata] = await withTimeout(
-      connection.ready().then((client) => client.queryMetadata({ streams: [settings.stream.name] })),
+      connection.ready().then((client) => client.queryMetadata({ streams: [settings.stream.streams[0]!] })),
       ANSWER_TIMEOUT_MS,
       'metadata query',
     );

@@ -1,12 +1,12 @@
 /**
  * Samples, in the background during a run, what moves under load: the events customer-service's
- * relay got confirmed by the broker (events_published_total) and the offset the replica has
- * applied (the highest applied_offset the order instances report). Faults read the stalls around
+ * relay got confirmed by the broker (events_published_total) and how far the replica has applied
+ * (the highest applied_offset the order instances report, per partition on a super stream). Faults read the stalls around
  * them from it: how long nothing was published, how long nothing was applied.
  */
 import { delay } from './poll.js';
 import { firstMoveAfter, longestStall, unreadiness, type ReadinessSample, type Sample, type Stall } from './stalls.js';
-import type { System } from './system.js';
+import { appliedProgress, type System } from './system.js';
 
 const EVERY_MS = 100;
 
@@ -40,9 +40,8 @@ export function startProgressMonitor(system: System): ProgressMonitor {
         system.customerDown(500),
         Promise.all(system.settings.orders.map((order) => system.orderStatus(order.name, 500))),
       ]);
-      const offsets = statuses.flatMap((status) => (status.appliedOffset === undefined ? [] : [status.appliedOffset]));
       published.push({ at, value: count });
-      applied.push({ at, value: offsets.length > 0 ? Math.max(...offsets) : undefined });
+      applied.push({ at, value: appliedProgress(statuses) });
       ready('customer', { at, down: customerDown });
       for (const status of statuses) ready(status.instance, { at, down: status.down });
       await delay(Math.max(0, EVERY_MS - (performance.now() - at)));

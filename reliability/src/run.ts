@@ -8,7 +8,7 @@ import type { Fault, FaultOutcome } from './faults/index.js';
 import { pollUntil, since } from './poll.js';
 import { startProgressMonitor } from './progress-monitor.js';
 import type { Settings } from './settings.js';
-import { readEvents, tailOffset } from './stream-reader.js';
+import { readAllEvents, tailOffsets } from './stream-reader.js';
 import type { System } from './system.js';
 import { verify, type Verification } from './verify/fold.js';
 import { Workload, type WorkloadStats } from './workload.js';
@@ -41,7 +41,7 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
   const began = performance.now();
   const problems: string[] = [];
   await system.waitHealthy(60_000, 200);
-  const tail = await tailOffset(settings);
+  const tails = await tailOffsets(settings);
   const runId = `${label}-${Date.now().toString(36)}`;
   let faultsInProgress = true;
   const workload = new Workload({
@@ -51,7 +51,7 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
     runId,
     keepGoing: () => faultsInProgress,
   });
-  log(`[${label}] load of ${options.ops} operations (concurrency ${options.concurrency}), stream tail ${tail}`);
+  log(`[${label}] load of ${options.ops} operations (concurrency ${options.concurrency}), stream tail ${[...tails].map(([stream, tail]) => `${stream} ${tail}`).join(', ')}`);
   const progress = setInterval(() => {
     const s = workload.stats;
     log(`[${label}]   acknowledged ${s.acknowledged} (creates ${s.creates}, updates ${s.updates}, deletes ${s.deletes}), retries ${s.retries}, 503 ${s.status503}, network errors ${s.networkErrors}`);
@@ -101,8 +101,9 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
   let verification: Verification | undefined;
   let streamMessagesRead = 0;
   try {
-    const read = await readEvents(settings, tail);
+    const read = await readAllEvents(settings, tails);
     streamMessagesRead = read.messages;
+    if (read.misrouted > 0) problems.push(`${read.misrouted} events on another partition than their customer's`);
     const [source, replica] = await Promise.all([sourceCustomers(dbs.customer, ids), replicaCustomers(dbs.order, ids)]);
     verification = verify({ customerIds: ids, acknowledged: workload.acknowledged, source, replica, events: read.events });
     if (verification.lost > 0) problems.push(`${verification.lost} changes lost`);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { baseUrl, ConfigError, loadConfig, SystemEnv, urlList } from '@demo/service-kit/config';
-import type { Endpoint } from '@demo/stream';
+import { partitionStreams, type Endpoint } from '@demo/stream';
 import Type from 'typebox';
 import { readRunEnv } from './run-env.js';
 import { brokerSetOf, isCluster, type BrokerSet } from './topology.js';
@@ -21,7 +21,19 @@ export interface Settings {
   customerDbUrl: string;
   orderDbUrl: string;
   /** `nodes`: every node of a cluster (the suite's clients then connect as the services do, to any live node). */
-  stream: { host: string; port: number; nodes?: Endpoint[]; user: string; password: string; vhost: string; name: string };
+  stream: {
+    host: string;
+    port: number;
+    nodes?: Endpoint[];
+    user: string;
+    password: string;
+    vhost: string;
+    name: string;
+    /** STREAM_PARTITIONS: 1 for a plain stream, more for a super stream of that many partitions. */
+    partitions: number;
+    /** The streams the events are on: `name` itself, or the super stream's partitions (name-0, name-1, ...). */
+    streams: string[];
+  };
   broker: BrokerSet;
   cluster: boolean;
   managementUrl: string;
@@ -85,6 +97,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
       password: settings.RABBITMQ_PASSWORD,
       vhost: settings.RABBITMQ_VHOST,
       name: settings.STREAM_NAME,
+      partitions: settings.STREAM_PARTITIONS,
+      streams: settings.STREAM_PARTITIONS > 1 ? partitionStreams(settings.STREAM_NAME, settings.STREAM_PARTITIONS) : [settings.STREAM_NAME],
     },
     broker,
     cluster,
@@ -94,7 +108,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
       ? path.join(settings.RABBITMQ_ROOT_CACHE, 'rabbitmq-root')
       : path.join(settings.XDG_CACHE_HOME ?? path.join(settings.HOME, '.cache'), 'rabbitmq-streams-demo', 'rabbitmq-root'),
     applyStallTimeoutMs: settings.APPLY_STALL_TIMEOUT_MS,
-    scriptEnv: { ...merged, RUN_DIR: runDir, BROKER_NODES: String(broker.nodes.length), STREAM_NAME: settings.STREAM_NAME },
+    scriptEnv: {
+      ...merged,
+      RUN_DIR: runDir,
+      BROKER_NODES: String(broker.nodes.length),
+      STREAM_NAME: settings.STREAM_NAME,
+      STREAM_PARTITIONS: String(settings.STREAM_PARTITIONS),
+    },
   };
 }
 

@@ -1,5 +1,8 @@
-/** Reads the `customer` stream back: its tail before a run, and every event after it. */
-import { decodeEvent } from '@demo/contract';
+/**
+ * Reads the `customer` stream back: its tail before a run, and every event after it. On a super
+ * stream, each partition: the partitions number their offsets each from 0, so tails are per stream.
+ */
+import { decodeEvent, partitionOf } from '@demo/contract';
 import { createStreamConnection, streamTail, type StreamConnection } from '@demo/stream';
 import { Offset } from 'rabbitmq-stream-js-client';
 import { pollUntil } from './poll.js';
@@ -21,10 +24,18 @@ export function openStreamConnection(settings: Settings, purpose: string): Strea
 }
 
 /** First offset of the stream's last chunk (-1 when empty): reading from there misses nothing later. */
-export async function tailOffset(settings: Settings): Promise<bigint> {
+export async function tailOffset(settings: Settings, stream = settings.stream.streams[0]!): Promise<bigint> {
+  return (await tailOffsets(settings, [stream])).get(stream)!;
+}
+
+/** tailOffset of each of `streams` (every stream the events are on, by default), over one connection. */
+export async function tailOffsets(settings: Settings, streams = settings.stream.streams): Promise<Map<string, bigint>> {
   const connection = openStreamConnection(settings, 'tail');
   try {
-    return await streamTail(await connection.ready(), settings.stream.name);
+    const client = await connection.ready();
+    const tails = new Map<string, bigint>();
+    for (const stream of streams) tails.set(stream, await streamTail(client, stream));
+    return tails;
   } finally {
     await connection.close();
   }
@@ -44,7 +55,12 @@ export interface ReadResult {
  * its offset on the broker), which takes an offset but is never delivered. Stopping early cannot
  * hide a loss: the verifier then finds the versions it did not read missing.
  */
-export async function readEvents(settings: Settings, from: bigint, options: { timeoutMs?: number; idleMs?: number } = {}): Promise<ReadResult> {
+export async function readEvents(
+  settings: Settings,
+  from: bigint,
+  options: { timeoutMs?: number; idleMs?: number; stream?: string } = {},
+): Promise<ReadResult> {
+  const stream = options.stream ?? settings.stream.streams[0]!;
   const connection = openStreamConnection(settings, 'reader');
   const events: StreamEvent[] = [];
   let messages = 0;
@@ -53,10 +69,10 @@ export async function readEvents(settings: Settings, from: bigint, options: { ti
   let lastArrival = performance.now();
   try {
     const client = await connection.ready();
-    const tail = await streamTail(client, settings.stream.name);
+    const tail = await streamTail(client, stream);
     if (tail < 0n || tail < from) return { events, messages, undecodable };
     await client.declareConsumer(
-      { stream: settings.stream.name, offset: from < 0n ? Offset.first() : Offset.offset(from) },
+      { stream, offset: from < 0n ? Offset.first() : Offset.offset(from) },
       (message) => {
         messages++;
         lastArrival = performance.now();
@@ -86,10 +102,29 @@ export async function readEvents(settings: Settings, from: bigint, options: { ti
     }, {
       timeoutMs: options.timeoutMs ?? 180_000,
       intervalMs: 50,
-      what: `reading the stream from offset ${from} to ${tail}`,
+      what: `reading ${stream} from offset ${from} to ${tail}`,
     });
     return { events, messages, undecodable };
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * readEvents of every stream from its tail in `tails` (as tailOffsets took them), one after the
+ * other. `misrouted`: events on another partition than their customer's (partitionOf): a customer's
+ * order holds only if all its events are on one partition.
+ */
+export async function readAllEvents(settings: Settings, tails: ReadonlyMap<string, bigint>): Promise<ReadResult & { misrouted: number }> {
+  const all = { events: [] as StreamEvent[], messages: 0, undecodable: 0, misrouted: 0 };
+  const { partitions, streams } = settings.stream;
+  for (const [stream, from] of tails) {
+    const read = await readEvents(settings, from, { stream });
+    const index = streams.indexOf(stream);
+    all.misrouted += read.events.filter((event) => partitionOf(event.customerId, partitions) !== index).length;
+    all.events.push(...read.events);
+    all.messages += read.messages;
+    all.undecodable += read.undecodable;
+  }
+  return all;
 }

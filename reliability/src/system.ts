@@ -18,8 +18,16 @@ export interface OrderStatus {
   instance: OrderInstance;
   /** Ready (GET /ready answered 200). */
   reachable: boolean;
+  /** Active when it is the active consumer of the stream (on a super stream: of at least one partition). */
   role?: 'active' | 'standby';
+  /** The last offset applied (a plain stream; on a super stream each partition has its own: `progress`). */
   appliedOffset?: number;
+  /** The streams (a super stream's partitions) it is the active consumer of. */
+  holds: string[];
+  /** The last offset applied of each stream (partition) it reported one for. */
+  applied: Record<string, number>;
+  /** Moves whenever it applies: the applied offset, or the sum of its partitions' applied offsets. */
+  progress?: number;
   /** What keeps it from being ready: the checks /ready names down, or `unreachable`; empty when ready. */
   down: string[];
 }
@@ -30,6 +38,51 @@ function checksDown(status: number, json: unknown): string[] {
   const checks = (json as { checks?: Record<string, string> } | undefined)?.checks ?? {};
   const down = Object.entries(checks).filter(([, state]) => state !== 'up').map(([name]) => name);
   return down.length > 0 ? down : [`status ${status}`];
+}
+
+/** role, offsets and partitions from a /ready answer; a plain stream's active instance holds `stream`. */
+export function consumerOf(json: unknown, stream: string): Pick<OrderStatus, 'role' | 'appliedOffset' | 'holds' | 'applied' | 'progress'> {
+  type Offset = number | string | null | undefined;
+  const body = json as { role?: string; applied_offset?: Offset; partitions?: Array<{ stream: string; role: string; applied_offset: Offset }> } | undefined;
+  const role = body?.role === 'active' || body?.role === 'standby' ? body.role : undefined;
+  const number = (offset: Offset) => (offset === null || offset === undefined ? undefined : Number(offset));
+  if (Array.isArray(body?.partitions)) {
+    const applied: Record<string, number> = {};
+    for (const partition of body.partitions) {
+      const offset = number(partition.applied_offset);
+      if (offset !== undefined) applied[partition.stream] = offset;
+    }
+    return {
+      role,
+      holds: body.partitions.filter((partition) => partition.role === 'active').map((partition) => partition.stream),
+      applied,
+      progress: Object.values(applied).reduce((sum, offset) => sum + offset, 0),
+    };
+  }
+  const appliedOffset = number(body?.applied_offset);
+  return { role, appliedOffset, holds: role === 'active' ? [stream] : [], applied: appliedOffset === undefined ? {} : { [stream]: appliedOffset }, progress: appliedOffset };
+}
+
+/**
+ * How far the replica got, as one number that moves whenever any instance applies: for each stream
+ * the highest applied offset any instance reports, summed over the streams. Undefined when none
+ * reports one. Pure.
+ */
+export function appliedProgress(statuses: readonly OrderStatus[]): number | undefined {
+  const highest = new Map<string, number>();
+  for (const status of statuses) for (const [stream, offset] of Object.entries(status.applied)) highest.set(stream, Math.max(offset, highest.get(stream) ?? -1));
+  return highest.size === 0 ? undefined : [...highest.values()].reduce((sum, offset) => sum + offset, 0);
+}
+
+/** Each of `streams` has exactly one active consumer among `statuses`. Pure. */
+export function everyStreamHeldOnce(statuses: readonly OrderStatus[], streams: readonly string[]): boolean {
+  return streams.every((stream) => statuses.filter((status) => status.holds.includes(stream)).length === 1);
+}
+
+/** The instance holding the most streams (the first of equals). Pure. */
+function busiest(statuses: readonly OrderStatus[]): OrderInstance | undefined {
+  const sorted = [...statuses].filter((status) => status.holds.length > 0).sort((a, b) => b.holds.length - a.holds.length);
+  return sorted[0]?.instance;
 }
 
 export class System {
@@ -119,18 +172,9 @@ export class System {
   async orderStatus(instance: OrderInstance, timeoutMs = 2_000): Promise<OrderStatus> {
     try {
       const answer = await request(`${this.urlOf(instance)}/ready`, { timeoutMs });
-      const body = answer.json as { role?: string; applied_offset?: number | string | null } | undefined;
-      const role = body?.role === 'active' || body?.role === 'standby' ? body.role : undefined;
-      const offset = body?.applied_offset;
-      return {
-        instance,
-        reachable: answer.status === 200,
-        role,
-        appliedOffset: offset === null || offset === undefined ? undefined : Number(offset),
-        down: checksDown(answer.status, answer.json),
-      };
+      return { instance, reachable: answer.status === 200, ...consumerOf(answer.json, this.settings.stream.name), down: checksDown(answer.status, answer.json) };
     } catch {
-      return { instance, reachable: false, down: ['unreachable'] };
+      return { instance, reachable: false, holds: [], applied: {}, down: ['unreachable'] };
     }
   }
 
@@ -139,26 +183,30 @@ export class System {
   }
 
   /**
-   * The one active order instance, once exactly one says so. `not`: another than this one, which is
-   * not asked either (it may be frozen: its answer would only come after the timeout).
+   * The active order instance, once every stream (each partition of a super stream) has exactly one
+   * active consumer: on a plain stream the one active instance, on a super stream the one holding the
+   * most partitions. `not`: another than this one, which is not asked either (it may be frozen: its
+   * answer would only come after the timeout).
    */
   async waitActive(options: { timeoutMs: number; not?: OrderInstance; intervalMs?: number }): Promise<OrderInstance> {
     const asked = this.settings.orders.filter((order) => order.name !== options.not);
     return pollUntil(
       async () => {
         const statuses = await Promise.all(asked.map((order) => this.orderStatus(order.name)));
-        const active = statuses.filter((s) => s.reachable && s.role === 'active');
-        if (active.length !== 1 || active[0]!.instance === options.not) return undefined;
-        return active[0]!.instance;
+        return everyStreamHeldOnce(statuses.filter((s) => s.reachable), this.settings.stream.streams) ? busiest(statuses) : undefined;
       },
-      { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 25, what: `exactly one active order instance${options.not ? ` other than ${options.not}` : ''}` },
+      {
+        timeoutMs: options.timeoutMs,
+        intervalMs: options.intervalMs ?? 25,
+        what: `exactly one active order instance for ${this.settings.stream.streams.join(', ')}${options.not ? ` other than ${options.not}` : ''}`,
+      },
     );
   }
 
-  /** customer-service ready, every order instance ready and exactly one of them active. */
+  /** customer-service ready, every order instance ready, and each stream (partition) consumed by exactly one of them. */
   async healthy(): Promise<boolean> {
     const [customer, orders] = await Promise.all([this.customerReady(), this.orderStatuses()]);
-    return customer && orders.every((s) => s.reachable) && orders.filter((s) => s.role === 'active').length === 1;
+    return customer && orders.every((s) => s.reachable) && everyStreamHeldOnce(orders, this.settings.stream.streams);
   }
 
   async waitHealthy(timeoutMs: number, intervalMs = 50): Promise<void> {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkFence, type OffsetMove } from '../src/verify/offset-history.js';
+import { checkFence, checkPartitionFences, type OffsetMove } from '../src/verify/offset-history.js';
 
 let seq = 0;
-const move = (writer: string, from: number | null, to: number, generation = 1): OffsetMove => ({
+const move = (writer: string, from: number | null, to: number, generation = 1, stream = 'customer'): OffsetMove => ({
   seq: ++seq,
   writer,
+  stream,
   from: from === null ? null : String(from),
   to: String(to),
   generation,
@@ -37,5 +38,36 @@ describe('checkFence', () => {
     const moves = [move('order-1', 0, 9), move('order-2', 9, 12), move('order-service rebuild', 12, 0, 2), move('order-2', null, 4, 3)];
     const problems = checkFence(moves, 'order-1', 'order-2').problems;
     expect(problems).toEqual([expect.stringMatching(/moved by order-service rebuild/)]);
+  });
+});
+
+describe('checkPartitionFences', () => {
+  const on = (stream: string, writer: string, from: number | null, to: number) => move(writer, from, to, 1, stream);
+
+  it('passes when the frozen instance\'s partitions were taken over, and it continues one it got back after the thaw', () => {
+    const moves = [on('c-0', 'order-1', null, 4), on('c-1', 'order-1', null, 7), on('c-2', 'order-2', null, 3), on('c-0', 'order-2', 4, 9), on('c-1', 'order-2', 7, 8)];
+    const thawSeq = moves.at(-1)!.seq;
+    moves.push(on('c-1', 'order-1', 8, 12), on('c-2', 'order-2', 3, 5));
+    expect(checkPartitionFences(moves, 'order-1', ['c-0', 'c-1'], thawSeq)).toEqual({
+      victimMovesBefore: 2,
+      othersMoves: 2,
+      victimMovesWhileFrozen: 0,
+      victimMovesAfterThaw: 1,
+      problems: [],
+    });
+  });
+
+  it('names a move by the frozen instance after the takeover, a partition nobody took, and a move that skips or repeats', () => {
+    const moves = [on('c-0', 'order-1', null, 4), on('c-0', 'order-2', 4, 9), on('c-0', 'order-1', 4, 6), on('c-1', 'order-1', null, 2)];
+    const thawSeq = moves.at(-1)!.seq;
+    moves.push(on('c-0', 'order-1', 12, 14));
+    const check = checkPartitionFences(moves, 'order-1', ['c-0', 'c-1'], thawSeq);
+    expect(check.victimMovesWhileFrozen).toBe(1);
+    expect(check.problems).toEqual([
+      expect.stringMatching(/order-1 moved the offset of c-0 4 → 6 after order-2 took it over/),
+      expect.stringMatching(/started at 4, not where move #\d+ by order-2 ended \(9\)/),
+      expect.stringMatching(/started at 12, not where move #\d+ by order-1 ended \(6\)/),
+      'no other instance moved the offset of c-1 after order-1 froze',
+    ]);
   });
 });

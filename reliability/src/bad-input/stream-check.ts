@@ -1,9 +1,10 @@
-import { authorizationFor } from '@demo/service-kit/system';
 /**
  * Publishes poison messages straight to the `customer` stream, interleaved with real changes
  * made through customer-service, and checks: each poison message is parked with its reason, the
  * real changes around them still reach the replica, and the consumer does not stall.
  */
+import { partitionOf } from '@demo/contract';
+import { authorizationFor } from '@demo/service-kit/system';
 import { createConfirmingPublisher } from '@demo/stream';
 import { firstAnswer, request, requestJson } from '../http.js';
 import type { Databases } from '../db.js';
@@ -41,10 +42,12 @@ export async function checkStreamBadInput(settings: Settings, dbs: Databases, lo
   const first = await createCustomer(settings, `${tag}-poison-1`);
   await waitReplicated(dbs, [first.id]);
   const poison = poisonMessages(first.id);
-  const tailBefore = await tailOffset(settings);
+  // On a super stream: the first customer's partition, where its real changes interleave with the poison.
+  const stream = settings.stream.streams[partitionOf(first.id, settings.stream.partitions)]!;
+  const tailBefore = await tailOffset(settings, stream);
   const connection = openStreamConnection(settings, 'poison');
   // Our own publisherRef: customer-service's deduplication sequence is not touched.
-  const publisher = createConfirmingPublisher(connection, { stream: settings.stream.name, publisherRef: `reliability-poison-${tag}` });
+  const publisher = createConfirmingPublisher(connection, { stream, publisherRef: `reliability-poison-${tag}` });
   let publishingId = 0n;
   const publish = async (messages: PoisonMessage[]) => {
     await connection.ready();

@@ -11,7 +11,7 @@ export const restartStream: Fault = {
   name: 'restart-stream',
   async inject(context): Promise<FaultOutcome> {
     const { system, broker, log } = context;
-    const stream = system.settings.stream.name;
+    const stream = system.settings.stream.streams[0]!; // on a super stream, its first partition
     const before = await broker.members();
     const start = performance.now();
     await system.script('infra.sh', 'restart-stream', stream);
