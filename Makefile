@@ -15,15 +15,21 @@ export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 # Settings of the infrastructure in use (scripts/infra.sh writes them; scripts/second-system.sh for a second system),
 # the infrastructure's accounts (scripts/infra/credentials.sh) and the services' tokens (scripts/services.sh), in the
 # run directory of the system (RUN_DIR, .run by default).
-INFRA_ENV := set -a; for f in .run/credentials.env "$${RUN_DIR:-.run}/infra.env" "$${RUN_DIR:-.run}/tokens.env"; do [ ! -f "$$f" ] || . "$$f"; done; set +a;
+# system.env: the shape scripts/services.sh up was given (ORDER_INSTANCES, STREAM_PARTITIONS, ORDER_URLS), beneath what
+# the command line says.
+INFRA_ENV := set -a; for f in .run/credentials.env "$${RUN_DIR:-.run}/infra.env" "$${RUN_DIR:-.run}/tokens.env"; do [ ! -f "$$f" ] || . "$$f"; done; set +a; \
+	if [ -f "$${RUN_DIR:-.run}/system.env" ]; then while IFS='=' read -r k v; do [ -n "$${!k:-}" ] || export "$$k=$$v"; done <"$${RUN_DIR:-.run}/system.env"; fi;
 # make test-chaos-cluster: a second system (scripts/second-system.sh) on the tests' own three-node cluster
 # (lib/test-support's testCluster: nodes cluster1..3@localhost, streams 127.0.0.1:5652-5654), with its own
 # ports (8280-8282), databases (test_cluster_*) and stream (customer-cluster). Overridable, e.g. to run it
 # on another broker set: make test-chaos-cluster CHAOS_CLUSTER="SYSTEM=chaos BASE_PORT=9180 BROKER_NAME=chaos ..."
 CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100
+# make test-chaos-partitions: a second system whose stream is a super stream of 3 partitions (customer-parts-0..2)
+# on the broker of make dependencies, three order instances on 8381-8383, its own databases.
+CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster bench-cluster monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions bench-cluster monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -78,6 +84,7 @@ test: typecheck lint test-unit test-int dependencies ## everything CI runs: type
 	$(MAKE) test-load
 	$(MAKE) test-chaos
 	$(MAKE) test-chaos-cluster
+	$(MAKE) test-chaos-partitions
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
 	$(INFRA_ENV) npm test -w e2e
@@ -100,6 +107,12 @@ test-chaos-cluster: build ## the short cluster faults against a second system on
 	$(CHAOS_CLUSTER) bash scripts/second-system.sh up && \
 	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
 	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status
+
+test-chaos-partitions: build ## the order faults on a super stream of 3 partitions shared by 3 order instances (a second system), part of make test
+	$(CHAOS_PARTITIONS) bash scripts/second-system.sh down && $(CHAOS_PARTITIONS) bash scripts/second-system.sh reset && \
+	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh up && \
+	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input stream; \
+	  status=$$?; $(CHAOS_PARTITIONS) bash scripts/second-system.sh down; exit $$status
 
 # N is the load test's (100,000 by default): the benchmark runs it twice, with 20,000 unless N is given.
 BENCH_N := $(if $(filter file,$(origin N)),20000,$(N))

@@ -16,6 +16,7 @@
 #                       and test_${SYSTEM}_order_db (make clean drops test_* databases), stream customer-$SYSTEM
 #   BASE_PORT           customer-service's port; order-<n> listens on BASE_PORT + n (default 8280)
 #   ORDER_INSTANCES     order-service instances (default 2)
+#   STREAM_PARTITIONS   1 (default): a plain stream; more: a super stream of that many partitions
 #   BROKER_NAME, BROKER_NODES, BROKER_PORT_OFFSET
 #                       the broker set (scripts/infra/rabbitmq.sh; default the tests' own cluster: cluster, 3, 100)
 #   PG_CLUSTER, PGPORT  the PostgreSQL cluster (scripts/infra/postgres.sh; default main, 5432)
@@ -26,6 +27,8 @@ SYSTEM=${SYSTEM:-cluster}
 [[ "$SYSTEM" =~ ^[a-z0-9]+$ ]] || { echo "SYSTEM must be lower-case letters and digits (got $SYSTEM)" >&2; exit 2; }
 BASE_PORT=${BASE_PORT:-8280}
 ORDER_INSTANCES=${ORDER_INSTANCES:-2}
+STREAM_PARTITIONS=${STREAM_PARTITIONS:-1}
+[[ "$STREAM_PARTITIONS" =~ ^[1-9][0-9]?$ ]] || { echo "STREAM_PARTITIONS must be 1 to 64 (got $STREAM_PARTITIONS)" >&2; exit 2; }
 BROKER_NAME=${BROKER_NAME:-cluster}
 BROKER_NODES=${BROKER_NODES:-3}
 if [ "$BROKER_NAME" = rabbit ]; then BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-0}; else BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-100}; fi
@@ -71,6 +74,7 @@ system_env() {
   echo "BASE_PORT=$BASE_PORT"
   echo "ORDER_INSTANCES=$ORDER_INSTANCES"
   echo "STREAM_NAME=$STREAM_NAME"
+  echo "STREAM_PARTITIONS=$STREAM_PARTITIONS"
   echo "CUSTOMER_URL=http://127.0.0.1:$BASE_PORT"
   echo "ORDER_URLS=$(IFS=,; echo "${urls[*]}")"
   echo "CUSTOMER_DATABASE_URL=$(database_url "${DATABASES[0]}")"
@@ -105,10 +109,14 @@ case "${1:-}" in
     if services_running; then echo "[second-system] stop its services first: $0 down" >&2; exit 1; fi
     with_env bash "$repo/scripts/infra.sh" up
     for db in "${DATABASES[@]}"; do psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
-    # 404 when the stream does not exist: nothing to delete.
-    # shellcheck disable=SC1091
-    status=$(. "$repo/.run/credentials.env" && curl -sS -o /dev/null -w '%{http_code}' -u "operator:$OPERATOR_RABBITMQ_PASSWORD" -X DELETE "$MANAGEMENT_URL/api/queues/%2F/$STREAM_NAME")
-    case "$status" in 204 | 404) ;; *) echo "[second-system] deleting stream $STREAM_NAME answered $status" >&2; exit 1 ;; esac
+    # The stream, or the super stream's partitions and exchange; 404 when one does not exist: nothing to delete.
+    targets=("queues/%2F/$STREAM_NAME" "exchanges/%2F/$STREAM_NAME")
+    for p in $(seq 0 $((STREAM_PARTITIONS - 1))); do targets+=("queues/%2F/$STREAM_NAME-$p"); done
+    for target in "${targets[@]}"; do
+      # shellcheck disable=SC1091
+      status=$(. "$repo/.run/credentials.env" && curl -sS -o /dev/null -w '%{http_code}' -u "operator:$OPERATOR_RABBITMQ_PASSWORD" -X DELETE "$MANAGEMENT_URL/api/$target")
+      case "$status" in 204 | 404) ;; *) echo "[second-system] deleting $target answered $status" >&2; exit 1 ;; esac
+    done
     ;;
   stop-broker) with_env bash "$repo/scripts/infra.sh" rabbitmq-stop ;;
   env) system_env ;;

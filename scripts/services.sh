@@ -10,14 +10,26 @@
 #   scripts/services.sh ports         one line per service: its name and port
 #
 #   ORDER_INSTANCES   order-service instances (default 2: order-1, order-2)
+#   STREAM_PARTITIONS 1 (default): the stream `customer`; more: a super stream of that many partitions
 #   BASE_PORT         customer-service's port; order-<n> listens on BASE_PORT + n (default 8080)
+#
+# `up` remembers ORDER_INSTANCES and STREAM_PARTITIONS in the run directory's system.env, with the
+# URLs the tools need (CUSTOMER_URL, ORDER_URLS): later commands (start one service, make run-load,
+# make run-chaos, ...) see the same system unless told otherwise. make clean forgets it.
 #   RUN_DIR           pid files and logs (default .run): a second system beside the first needs its own,
 #                     with its own ports, CUSTOMER_DATABASE_URL, ORDER_DATABASE_URL and STREAM_NAME
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 run=$(cd "$repo" && mkdir -p "${RUN_DIR:-.run}" && cd "${RUN_DIR:-.run}" && pwd)
+if [ -f "$run/system.env" ]; then
+  while IFS='=' read -r key value; do
+    case "$key" in ORDER_INSTANCES | STREAM_PARTITIONS) [ -n "${!key:-}" ] || export "$key=$value" ;; esac
+  done <"$run/system.env"
+fi
 ORDER_INSTANCES=${ORDER_INSTANCES:-2}
+export STREAM_PARTITIONS=${STREAM_PARTITIONS:-1}
+[[ "$STREAM_PARTITIONS" =~ ^[1-9][0-9]?$ ]] || { echo "STREAM_PARTITIONS must be 1 to 64" >&2; exit 2; }
 BASE_PORT=${BASE_PORT:-8080}
 [[ "$ORDER_INSTANCES" =~ ^[1-9]$ ]] || { echo "ORDER_INSTANCES must be 1 to 9" >&2; exit 2; }
 
@@ -149,10 +161,24 @@ stop_one() {
   rm -f "$run/$name.pid"
 }
 
+# The system's shape, for later commands and for the tools (the Makefile and the reliability suite read it).
+remember_system() {
+  local n urls=()
+  for n in $(seq 1 "$ORDER_INSTANCES"); do urls+=("http://127.0.0.1:$((BASE_PORT + n))"); done
+  {
+    echo "ORDER_INSTANCES=$ORDER_INSTANCES"
+    echo "STREAM_PARTITIONS=$STREAM_PARTITIONS"
+    echo "CUSTOMER_URL=http://127.0.0.1:$BASE_PORT"
+    echo "ORDER_URLS=$(IFS=,; echo "${urls[*]}")"
+  } >"$run/system.env"
+}
+
 case "${1:-}" in
   up)
+    remember_system
     for name in "${NAMES[@]}"; do start_one "$name"; done
     for name in "${NAMES[@]}"; do wait_ready "$name"; done
+    [ "$STREAM_PARTITIONS" = 1 ] || echo "stream            super stream of $STREAM_PARTITIONS partitions (remembered in $run/system.env)"
     echo "customer-service  http://127.0.0.1:$BASE_PORT  (docs http://127.0.0.1:$BASE_PORT/docs)"
     for n in $(seq 1 "$ORDER_INSTANCES"); do
       echo "order-service #$n  http://127.0.0.1:$((BASE_PORT + n))  (docs http://127.0.0.1:$((BASE_PORT + n))/docs)"

@@ -22,6 +22,11 @@ export const QUICK_FAULTS: FaultName[] = ['kill-active-order', 'broker-outage', 
  * run of its own would add its ramp-up, drain and stream read to make test).
  */
 export const QUICK_CLUSTER_FAULTS: FaultName[] = ['restart-stream', 'kill-stream-follower', 'kill-stream-leader', 'rolling-restart', 'postgres-crash', 'freeze-active-order'];
+/**
+ * --quick on a super stream (make test-chaos-partitions): the order faults, whose partitions must
+ * move to the survivors and back, and a partition's restart, in a single run.
+ */
+export const QUICK_PARTITION_FAULTS: FaultName[] = ['kill-active-order', 'sigterm-active-order', 'restart-stream'];
 
 export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
   [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]
@@ -30,12 +35,16 @@ faults: ${FAULT_NAMES.join(', ')}
   all       each fault that applies in its own run, then all of them in one run (the default)
   combined  only the run with all of them
 --quick     with 2,000 operations, then the bad-input checks: on one node ${QUICK_FAULTS.join(' + ')}, each in
-            its own run; on a cluster ${QUICK_CLUSTER_FAULTS.join(' + ')}, in one run`;
+            its own run; on a cluster ${QUICK_CLUSTER_FAULTS.join(' + ')}, in one run; on a super
+            stream (STREAM_PARTITIONS > 1) ${QUICK_PARTITION_FAULTS.join(' + ')}, in one run`;
 
 export class CliError extends Error {}
 
-/** `cluster`: the system under test runs on a broker of several nodes (settings.ts tells). */
-export function parseCli(argv: readonly string[], topology: { cluster: boolean } = { cluster: false }): CliOptions {
+/**
+ * `cluster`: the system under test runs on a broker of several nodes; `partitioned`: its stream is a
+ * super stream (settings.ts tells both).
+ */
+export function parseCli(argv: readonly string[], topology: { cluster: boolean; partitioned?: boolean } = { cluster: false }): CliOptions {
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -66,8 +75,9 @@ export function parseCli(argv: readonly string[], topology: { cluster: boolean }
   const faults = flags.get('faults');
   if (faults === undefined) {
     if (quick) {
-      single = topology.cluster ? [] : [...QUICK_FAULTS];
-      combined = topology.cluster ? [...QUICK_CLUSTER_FAULTS] : [];
+      const together = topology.cluster ? QUICK_CLUSTER_FAULTS : topology.partitioned ? QUICK_PARTITION_FAULTS : [];
+      single = together.length > 0 ? [] : [...QUICK_FAULTS];
+      combined = [...together];
     } else {
       single = [...applicable];
       combined = [...applicable];

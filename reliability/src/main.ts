@@ -28,7 +28,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (argv.includes('--help')) throw new CliError(USAGE);
     settings = loadSettings();
-    options = parseCli(argv, { cluster: settings.cluster });
+    options = parseCli(argv, { cluster: settings.cluster, partitioned: settings.stream.partitions > 1 });
   } catch (error) {
     if (error instanceof CliError) {
       console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
@@ -55,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     log(
       `checking the system is up (${settings.customerUrl}, ${settings.orders.map((order) => order.url).join(', ')}; ` +
-        `broker ${settings.cluster ? `cluster of ${settings.broker.nodes.length} nodes` : 'one node'} ${settings.broker.nodes.map((node) => `${node.host}:${node.port}`).join(',')}, stream ${settings.stream.name})`,
+        `broker ${settings.cluster ? `cluster of ${settings.broker.nodes.length} nodes` : 'one node'} ${settings.broker.nodes.map((node) => `${node.host}:${node.port}`).join(',')}, ${settings.stream.partitions > 1 ? 'super stream' : 'stream'} ${settings.stream.name}${settings.stream.partitions > 1 ? ` of ${settings.stream.partitions} partitions` : ''})`,
     );
     try {
       await system.waitHealthy(30_000, 200);

@@ -1,6 +1,7 @@
 /**
  * The settings files of a run directory (`.run/`, `.run-<system>/`): infra.env, what scripts/infra.sh
- * and scripts/second-system.sh write for the clients of the infrastructure in use, and tokens.env,
+ * and scripts/second-system.sh write for the clients of the infrastructure in use, system.env, the
+ * system's shape scripts/services.sh remembers, and tokens.env,
  * the services' tokens scripts/services.sh makes. The services source both; the suite reads them
  * too, beneath its own environment.
  */
@@ -19,9 +20,12 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-/** `<runDir>/infra.env` and `<runDir>/tokens.env` (the latter wins), each nothing when missing. */
+/**
+ * `<runDir>/infra.env`, `<runDir>/system.env` (the shape scripts/services.sh up was given: ORDER_URLS,
+ * STREAM_PARTITIONS) and `<runDir>/tokens.env` (later ones win), each nothing when missing.
+ */
 export function readRunEnv(runDir: string): Record<string, string> {
-  return { ...readEnvFile(path.join(runDir, 'infra.env')), ...readEnvFile(path.join(runDir, 'tokens.env')) };
+  return { ...readEnvFile(path.join(runDir, 'infra.env')), ...readEnvFile(path.join(runDir, 'system.env')), ...readEnvFile(path.join(runDir, 'tokens.env')) };
 }
 
 function readEnvFile(file: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, parseCli, QUICK_CLUSTER_FAULTS, QUICK_FAULTS } from '../src/cli.js';
+import { CliError, parseCli, QUICK_CLUSTER_FAULTS, QUICK_FAULTS, QUICK_PARTITION_FAULTS } from '../src/cli.js';
 import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor } from '../src/faults/fault.js';
 
 describe('parseCli', () => {
@@ -22,6 +22,12 @@ describe('parseCli', () => {
     const options = parseCli(['--quick'], { cluster: true });
     expect(options).toMatchObject({ ops: 2_000, single: [], combined: QUICK_CLUSTER_FAULTS });
     expect([...QUICK_CLUSTER_FAULTS].sort()).toEqual(['freeze-active-order', 'kill-stream-follower', 'kill-stream-leader', 'postgres-crash', 'restart-stream', 'rolling-restart']);
+  });
+
+  it('--quick on a super stream runs the order faults and a partition restart, in one run', () => {
+    const options = parseCli(['--quick'], { cluster: false, partitioned: true });
+    expect(options).toMatchObject({ single: [], combined: ['kill-active-order', 'sigterm-active-order', 'restart-stream'] });
+    expect(options.combined).toEqual(QUICK_PARTITION_FAULTS);
   });
 
   it('refuses a cluster-only fault on one node, saying so', () => {

@@ -17,5 +17,7 @@ describe('a run directory infra.env', () => {
     expect(readRunEnv(dir)).toEqual({ BROKER_NODES: '3' });
     writeFileSync(path.join(dir, 'tokens.env'), 'OPERATOR_TOKEN=abc\nREADER_TOKEN=def\n');
     expect(readRunEnv(dir)).toEqual({ BROKER_NODES: '3', OPERATOR_TOKEN: 'abc', READER_TOKEN: 'def' });
+    writeFileSync(path.join(dir, 'system.env'), 'STREAM_PARTITIONS=3\nORDER_URLS=http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083\n');
+    expect(readRunEnv(dir)).toMatchObject({ BROKER_NODES: '3', STREAM_PARTITIONS: '3', ORDER_URLS: 'http://127.0.0.1:8081,http://127.0.0.1:8082,http://127.0.0.1:8083' });
   });
 });
