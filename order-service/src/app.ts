@@ -1,6 +1,6 @@
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { createHttpServer, healthRoutes, openDatabase, type Logger, type RunningService } from '@demo/service-kit';
-import { connectBroker, partitionStreams, requireStream } from '@demo/stream';
+import { connectBroker, partitionStreams, requirePartition, requireStream } from '@demo/stream';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
 import { createReplica } from './consumer/replica-group.js';
@@ -37,7 +37,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   const partitioned = config.STREAM_PARTITIONS > 1;
   const streams = (partitioned ? partitionStreams(config.STREAM_NAME, config.STREAM_PARTITIONS) : [config.STREAM_NAME]).map((name) => {
     const connection = connectBroker(config, { connectionName: `order-service ${instance} ${name}`, logger: logger.child({ component: 'stream' }) });
-    connection.onReady((client) => requireStream(client, name));
+    connection.onReady((client) => (partitioned ? requirePartition(client, config.STREAM_NAME, name) : requireStream(client, name)));
     return { key: { consumerName: ORDER_SERVICE_CONSUMER, stream: name }, connection };
   });
   const connections = streams.map((stream) => stream.connection);

@@ -4,7 +4,7 @@ export { createConfirmingPublisher } from './publisher.js';
 export type { ConfirmingPublisher, OutgoingMessage } from './publisher.js';
 export { createSingleActiveConsumer } from './single-active-consumer.js';
 export type { SingleActiveConsumer, StreamMessage, ConsumerRole } from './single-active-consumer.js';
-export { ensureStream, ensureSuperStream, requireStream, fetchStreamArguments, partitionStreams, streamBounds, streamTail } from './stream-admin.js';
+export { ensureStream, ensureSuperStream, requireStream, fetchStreamArguments, partitionStreams, requirePartition, streamBounds, streamTail } from './stream-admin.js';
 export type { ManagementApi, StreamArguments, StreamBounds } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
 export type { StreamLogger } from './logger.js';

@@ -102,3 +102,25 @@ export async function requireStream(client: Client, stream: string): Promise<voi
     throw new Error(`stream "${stream}" is not there (yet): its writer declares it (${errorMessage(error)})`);
   }
 }
+
+/**
+ * Throws unless `stream` exists and is bound to the super stream `superStream` (its exchange's
+ * bindings are what the broker reads a partition's index from). Declaring a super stream creates its
+ * streams before it binds them: a single active consumer registered in between gets the index -1
+ * (a plain stream's group), and on RabbitMQ 4.0 the next consumer of that group, registered with the
+ * partition's real index, crashes the broker's stream coordinator (rabbitmq-server#13835, fixed in
+ * 4.1 by refusing the subscription). So a partition's consumer waits for the binding, as a
+ * connection's ready hook, which retries with backoff.
+ */
+export async function requirePartition(client: Client, superStream: string, stream: string): Promise<void> {
+  await requireStream(client, stream);
+  let partitions: string[];
+  try {
+    partitions = await client.queryPartitions({ superStream });
+  } catch (error) {
+    throw new Error(`super stream "${superStream}" is not there (yet): its writer declares it (${errorMessage(error)})`);
+  }
+  if (!partitions.includes(stream)) {
+    throw new Error(`stream "${stream}" is not bound to super stream "${superStream}" (yet): its writer declares it (partitions: ${partitions.join(', ') || 'none'})`);
+  }
+}

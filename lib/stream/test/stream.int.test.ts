@@ -5,13 +5,15 @@ import {
   ensureStream,
   ensureSuperStream,
   partitionStreams,
+  requirePartition,
+  requireStream,
   streamBounds,
   type OutgoingMessage,
   type SingleActiveConsumer,
   type StreamConnection,
   type StreamMessage,
 } from '../src/index.js';
-import { infra } from '@demo/test-support';
+import { broker, infra } from '@demo/test-support';
 import { newConnection, uniqueStream, until } from './helpers.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -348,5 +350,43 @@ describe('instances joining a super stream at once', () => {
     await until(() => actives().every((count) => count === 1), 15_000, 'one active instance per partition');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(actives()).toEqual([1, 1, 1]);
+  });
+});
+
+describe('a partition of a super stream that is not bound yet', () => {
+  it('is not required to be there until the super stream binds it (a consumer registered before would get a plain group)', async () => {
+    // Given the partition streams of a super stream, declared before its exchange binds them (as the broker does)
+    const superStream = uniqueStream('unbound');
+    const partitions = partitionStreams(superStream, 2);
+    const connection = track(newConnection('unbound'));
+    const client = await connection.ready();
+    for (const stream of partitions) {
+      await ensureStream(client, stream, { 'max-length-bytes': 1_000_000 });
+      open.push({ close: () => client.deleteStream({ stream }).then(() => undefined) });
+    }
+    const management = async (method: string, path: string, body: unknown) => {
+      const response = await fetch(`${broker.managementUrl}/api/${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from(`${broker.user}:${broker.password}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.ok, `${method} ${path}: ${response.status}`).toBe(true);
+    };
+    open.push({ close: () => fetch(`${broker.managementUrl}/api/exchanges/%2F/${superStream}`, { method: 'DELETE', headers: { authorization: `Basic ${Buffer.from(`${broker.user}:${broker.password}`).toString('base64')}` } }).then(() => undefined) });
+
+    // Then a partition's stream exists, yet it is not required to be there: nothing binds it
+    await requireStream(client, partitions[1]!);
+    await expect(requirePartition(client, superStream, partitions[1]!)).rejects.toThrow(/not there \(yet\)|not bound/);
+
+    // When the super stream's exchange binds the first partition only
+    await management('PUT', `exchanges/%2F/${superStream}`, { type: 'direct', durable: true, arguments: { 'x-super-stream': true } });
+    await management('POST', `bindings/%2F/e/${superStream}/q/${partitions[0]}`, { routing_key: '0', arguments: { 'x-stream-partition-order': 0 } });
+    // Then the first is there, the second still is not
+    await requirePartition(client, superStream, partitions[0]!);
+    await expect(requirePartition(client, superStream, partitions[1]!)).rejects.toThrow(/not bound to super stream/);
+
+    // And once bound, it is
+    await management('POST', `bindings/%2F/e/${superStream}/q/${partitions[1]}`, { routing_key: '1', arguments: { 'x-stream-partition-order': 1 } });
+    await requirePartition(client, superStream, partitions[1]!);
   });
 });

@@ -38,6 +38,7 @@ export const broker = {
   port: Number(setting('RABBITMQ_STREAM_PORT', '5552')),
   user: setting('RABBITMQ_USER', 'guest'),
   password: setting('RABBITMQ_PASSWORD', 'guest'),
+  managementUrl: setting('RABBITMQ_MANAGEMENT_URL', 'http://127.0.0.1:15672'),
 };
 
 export function suffix(): string {
