@@ -1,4 +1,5 @@
 export { until } from './poll.js';
+export { capturedOutput } from './captured-output.js';
 export {
   REPO_ROOT,
   ADMIN_DATABASE_URL,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ReplicaRow } from '../domain/replica-fold.js';
 import { REBUILD_CHANNEL } from './channels.js';
-import { loadPosition, type ConsumerKey } from './position.js';
+import { loadPosition, lockPositions, restartPositions, type ConsumerKey } from './position.js';
 import { upsertReplicaRows } from './replica-rows.js';
 import type { Database } from './schema.js';
 
@@ -34,25 +34,7 @@ export async function beginBootstrap(db: Kysely<Database>, keys: readonly Consum
     const rows = await lockPositions(trx, keys);
     if (rows.length !== keys.length) throw new Error('a stored position vanished');
     await sql`TRUNCATE customers`.execute(trx);
-    const generations: number[] = [];
-    for (const key of keys) {
-      const row = await trx
-        .updateTable('consumer_offsets')
-        .set({
-          last_offset: null,
-          last_fingerprint: null,
-          bootstrapping: true,
-          generation: sql`generation + 1`,
-          updated_at: sql`now()`,
-        })
-        .where('consumer_name', '=', key.consumerName)
-        .where('stream', '=', key.stream)
-        .returning('generation')
-        .executeTakeFirstOrThrow();
-      generations.push(row.generation);
-    }
-    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(generations[0])})`.execute(trx);
-    return generations;
+    return restartPositions(trx, keys, true);
   });
 }
 
@@ -110,14 +92,3 @@ export async function finishBootstrap(
 }
 
 class Superseded extends Error {}
-
-function lockPositions(trx: Kysely<Database>, keys: readonly ConsumerKey[]) {
-  return trx
-    .selectFrom('consumer_offsets')
-    .select(['stream', 'generation'])
-    .where('consumer_name', '=', keys[0]!.consumerName)
-    .where('stream', 'in', keys.map((key) => key.stream))
-    .orderBy('stream')
-    .forUpdate()
-    .execute();
-}

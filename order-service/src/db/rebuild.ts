@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { REBUILD_CHANNEL } from './channels.js';
-import { loadPosition, type ConsumerKey } from './position.js';
+import { loadPosition, lockPositions, restartPositions, type ConsumerKey } from './position.js';
 import type { Database } from './schema.js';
 
 /**
@@ -19,34 +18,8 @@ export async function rebuildReplica(
   const all = Array.isArray(keys) ? (keys as readonly ConsumerKey[]) : [keys as ConsumerKey];
   for (const key of all) await loadPosition(db, key);
   return db.transaction().execute(async (trx) => {
-    await trx
-      .selectFrom('consumer_offsets')
-      .select('generation')
-      .where('consumer_name', '=', all[0]!.consumerName)
-      .where('stream', 'in', all.map((key) => key.stream))
-      .orderBy('stream')
-      .forUpdate()
-      .execute();
+    await lockPositions(trx, all);
     await sql`TRUNCATE customers, parked_events`.execute(trx);
-    const generations: number[] = [];
-    for (const key of all) {
-      const row = await trx
-        .updateTable('consumer_offsets')
-        .set({
-          last_offset: null,
-          last_fingerprint: null,
-          bootstrapped_from: null,
-          bootstrapping: options.fromSnapshot ?? false,
-          generation: sql`generation + 1`,
-          updated_at: sql`now()`,
-        })
-        .where('consumer_name', '=', key.consumerName)
-        .where('stream', '=', key.stream)
-        .returning('generation')
-        .executeTakeFirstOrThrow();
-      generations.push(row.generation);
-    }
-    await sql`SELECT pg_notify(${REBUILD_CHANNEL}, ${String(generations[0])})`.execute(trx);
-    return generations;
+    return restartPositions(trx, all, options.fromSnapshot ?? false);
   });
 }
