@@ -5,13 +5,14 @@
  * targets that match the compose services, and a dashboard that only queries metrics the services declare.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CommonEnv, loadConfig, serviceEnv } from '@demo/service-kit/config';
+import { AuthEnv, CommonEnv, loadConfig, serviceEnv } from '@demo/service-kit/config';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
@@ -32,6 +33,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string; required?: boolean }>;
   restart?: string;
   command?: string[];
+  env_file?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -52,6 +54,27 @@ function interpolate(value: string, vars: Record<string, string>): string {
 }
 const environmentOf = (service: ComposeService, vars: Record<string, string> = {}) =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, interpolate(String(value), vars)]));
+
+/** `NAME=value` lines of an env file. */
+function parseEnvFile(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').flatMap((line) => (/^\w+=/.test(line) ? [line.split(/=(.*)/s).slice(0, 2) as [string, string]] : [])));
+}
+
+/**
+ * The env files compose hands to the containers (`env_file`), as infra/compose/secrets.sh makes them: run here
+ * in a project directory of its own (PROJECT_DIR), never in the repository's .run/.
+ */
+const generated = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
+execFileSync('bash', [path.join(repo, 'infra/compose/secrets.sh')], { env: { PATH: process.env.PATH ?? '', PROJECT_DIR: generated }, stdio: 'pipe' });
+const envFileOf = (file: string): Record<string, string> => parseEnvFile(readFileSync(path.join(generated, file), 'utf8'));
+const credentials = envFileOf('.run/credentials.env');
+const tokens = envFileOf('.run/tokens.env');
+
+/** What a container's process sees: its env files, then `environment` over them (compose's precedence). */
+const containerEnvOf = (service: ComposeService, vars: Record<string, string> = {}) => ({
+  ...Object.assign({}, ...(service.env_file ?? []).map(envFileOf)) as Record<string, string>,
+  ...environmentOf(service, vars),
+});
 
 /** Compose services built from the Dockerfile, with the workspace folder their SERVICE build argument names. */
 const appServices = Object.entries(services)
@@ -169,10 +192,15 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives every service a health check', () => {
-    for (const [name, service] of Object.entries(services)) {
+  it('gives every service a health check, and runs the one-shot ones before what needs them', () => {
+    for (const [name, service] of Object.entries(services).filter(([, s]) => s.restart !== 'no')) {
       expect(service.healthcheck?.test, `${name} has no health check`).toBeDefined();
       expect(service.restart, `${name} has no restart policy`).toBe('unless-stopped');
+    }
+    const oneShot = Object.keys(services).filter((name) => services[name]!.restart === 'no');
+    expect(oneShot).toEqual(['rabbitmq-accounts']);
+    for (const { name, service } of appServices) {
+      expect(service.depends_on?.['rabbitmq-accounts']?.condition, `${name} starts once the accounts exist`).toBe('service_completed_successfully');
     }
   });
 
@@ -213,20 +241,55 @@ describe('docker-compose.yml', () => {
     expect(localRabbit['stream.advertised_host']).toBe('127.0.0.1');
   });
 
-  it('creates, in the PostgreSQL init script, the role and the databases the services connect to', () => {
+  it("creates, in the PostgreSQL init scripts, the databases and each service's own role, with the password it is given", () => {
     const init = readdirSync(path.join(repo, 'infra/postgres'))
       .map((file) => read(`infra/postgres/${file}`))
       .join('\n');
+    const postgresEnv = containerEnvOf(services.postgres!);
     for (const { name, service } of appServices) {
-      const url = new URL(service.environment!.DATABASE_URL!);
+      const url = new URL(containerEnvOf(service).DATABASE_URL!);
+      const database = url.pathname.slice(1);
       expect(url.hostname, name).toBe('postgres');
-      expect(init).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN[^;]*PASSWORD '${url.password}'`));
-      expect(init).toContain(`CREATE DATABASE ${url.pathname.slice(1)} OWNER ${url.username}`);
+      expect(init).toContain(`CREATE DATABASE ${database} OWNER app`);
+      expect(init).toMatch(new RegExp(`CREATE ROLE ${url.username} LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'\\w+'`));
+      expect(init).toContain(`ALTER DATABASE ${database} OWNER TO ${url.username};`);
+      expect(init).toContain(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC;`);
+      expect(init).toContain(`GRANT CONNECT ON DATABASE ${database} TO ${url.username}, app;`);
+      // The role's password is the one the service connects with, handed to PostgreSQL's container.
+      const variable = `${url.username.toUpperCase()}_DB_PASSWORD`;
+      expect(postgresEnv[variable], `${variable} reaches the postgres container`).toBe(decodeURIComponent(url.password));
+      expect(read('infra/postgres/02-service-roles.sh')).toContain(`"$${variable}"`);
     }
+    // No literal password but the tools' app/app (as on the local path), and the superuser's from the env file.
+    expect(init.match(/PASSWORD '[^']*'/g)).toEqual(["PASSWORD 'app'"]);
+    expect(services.postgres!.environment ?? {}).not.toHaveProperty('POSTGRES_PASSWORD');
+    expect(postgresEnv.POSTGRES_PASSWORD).toMatch(/^[0-9a-f]{48}$/);
+  });
+
+  it('grants the services on the compose path what the local path grants them', () => {
+    // scripts/infra/postgres.sh's pg_service_roles and infra/postgres/02-service-roles.sh
+    const local = read('scripts/infra/postgres.sh');
+    const compose = read('infra/postgres/02-service-roles.sh');
+    expect(local).toContain('CREATE ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD');
+    expect(local).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC');
+    expect(local).toContain('GRANT CONNECT ON DATABASE $db TO $role, \\"$DB_USER\\"');
+    expect(local).toContain('ALTER SCHEMA public OWNER TO $role');
+    expect(local).toContain('GRANT pg_read_all_data TO \\"$DB_USER\\"');
+    for (const [role, db] of [['customer_service', 'customer_db'], ['order_service', 'order_db']]) {
+      expect(compose).toMatch(new RegExp(`\\\\connect ${db}\\nALTER SCHEMA public OWNER TO ${role};`));
+    }
+    expect(compose).toContain('GRANT pg_read_all_data TO app;');
+    // RabbitMQ: the same users, tags and permissions as scripts/infra/rabbitmq.sh's rmq_accounts, and no guest.
+    const grants = (text: string) =>
+      [...text.matchAll(/set_(permissions -p \/|user_tags) ([\w-]+)((?: '[^']*')*| administrator)? >\/dev\/null/g)].map((m) => `${m[1]} ${m[2]}${m[3] ?? ''}`);
+    const localGrants = grants(read('scripts/infra/rabbitmq.sh'));
+    expect(localGrants.length).toBe(6);
+    expect(grants(read('infra/rabbitmq/accounts.sh'))).toEqual(localGrants);
+    expect(read('infra/rabbitmq/accounts.sh')).toMatch(/ctl delete_user guest/);
   });
 
   describe.each(appServices)('service $name', ({ name, service, workspace }) => {
-    const env = environmentOf(service);
+    const env = containerEnvOf(service);
     const port = Number(env.PORT);
 
     it('sets only variables the service reads, with values it accepts', () => {
@@ -234,7 +297,7 @@ describe('docker-compose.yml', () => {
       const reads = envKeysOf(workspace);
       // Then
       for (const key of Object.keys(env)) expect(reads.has(key), `${name} sets ${key}, which ${workspace} does not read`).toBe(true);
-      for (const key of ['PORT', 'DATABASE_URL', 'RABBITMQ_HOST', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'INSTANCE_ID', 'NODE_ENV']) {
+      for (const key of ['PORT', 'HOST', 'DATABASE_URL', 'RABBITMQ_HOST', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'INSTANCE_ID', 'NODE_ENV', 'OPERATOR_TOKEN']) {
         expect(env, `${name} does not set ${key}`).toHaveProperty(key);
       }
       expect(() => loadConfig(CommonEnv, { ...env })).not.toThrow();
@@ -242,20 +305,43 @@ describe('docker-compose.yml', () => {
       expect(env.NODE_ENV).toBe('production');
     });
 
-    it('connects to the compose broker and database with the accounts they create', () => {
+    it('connects to the compose broker and database with its own accounts, which the accounts steps create', () => {
+      const own = workspace === 'customer-service' ? 'CUSTOMER_SERVICE' : 'ORDER_SERVICE';
       expect(services[env.RABBITMQ_HOST!], `RABBITMQ_HOST ${env.RABBITMQ_HOST} is not a compose service`).toBeDefined();
       expect(env.RABBITMQ_HOST).toBe(composeRabbit['stream.advertised_host']);
       expect(env.RABBITMQ_STREAM_PORT ?? '5552').toBe(composeRabbit['stream.listeners.tcp.default']);
-      expect(env.RABBITMQ_USER).toBe(composeRabbit.default_user);
-      expect(env.RABBITMQ_PASSWORD).toBe(composeRabbit.default_pass);
+      expect(env.RABBITMQ_USER).toBe(workspace);
+      expect(env.RABBITMQ_PASSWORD).toBe(credentials[`${own}_RABBITMQ_PASSWORD`]);
+      expect(containerEnvOf(services['rabbitmq-accounts']!)[`${own}_RABBITMQ_PASSWORD`]).toBe(env.RABBITMQ_PASSWORD);
+      expect(read('infra/rabbitmq/accounts.sh')).toContain(`account ${workspace} "$${own}_RABBITMQ_PASSWORD"`);
       expect(hostPort(env.RABBITMQ_MANAGEMENT_URL!)).toEqual({ host: env.RABBITMQ_HOST, port: Number(composeRabbit['management.tcp.port']) });
-      const database = new URL(env.DATABASE_URL!).pathname.slice(1);
+      const url = new URL(env.DATABASE_URL!);
       const defaultDatabase = /database: '(\w+)'/.exec(read(`${workspace}/src/config.ts`))?.[1];
-      expect(database).toBe(defaultDatabase);
+      expect(url.pathname.slice(1)).toBe(defaultDatabase);
+      expect(url.username).toBe(workspace.replace('-', '_'));
+      expect(url.password).toBe(credentials[`${own}_DB_PASSWORD`]);
+      // The same accounts as the local path's (.run/credentials.env), on compose's host name.
+      const local = new URL(credentials[`${own}_DATABASE_URL`]!);
+      expect([local.username, local.password, local.pathname]).toEqual([url.username, url.password, url.pathname]);
+      // Its secrets only from the env file, none in the compose file.
+      for (const key of ['DATABASE_URL', 'RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'OPERATOR_TOKEN', 'READER_TOKEN']) {
+        expect(service.environment ?? {}, `${name} sets ${key} in docker-compose.yml`).not.toHaveProperty(key);
+      }
+    });
+
+    it("gets the tokens of .run/tokens.env: the operator's, and the reader's where the customer list is", () => {
+      expect(env.OPERATOR_TOKEN).toBe(tokens.OPERATOR_TOKEN);
+      expect(env.READER_TOKEN).toBe(workspace === 'customer-service' ? tokens.READER_TOKEN : undefined);
+      expect(() => loadConfig(AuthEnv, { ...env })).not.toThrow();
+    });
+
+    it("listens on its container's network and is published on the host's loopback only", () => {
+      expect(env.HOST).toBe('0.0.0.0');
+      expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     });
 
     it('publishes, health-checks and exposes the port it listens on', () => {
-      expect(service.ports).toContain(`${port}:${port}`);
+      expect(service.ports).toContain(`127.0.0.1:${port}:${port}`);
       expect((service.healthcheck!.test as string[]).join(' ')).toContain(`http://127.0.0.1:${port}/ready`);
       expect(dockerfileOf(service).text).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     });
@@ -320,10 +406,73 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('publishes each host port once', () => {
-    const published = Object.values(services).flatMap((service) => (service.ports ?? []).map((port) => port.split(':')[0]!));
-    expect(published.length).toBeGreaterThan(0);
+  it("publishes each host port once, on the host's loopback only", () => {
+    const mappings = Object.values(services).flatMap((service) => service.ports ?? []);
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const mapping of mappings) expect(mapping, 'HOST_IP:HOST_PORT:CONTAINER_PORT with HOST_IP 127.0.0.1').toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    const published = mappings.map((mapping) => mapping.split(':')[1]!);
     expect(published.filter((port, i) => published.indexOf(port) !== i)).toEqual([]);
+  });
+
+  it("publishes the public APIs 8080-8082 and, for the host's tools, the infrastructure", () => {
+    const byService = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, (service.ports ?? []).map((port) => port.split(':')[1])]));
+    expect(byService).toEqual({
+      rabbitmq: ['5552', '15672', '15692'],
+      'rabbitmq-2': ['15673', '15693'],
+      'rabbitmq-3': ['15674', '15694'],
+      'rabbitmq-accounts': [],
+      postgres: ['5432'],
+      customer: ['8080'],
+      order1: ['8081'],
+      order2: ['8082'],
+      prometheus: ['9090'],
+      grafana: ['3000'],
+    });
+  });
+
+  it('hands each container only its own env files, all made by infra/compose/secrets.sh', () => {
+    const script = read('infra/compose/secrets.sh');
+    const expected: Record<string, string[]> = {
+      rabbitmq: ['rabbitmq'],
+      'rabbitmq-2': ['rabbitmq'],
+      'rabbitmq-3': ['rabbitmq'],
+      'rabbitmq-accounts': ['rabbitmq', 'rabbitmq-accounts'],
+      postgres: ['postgres'],
+      customer: ['customer'],
+      order1: ['order'],
+      order2: ['order'],
+      prometheus: [],
+      grafana: ['grafana'],
+    };
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.env_file ?? [], name).toEqual(expected[name]!.map((file) => `.run/compose/${file}.env`));
+      for (const file of service.env_file ?? []) {
+        expect(script, `secrets.sh writes ${file}`).toContain(`"$out/${path.basename(file)}"`);
+        expect(Object.keys(envFileOf(file)).length, file).toBeGreaterThan(0);
+      }
+    }
+    // Mode 600 in a folder of mode 700: the secrets are the invoking user's.
+    expect(statSync(path.join(generated, '.run/compose')).mode & 0o777).toBe(0o700);
+    for (const file of readdirSync(path.join(generated, '.run/compose'))) expect(statSync(path.join(generated, '.run/compose', file)).mode & 0o777, file).toBe(0o600);
+  });
+
+  it('keeps every password out of the compose file and the RabbitMQ configuration', () => {
+    const text = read('docker-compose.yml');
+    expect(text).not.toMatch(/PASSWORD:/);
+    expect(text).not.toMatch(/\w+:\w+@postgres/);
+    expect(text).not.toMatch(/RABBITMQ_ERLANG_COOKIE/);
+    for (const conf of ['rabbitmq.conf', 'rabbitmq.compose.conf', 'cluster.compose.conf']) {
+      const settings = rabbitConf(`infra/rabbitmq/${conf}`);
+      expect(Object.keys(settings).filter((key) => key.startsWith('default_')), conf).toEqual([]);
+    }
+  });
+
+  it('runs Grafana with a generated admin password and Prometheus without its HTTP lifecycle endpoints', () => {
+    const grafana = containerEnvOf(services.grafana!);
+    expect(grafana.GF_SECURITY_ADMIN_USER).toBe('admin');
+    expect(grafana.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^[0-9a-f]{32}$/);
+    expect(services.grafana!.environment ?? {}).not.toHaveProperty('GF_SECURITY_ADMIN_PASSWORD');
+    expect(services.prometheus!.command!.filter((flag) => flag.startsWith('--web.enable-'))).toEqual([]);
   });
 
   it('keeps the build context small', () => {
@@ -369,12 +518,18 @@ describe('the cluster profile of docker-compose.yml', () => {
     expect(volumes.size).toBe(3);
   });
 
-  it('gives the three nodes one Erlang cookie', () => {
-    const cookies = nodes.map((name) => environmentOf(services[name]!).RABBITMQ_ERLANG_COOKIE);
-    expect(cookies[0]).toMatch(/^\S{16,}$/);
+  it('gives the three nodes and the accounts step one Erlang cookie, generated', () => {
+    const cookies = [...nodes, 'rabbitmq-accounts'].map((name) => containerEnvOf(services[name]!).RABBITMQ_ERLANG_COOKIE);
+    expect(cookies[0]).toMatch(/^[0-9a-f]{48}$/);
     expect(new Set(cookies).size).toBe(1);
-    // Overridable, for all three at once.
-    expect(new Set(nodes.map((name) => environmentOf(services[name]!, { RABBITMQ_ERLANG_COOKIE: 'other-cookie' }).RABBITMQ_ERLANG_COOKIE))).toEqual(new Set(['other-cookie']));
+  });
+
+  it('makes the accounts once every node of the cluster is healthy', () => {
+    const accounts = services['rabbitmq-accounts']!;
+    expect(accounts.depends_on?.rabbitmq?.condition).toBe('service_healthy');
+    for (const member of members) expect(accounts.depends_on?.[member]).toEqual({ condition: 'service_healthy', required: false });
+    expect(accounts.image).toBe(services.rabbitmq!.image);
+    expect(environmentOf(accounts).RABBITMQ_NODE).toBe(`rabbit@${services.rabbitmq!.hostname}`);
   });
 
   it('clusters the members by classic_config peer discovery of the three node names', () => {
@@ -397,7 +552,10 @@ describe('the cluster profile of docker-compose.yml', () => {
       for (const key of ['stream.listeners.tcp.default', 'stream.advertised_port', 'management.tcp.port', 'prometheus.tcp.port']) {
         expect(conf[key], `${name}: ${key}`).toBe(composeRabbit[key]);
       }
-      expect(services[name]!.ports).toEqual([`${15671 + nodes.indexOf(name) + 1}:${conf['management.tcp.port']}`, `${15691 + nodes.indexOf(name) + 1}:${conf['prometheus.tcp.port']}`]);
+      expect(services[name]!.ports).toEqual([
+        `127.0.0.1:${15671 + nodes.indexOf(name) + 1}:${conf['management.tcp.port']}`,
+        `127.0.0.1:${15691 + nodes.indexOf(name) + 1}:${conf['prometheus.tcp.port']}`,
+      ]);
     }
   });
 
@@ -406,7 +564,7 @@ describe('the cluster profile of docker-compose.yml', () => {
     for (const { name, service } of appServices) {
       const alone = environmentOf(service);
       expect(alone.RABBITMQ_HOSTS, name).toBe(`rabbitmq:${composeRabbit['stream.listeners.tcp.default']}`);
-      const clustered = environmentOf(service, clusterEnv);
+      const clustered = containerEnvOf(service, clusterEnv);
       expect(() => loadConfig(CommonEnv, { ...clustered }), name).not.toThrow();
       const endpoints = clustered.RABBITMQ_HOSTS!.split(',').map((entry) => entry.split(':'));
       expect(endpoints.map(([host]) => host), name).toEqual(nodes);
@@ -463,7 +621,7 @@ describe('Prometheus configuration', () => {
       expect(targetsOf('infra/prometheus/compose-targets', job).sort()).toEqual(expected.sort());
     }
     expect(targetsOf('infra/prometheus/compose-targets', 'rabbitmq')).toEqual([`rabbitmq:${composeRabbit['prometheus.tcp.port']}`]);
-    expect(services.rabbitmq!.ports).toContain(`${composeRabbit['prometheus.tcp.port']}:${composeRabbit['prometheus.tcp.port']}`);
+    expect(services.rabbitmq!.ports).toContain(`127.0.0.1:${composeRabbit['prometheus.tcp.port']}:${composeRabbit['prometheus.tcp.port']}`);
   });
 
   it('scrapes the local processes on loopback, on the same ports as compose publishes', () => {
@@ -498,7 +656,7 @@ describe('Grafana provisioning', () => {
   it('points the data source at the compose Prometheus', () => {
     expect(datasource.type).toBe('prometheus');
     const { host, port } = hostPort(datasource.url);
-    expect(services[host]?.ports).toContain(`${port}:${port}`);
+    expect(services[host]?.ports).toContain(`127.0.0.1:${port}:${port}`);
     expect(services.grafana!.volumes).toContain('./infra/grafana/provisioning:/etc/grafana/provisioning:ro');
     const provider = readYaml<{ providers: Array<{ options: { path: string } }> }>('infra/grafana/provisioning/dashboards/dashboards.yml');
     expect(services.grafana!.volumes).toContain(`./infra/grafana/dashboards:${provider.providers[0]!.options.path}:ro`);

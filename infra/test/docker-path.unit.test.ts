@@ -5,7 +5,7 @@
  * engine runs on the development machines; this is what proves scripts/infra/docker.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,11 +81,18 @@ describe('scripts/infra.sh on the Docker path', () => {
     expect(calls).toEqual([call]);
   });
 
-  it('up starts PostgreSQL and node 1, and hands the compose account to the clients in RUN_DIR', () => {
-    const { code, output, calls } = infra(['up'], one);
+  it("up makes compose's env files, starts PostgreSQL and node 1, makes the accounts, and hands the operator to the clients in RUN_DIR", () => {
+    // When (PROJECT_DIR: where .run/ is, instead of the repository's)
+    const { code, output, calls } = infra(['up'], { ...one, PROJECT_DIR: dir });
+    // Then
     expect(code, output).toBe(0);
-    expect(calls).toEqual(['compose up -d --wait postgres rabbitmq']);
-    expect(readFileSync(path.join(dir, 'run', 'infra.env'), 'utf8')).toBe('RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n');
+    expect(calls).toEqual(['compose up -d --wait postgres rabbitmq', 'compose run --rm rabbitmq-accounts']);
+    const credentials = readFileSync(path.join(dir, '.run', 'credentials.env'), 'utf8');
+    const operator = /^OPERATOR_RABBITMQ_PASSWORD=(\w+)$/m.exec(credentials)?.[1];
+    expect(operator).toMatch(/^[0-9a-f]{48}$/);
+    expect(readFileSync(path.join(dir, 'run', 'infra.env'), 'utf8')).toBe(`RABBITMQ_USER=operator\nRABBITMQ_PASSWORD=${operator}\n`);
+    expect(statSync(path.join(dir, 'run', 'infra.env')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(dir, '.run', 'compose', 'rabbitmq-accounts.env'), 'utf8')).toContain(`OPERATOR_RABBITMQ_PASSWORD=${operator}\n`);
   });
 
   it('up refuses a cluster, which runs entirely in containers, and says how to start it', () => {

@@ -1,6 +1,8 @@
 # The Docker path (sourced by scripts/infra.sh when a Docker engine answers, or with INFRA=docker): the same verbs
 # on the compose services `postgres` and `rabbitmq` (node 1), `rabbitmq-2`, `rabbitmq-3` (profile cluster, used when
 # BROKER_NODES > 1). infra/test/docker-path.unit.test.ts checks each verb's compose call with a fake docker.
+# `up` makes compose's env files first (infra/compose/secrets.sh; PROJECT_DIR: where .run/ is, the repository by
+# default), so that the containers get the accounts of .run/credentials.env.
 
 docker_engine() { command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; }
 
@@ -38,12 +40,18 @@ docker_main() {
         # The nodes advertise their compose service names, which only containers resolve.
         die "a cluster with Docker runs entirely in containers: docker compose --env-file infra/rabbitmq/cluster.env up --build"
       fi
+      # The accounts of .run/credentials.env (the local path's, made once) and the tokens, as compose's env files.
+      bash "$repo/infra/compose/secrets.sh"
       docker compose up -d --wait postgres rabbitmq
-      # The compose broker's account for clients outside the container (guest is loopback-only):
-      # scripts/services.sh and the Makefile's test targets read this file (in RUN_DIR, .run by default).
-      local run_dir
+      # The services' RabbitMQ users and the operator; guest deleted (one-shot, exits when done).
+      docker compose run --rm rabbitmq-accounts
+      # The broker's operator for the tools and tests on the host (the services find their own accounts in
+      # .run/credentials.env): scripts/services.sh and the Makefile's test targets read this file (in RUN_DIR).
+      local run_dir operator_password
       run_dir=$(mkdir -p "${RUN_DIR:-.run}" && cd "${RUN_DIR:-.run}" && pwd)
-      printf 'RABBITMQ_USER=app\nRABBITMQ_PASSWORD=app\n' >"$run_dir/infra.env"
+      # shellcheck disable=SC1091
+      operator_password=$(. "${PROJECT_DIR:-$repo}/.run/credentials.env" && echo "$OPERATOR_RABBITMQ_PASSWORD")
+      (umask 077 && printf 'RABBITMQ_USER=operator\nRABBITMQ_PASSWORD=%s\n' "$operator_password" >"$run_dir/infra.env")
       ;;
     down) docker compose "${profile[@]}" stop ;;
     clean) docker compose --profile cluster down -v ;;
