@@ -29,7 +29,7 @@ CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=
 CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions bench-cluster monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -118,6 +118,9 @@ test-chaos-partitions: build ## the order faults on a super stream of 3 partitio
 BENCH_N := $(if $(filter file,$(origin N)),20000,$(N))
 bench-cluster: build ## the cost of replication: the load test on a 1-node broker, then on a 3-node cluster (N=20000), as ratios
 	N=$(BENCH_N) node load-test/dist/src/cluster-bench.js
+
+compose-secrets: ## the compose path's accounts, tokens and passwords as env files in .run/compose/ (before docker compose up)
+	bash infra/compose/secrets.sh
 
 monitoring: ## Prometheus (Debian's package) scraping the local system on http://127.0.0.1:9090
 	bash scripts/monitoring.sh up
