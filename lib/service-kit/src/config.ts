@@ -1,5 +1,21 @@
 import { envSchema } from 'env-schema';
 import Type, { type Static, type TObject, type TProperties } from 'typebox';
+import { databaseTlsProblems, unreadable } from './db/tls.js';
+
+const tlsFile = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
+
+/**
+ * TLS on the stream connections (lib/stream's brokerTls): the broker's TLS listener is then the port of
+ * RABBITMQ_STREAM_PORT / RABBITMQ_HOSTS (5551 by convention). The files are PEM, read at start.
+ */
+export const BrokerTlsEnv = {
+  RABBITMQ_TLS: Type.Boolean({ default: false }),
+  RABBITMQ_TLS_CA_FILE: tlsFile("the CAs that may sign the broker's certificate (default: Node's)"),
+  RABBITMQ_TLS_CERT_FILE: tlsFile('a client certificate, for a broker that asks for one'),
+  RABBITMQ_TLS_KEY_FILE: tlsFile("the client certificate's key"),
+  /** false: encrypt without checking the broker's certificate (testing only). */
+  RABBITMQ_TLS_REJECT_UNAUTHORIZED: Type.Boolean({ default: true }),
+};
 
 /** Settings every service reads; services extend it with their own. */
 export const CommonEnv = {
@@ -26,6 +42,7 @@ export const CommonEnv = {
   /** 1: STREAM_NAME is a stream; more: a super stream of that many partitions (STREAM_NAME-0, -1, ...). */
   STREAM_PARTITIONS: Type.Integer({ default: 1, minimum: 1, maximum: 64 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  ...BrokerTlsEnv,
 };
 
 /** A bearer token (RFC 6750 token characters), long enough not to be guessed. */
@@ -85,9 +102,10 @@ export class ConfigError extends Error {}
  */
 export function loadConfig<P extends TProperties>(properties: P, env: NodeJS.ProcessEnv = process.env): Static<TObject<P>> {
   const schema = Type.Object(properties);
+  let config: Static<TObject<P>>;
   try {
     // env: false: only `env` counts (env-schema would otherwise merge process.env under it).
-    return envSchema<Static<TObject<P>>>({ schema: schema as object, data: env, env: false, dotenv: false });
+    config = envSchema<Static<TObject<P>>>({ schema: schema as object, data: env, env: false, dotenv: false });
   } catch (error) {
     const message = (error as Error).message
       .split(',')
@@ -95,6 +113,24 @@ export function loadConfig<P extends TProperties>(properties: P, env: NodeJS.Pro
       .join('; ');
     throw new ConfigError(`invalid configuration: ${message}`);
   }
+  const problems = tlsProblems(config as Record<string, unknown>);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+/** TLS settings that cannot work, found at start rather than at the first connection: a file that cannot be read, a half-set pair. */
+export function tlsProblems(config: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (key.endsWith('DATABASE_URL') && typeof value === 'string') problems.push(...databaseTlsProblems(key, value));
+  }
+  const files = ['RABBITMQ_TLS_CA_FILE', 'RABBITMQ_TLS_CERT_FILE', 'RABBITMQ_TLS_KEY_FILE'].filter((key) => typeof config[key] === 'string');
+  if (files.length > 0 && config.RABBITMQ_TLS !== true) problems.push(`${files.join(', ')} set but RABBITMQ_TLS is not true`);
+  if ((typeof config.RABBITMQ_TLS_CERT_FILE === 'string') !== (typeof config.RABBITMQ_TLS_KEY_FILE === 'string')) {
+    problems.push('RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE go together');
+  }
+  for (const key of files) problems.push(...unreadable(key, config[key] as string));
+  return problems;
 }
 
 /** An http(s) URL without spaces or commas. */
@@ -123,6 +159,7 @@ export const SystemEnv = {
   RABBITMQ_PASSWORD: CommonEnv.RABBITMQ_PASSWORD,
   RABBITMQ_VHOST: CommonEnv.RABBITMQ_VHOST,
   RABBITMQ_MANAGEMENT_URL: CommonEnv.RABBITMQ_MANAGEMENT_URL,
+  ...BrokerTlsEnv,
   /** The services' tokens, for a tool that reads the protected routes (the replica, parked events, the customer list). */
   OPERATOR_TOKEN: AuthEnv.OPERATOR_TOKEN,
   READER_TOKEN: AuthEnv.READER_TOKEN,

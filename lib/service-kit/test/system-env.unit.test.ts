@@ -19,6 +19,8 @@ describe('SystemEnv: where the running system is, for the tools', () => {
       RABBITMQ_PASSWORD: 'guest',
       RABBITMQ_VHOST: '/',
       RABBITMQ_MANAGEMENT_URL: 'http://127.0.0.1:15672',
+      RABBITMQ_TLS: false,
+      RABBITMQ_TLS_REJECT_UNAUTHORIZED: true,
     });
   });
 

@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import { connect, type Client } from 'rabbitmq-stream-js-client';
 import type { PublishConfirmResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_confirm_response.js';
 import type { PublishErrorResponse } from 'rabbitmq-stream-js-client/dist/responses/publish_error_response.js';
@@ -9,6 +10,20 @@ import { socketsOf } from './client-internals.js';
 export interface Endpoint {
   host: string;
   port: number;
+}
+
+/**
+ * TLS for every connection of a client (the locator, publishers, consumers), to the broker's TLS stream
+ * listener (`stream.listeners.ssl.default`, 5551 by convention). PEM contents, not file names.
+ */
+export interface StreamTls {
+  /** The CAs that may sign the broker's certificate; Node's default CAs when absent. */
+  ca?: string;
+  /** A client certificate and its key, for a broker that asks for one (mutual TLS). */
+  cert?: string;
+  key?: string;
+  /** false: encrypt without checking the certificate (testing only). */
+  rejectUnauthorized: boolean;
 }
 
 export interface StreamSettings {
@@ -32,6 +47,8 @@ export interface StreamSettings {
   /** connect() of the client can hang (e.g. on bad credentials): give up after this long. */
   connectTimeoutMs?: number;
   heartbeatSeconds?: number;
+  /** TLS on every connection; plain TCP when absent. */
+  tls?: StreamTls;
 }
 
 /** Something that must be (re)declared on every new client: publishers, consumers, streams. */
@@ -122,6 +139,7 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
     const lost = (hadError: boolean) => {
       if (myGeneration === generation && !closed) drop(`connection closed${hadError ? ' with an error' : ''}`);
     };
+    if (settings.tls) await tlsHandshake(endpoint, settings.tls, connectTimeoutMs);
     const pending = connect(
       {
         hostname: endpoint.host,
@@ -131,6 +149,8 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
         vhost: settings.vhost ?? '/',
         heartbeat: settings.heartbeatSeconds ?? 10,
         connectionName: settings.connectionName,
+        // The client passes these to every connection it opens (tls.connect), publishers' and consumers' too.
+        ...(settings.tls ? { ssl: settings.tls } : {}),
         // One address: publisher and consumer connections go to it, not to the host the broker
         // advertises (a compose service name the host cannot resolve, or a load balancer's
         // backend); the client still checks that it reached the node it wanted. A list of nodes:
@@ -311,6 +331,28 @@ export function createStreamConnection(settings: StreamSettings, logger: StreamL
       if (current) await withTimeout(current.close(), 5_000, 'stream client close').catch(() => undefined);
     },
   };
+}
+
+/**
+ * A TLS handshake with the node, closed at once: a certificate the client does not trust, or a port that does
+ * not speak TLS, becomes a connect failure that names the cause (and is retried like any other). The client
+ * itself would write its first frames on the socket before the handshake failed, and leave the failed write's
+ * rejection unhandled (EBADF), which ends a service.
+ */
+async function tlsHandshake(endpoint: Endpoint, tls: StreamTls, timeoutMs: number): Promise<void> {
+  const socket = tlsConnect({ host: endpoint.host, port: endpoint.port, ...tls });
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', () => resolve());
+        socket.once('error', (error) => reject(new Error(`TLS handshake with ${endpoint.host}:${endpoint.port} failed: ${error.message}`)));
+      }),
+      timeoutMs,
+      `TLS handshake with ${endpoint.host}:${endpoint.port}`,
+    );
+  } finally {
+    socket.destroy();
+  }
 }
 
 /** Any name works: the answer (stream does not exist) proves the broker is there. */

@@ -1,4 +1,5 @@
-import { createStreamConnection, type Endpoint, type StreamConnection } from './connection.js';
+import { readFileSync } from 'node:fs';
+import { createStreamConnection, type Endpoint, type StreamConnection, type StreamTls } from './connection.js';
 import type { StreamLogger } from './logger.js';
 import { ensureStream, ensureSuperStream, type StreamArguments } from './stream-admin.js';
 
@@ -12,10 +13,29 @@ export interface BrokerEnv {
   RABBITMQ_PASSWORD: string;
   RABBITMQ_VHOST: string;
   RABBITMQ_MANAGEMENT_URL: string;
+  /** TLS on the stream connections (service-kit's CommonEnv checks the files at start). */
+  RABBITMQ_TLS?: boolean;
+  RABBITMQ_TLS_CA_FILE?: string | undefined;
+  RABBITMQ_TLS_CERT_FILE?: string | undefined;
+  RABBITMQ_TLS_KEY_FILE?: string | undefined;
+  RABBITMQ_TLS_REJECT_UNAUTHORIZED?: boolean;
+}
+
+export type BrokerTlsEnv = Pick<BrokerEnv, 'RABBITMQ_TLS' | 'RABBITMQ_TLS_CA_FILE' | 'RABBITMQ_TLS_CERT_FILE' | 'RABBITMQ_TLS_KEY_FILE' | 'RABBITMQ_TLS_REJECT_UNAUTHORIZED'>;
+
+/** The TLS options RABBITMQ_TLS* describe, with the PEM files read; undefined without RABBITMQ_TLS. */
+export function brokerTls(env: BrokerTlsEnv): StreamTls | undefined {
+  if (env.RABBITMQ_TLS !== true) return undefined;
+  const pem = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+  const ca = pem(env.RABBITMQ_TLS_CA_FILE);
+  const cert = pem(env.RABBITMQ_TLS_CERT_FILE);
+  const key = pem(env.RABBITMQ_TLS_KEY_FILE);
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: env.RABBITMQ_TLS_REJECT_UNAUTHORIZED !== false };
 }
 
 /** A connection (not started yet) to the broker the environment names: one node, or a cluster's list. */
 export function connectBroker(env: BrokerEnv, options: { connectionName: string; logger: StreamLogger }): StreamConnection {
+  const tls = brokerTls(env);
   return createStreamConnection(
     {
       host: env.RABBITMQ_HOST,
@@ -25,6 +45,7 @@ export function connectBroker(env: BrokerEnv, options: { connectionName: string;
       password: env.RABBITMQ_PASSWORD,
       vhost: env.RABBITMQ_VHOST,
       connectionName: options.connectionName,
+      ...(tls ? { tls } : {}),
     },
     options.logger,
   );

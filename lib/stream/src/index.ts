@@ -1,5 +1,5 @@
 export { createStreamConnection, UnsupportedBrokerError } from './connection.js';
-export type { Endpoint, StreamConnection, StreamSettings } from './connection.js';
+export type { Endpoint, StreamConnection, StreamSettings, StreamTls } from './connection.js';
 export { createConfirmingPublisher } from './publisher.js';
 export type { ConfirmingPublisher, OutgoingMessage } from './publisher.js';
 export { createSingleActiveConsumer } from './single-active-consumer.js';
@@ -8,8 +8,8 @@ export { ensureStream, ensureSuperStream, requireStream, fetchStreamArguments, p
 export type { ManagementApi, StreamArguments, StreamBounds } from './stream-admin.js';
 export { supportsSingleActiveConsumer, parseVersion } from './broker-version.js';
 export type { StreamLogger } from './logger.js';
-export { connectBroker, connectDeclaredStream, parseNodes } from './declared-stream.js';
-export type { BrokerEnv } from './declared-stream.js';
+export { brokerTls, connectBroker, connectDeclaredStream, parseNodes } from './declared-stream.js';
+export type { BrokerEnv, BrokerTlsEnv } from './declared-stream.js';
 export { disableNagle } from './client-internals.js';
 export { readMessageAt } from './read-at.js';
 export type { MessageAt } from './read-at.js';
