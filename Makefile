@@ -28,7 +28,7 @@ CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=
 # on the broker of make dependencies, three order instances on 8381-8383, its own databases.
 CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
 
-.PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int \
+.PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int test-tls \
 	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
@@ -79,7 +79,10 @@ test-unit: build ## unit tests (no infrastructure)
 test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
 	$(INFRA_ENV) npx vitest run --project integration
 
-test: typecheck lint test-unit test-int dependencies ## everything CI runs: typecheck, lint, unit, integration, e2e, a small load and chaos run
+test-tls: build infra ## stream connections over TLS, on a RabbitMQ node of the test's own with a certificate it makes (~25 s)
+	$(INFRA_ENV) npx vitest run --project tls
+
+test: typecheck lint test-unit test-int test-tls dependencies ## everything CI runs: typecheck, lint, unit, integration, TLS, e2e, a small load and chaos run
 	$(MAKE) run-e2e
 	$(MAKE) test-load
 	$(MAKE) test-chaos

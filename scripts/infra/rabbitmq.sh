@@ -11,6 +11,8 @@
 #   BROKER_NAME         node-name prefix of the set (default rabbit: rabbit@localhost, rabbit2@localhost, ...);
 #                       another name is another cluster with its own data, e.g. the tests' `cluster`
 #   BROKER_PORT_OFFSET  added to every port (default 0 for rabbit, 100 for any other set)
+#   BROKER_EXTRA_CONF   a file of rabbitmq.conf lines added to each node's configuration, e.g. a TLS listener
+#                       (files it names are read inside the root: put them under $RMQ_ROOT/etc/rabbitmq/)
 
 CACHE_DIR=${RABBITMQ_ROOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-streams-demo}
 RMQ_ROOT="$CACHE_DIR/rabbitmq-root"
@@ -82,6 +84,7 @@ rmq_configure() {
       -e "s/^management.tcp.port = .*/management.tcp.port = $(rmq_management_port "$k")/" \
       -e "s/^prometheus.tcp.port = .*/prometheus.tcp.port = $(rmq_prometheus_port "$k")/" \
       "$repo/infra/rabbitmq/rabbitmq.conf" >"$RMQ_ROOT$(rmq_config "$k")"
+    if [ -n "${BROKER_EXTRA_CONF:-}" ]; then cat "$BROKER_EXTRA_CONF" >>"$RMQ_ROOT$(rmq_config "$k")"; fi
   done
   # A hostname the nodes can resolve inside the root.
   grep -q '^127.0.0.1[[:space:]].*localhost' "$RMQ_ROOT/etc/hosts" 2>/dev/null || echo '127.0.0.1 localhost' >>"$RMQ_ROOT/etc/hosts"
