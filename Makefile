@@ -131,8 +131,10 @@ monitoring: ## Prometheus (Debian's package) scraping the local system on http:/
 monitoring-down: ## stop that Prometheus
 	bash scripts/monitoring.sh down
 
+# The replica of the system the tools' settings name (ORDER_DATABASE_URL: a second system's, scripts/second-system.sh
+# run), else order-service's own account's (.run/credentials.env), else order-service's default.
 rebuild-replica: build ## empty order-service's replica and fill it again (from the stream, or a snapshot when its start is gone; FROM=snapshot|stream)
-	$(INFRA_ENV) [ -z "$${ORDER_SERVICE_DATABASE_URL:-}" ] || export DATABASE_URL="$$ORDER_SERVICE_DATABASE_URL"; \
+	$(INFRA_ENV) url="$${ORDER_DATABASE_URL:-$${ORDER_SERVICE_DATABASE_URL:-}}"; [ -z "$$url" ] || export DATABASE_URL="$$url"; \
 	  npm run rebuild -w order-service $(if $(FROM),-- --from-$(FROM))
 
 .PHONY: stream-status
