@@ -20,6 +20,10 @@
 #   BROKER_NAME, BROKER_NODES, BROKER_PORT_OFFSET
 #                       the broker set (scripts/infra/rabbitmq.sh; default the tests' own cluster: cluster, 3, 100)
 #   PG_CLUSTER, PGPORT  the PostgreSQL cluster (scripts/infra/postgres.sh; default main, 5432)
+#   STREAM_MAX_LENGTH_BYTES, STREAM_MAX_SEGMENT_SIZE_BYTES
+#                       `up` declares its stream with this retention before its services start (they use it as
+#                       it is), e.g. a small one whose history retention removes (the chaos fault retention-gap);
+#                       a stream that exists with other values is refused: `reset` first (a plain stream only)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -94,6 +98,33 @@ create_databases() {
   done
 }
 
+# The broker set's operator, for the management API.
+operator_auth() { (. "$repo/.run/credentials.env" && echo "operator:$OPERATOR_RABBITMQ_PASSWORD"); }
+
+# With STREAM_MAX_LENGTH_BYTES or STREAM_MAX_SEGMENT_SIZE_BYTES: the stream declared with them (management API),
+# or found with them already.
+declare_stream() {
+  [ -n "${STREAM_MAX_LENGTH_BYTES:-}${STREAM_MAX_SEGMENT_SIZE_BYTES:-}" ] || return 0
+  [ "$STREAM_PARTITIONS" = 1 ] || { echo "[second-system] STREAM_MAX_LENGTH_BYTES and STREAM_MAX_SEGMENT_SIZE_BYTES declare a plain stream; not with STREAM_PARTITIONS=$STREAM_PARTITIONS" >&2; exit 2; }
+  [[ "${STREAM_MAX_LENGTH_BYTES:-1}${STREAM_MAX_SEGMENT_SIZE_BYTES:-1}" =~ ^[0-9]+$ ]] || { echo "[second-system] STREAM_MAX_LENGTH_BYTES and STREAM_MAX_SEGMENT_SIZE_BYTES are byte counts" >&2; exit 2; }
+  local wanted='{"x-queue-type":"stream"' url="$MANAGEMENT_URL/api/queues/%2F/$STREAM_NAME" status actual
+  [ -z "${STREAM_MAX_LENGTH_BYTES:-}" ] || wanted+=",\"x-max-length-bytes\":$STREAM_MAX_LENGTH_BYTES"
+  [ -z "${STREAM_MAX_SEGMENT_SIZE_BYTES:-}" ] || wanted+=",\"x-stream-max-segment-size-bytes\":$STREAM_MAX_SEGMENT_SIZE_BYTES"
+  wanted+='}'
+  status=$(curl -sS -o /dev/null -w '%{http_code}' -u "$(operator_auth)" "$url")
+  if [ "$status" = 404 ]; then
+    status=$(curl -sS -o /dev/null -w '%{http_code}' -u "$(operator_auth)" -X PUT -H 'content-type: application/json' \
+      -d "{\"durable\":true,\"arguments\":$wanted}" "$url")
+    case "$status" in 201 | 204) echo "[second-system] declared stream $STREAM_NAME with $wanted" >&2 ;; *) echo "[second-system] declaring stream $STREAM_NAME answered $status" >&2; exit 1 ;; esac
+    return 0
+  fi
+  actual=$(curl -sS -u "$(operator_auth)" "$url")
+  node -e 'const wanted = JSON.parse(process.argv[1]); const actual = JSON.parse(process.argv[2]).arguments ?? {};
+    const off = Object.keys(wanted).filter((key) => String(actual[key]) !== String(wanted[key]));
+    if (off.length > 0) { console.error(`[second-system] stream ${process.argv[3]} exists with ${JSON.stringify(actual)}, not ${JSON.stringify(wanted)}: reset it first`); process.exit(1); }' \
+    "$wanted" "$actual" "$STREAM_NAME"
+}
+
 services_running() { with_env bash "$repo/scripts/services.sh" status | grep -q ': running'; }
 
 case "${1:-}" in
@@ -102,6 +133,7 @@ case "${1:-}" in
     create_databases
     mkdir -p "$repo/$RUN_DIR"
     infra_env >"$repo/$RUN_DIR/infra.env"
+    declare_stream
     with_env bash "$repo/scripts/services.sh" up
     ;;
   down) with_env bash "$repo/scripts/services.sh" down ;;
@@ -113,8 +145,7 @@ case "${1:-}" in
     targets=("queues/%2F/$STREAM_NAME" "exchanges/%2F/$STREAM_NAME")
     for p in $(seq 0 $((STREAM_PARTITIONS - 1))); do targets+=("queues/%2F/$STREAM_NAME-$p"); done
     for target in "${targets[@]}"; do
-      # shellcheck disable=SC1091
-      status=$(. "$repo/.run/credentials.env" && curl -sS -o /dev/null -w '%{http_code}' -u "operator:$OPERATOR_RABBITMQ_PASSWORD" -X DELETE "$MANAGEMENT_URL/api/$target")
+      status=$(curl -sS -o /dev/null -w '%{http_code}' -u "$(operator_auth)" -X DELETE "$MANAGEMENT_URL/api/$target")
       case "$status" in 204 | 404) ;; *) echo "[second-system] deleting $target answered $status" >&2; exit 1 ;; esac
     done
     ;;
