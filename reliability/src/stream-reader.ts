@@ -3,7 +3,7 @@
  * stream, each partition: the partitions number their offsets each from 0, so tails are per stream.
  */
 import { decodeEvent, partitionOf } from '@demo/contract';
-import { createStreamConnection, streamTail, type StreamConnection } from '@demo/stream';
+import { createStreamConnection, fetchStreamArguments, streamBounds, streamTail, type StreamConnection } from '@demo/stream';
 import { Offset } from 'rabbitmq-stream-js-client';
 import { pollUntil } from './poll.js';
 import type { Settings } from './settings.js';
@@ -21,6 +21,38 @@ export function openStreamConnection(settings: Settings, purpose: string): Strea
   });
   connection.start();
   return connection;
+}
+
+/** The stream's (a partition's) max-length-bytes as the broker reports it (management API); undefined when it cannot tell. */
+export async function streamMaxBytes(settings: Settings, stream = settings.stream.streams[0]!): Promise<number | undefined> {
+  try {
+    const args = await fetchStreamArguments(
+      { url: settings.managementUrl, user: settings.stream.user, password: settings.stream.password, vhost: settings.stream.vhost },
+      stream,
+    );
+    const bytes = Number(args['max-length-bytes']);
+    return Number.isFinite(bytes) && bytes > 0 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stream's (a partition's) first retained offset (0 until retention removed a segment; -1 when empty). */
+export async function firstRetainedOffset(settings: Settings, stream = settings.stream.streams[0]!): Promise<bigint> {
+  return (await firstRetainedOffsets(settings, [stream])).get(stream)!;
+}
+
+/** firstRetainedOffset of each of `streams` (every stream the events are on, by default), over one connection. */
+export async function firstRetainedOffsets(settings: Settings, streams = settings.stream.streams): Promise<Map<string, bigint>> {
+  const connection = openStreamConnection(settings, 'bounds');
+  try {
+    const client = await connection.ready();
+    const firsts = new Map<string, bigint>();
+    for (const stream of streams) firsts.set(stream, (await streamBounds(client, stream)).firstRetained);
+    return firsts;
+  } finally {
+    await connection.close();
+  }
 }
 
 /** First offset of the stream's last chunk (-1 when empty): reading from there misses nothing later. */

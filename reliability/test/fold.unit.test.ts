@@ -162,4 +162,50 @@ describe('verify', () => {
     expect(result.mismatched).toBe(1);
     expect(result.problems.map((p) => p.kind)).toEqual(['stream_fold_differs']);
   });
+
+  describe('after retention cut the start of the run (historyCut)', () => {
+    it('counts the versions before the first retained one as retained out, not lost', () => {
+      // Given A's first two events and all of B's gone with the first segments
+      const { events, source, acknowledged } = cleanHistory();
+      const retained = events.filter((e) => e.customerId === A && e.version >= 3);
+      // When
+      const result = verify({ customerIds: [A, B], acknowledged, source, replica: new Map(source), events: retained, historyCut: true });
+      // Then
+      expect(result).toMatchObject({ lost: 0, duplicated: 0, mismatched: 0, retainedOut: 3 });
+    });
+
+    it('still finds a version missing after the first retained one', () => {
+      const { events, source, acknowledged } = cleanHistory();
+      const holed = events.filter((e) => !(e.customerId === A && (e.version === 1 || e.version === 3)));
+      const result = verify({ customerIds: [A, B], acknowledged, source, replica: new Map(source), events: holed, historyCut: true });
+      expect(result).toMatchObject({ lost: 1, retainedOut: 1 });
+      expect(result.problems.map((p) => `${p.kind} ${p.detail}`)).toEqual(['missing_event no event for v3 (customer_db at v4)']);
+    });
+
+    it('still checks the replica whole against customer_db', () => {
+      const { source, acknowledged } = cleanHistory();
+      const replica = mapOf(state(A, 4, 'a3', true));
+      const result = verify({ customerIds: [A, B], acknowledged, source, replica, events: [], historyCut: true });
+      expect(result).toMatchObject({ lost: 1, retainedOut: 5 });
+      expect(result.problems.map((p) => p.kind)).toEqual(['missing_in_replica']);
+    });
+
+    it('on a super stream, only for the customers of a partition that was cut', () => {
+      // Given A's first two events and all of B's gone, but only A's partition cut
+      const { events, source, acknowledged } = cleanHistory();
+      const retained = events.filter((e) => e.customerId === A && e.version >= 3);
+      // When
+      const result = verify({ customerIds: [A, B], acknowledged, source, replica: new Map(source), events: retained, historyCut: (id) => id === A });
+      // Then B's missing event is a loss
+      expect(result).toMatchObject({ lost: 1, retainedOut: 2 });
+      expect(result.problems.map((p) => `${p.kind} ${p.customerId}`)).toEqual([`missing_event ${B}`]);
+    });
+
+    it('is not assumed: without it the same stream is a loss', () => {
+      const { events, source, acknowledged } = cleanHistory();
+      const retained = events.filter((e) => e.customerId === A && e.version >= 3);
+      const result = verify({ customerIds: [A, B], acknowledged, source, replica: new Map(source), events: retained });
+      expect(result).toMatchObject({ lost: 3, retainedOut: 0 });
+    });
+  });
 });
