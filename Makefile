@@ -27,9 +27,15 @@ CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=
 # make test-chaos-partitions: a second system whose stream is a super stream of 3 partitions (customer-parts-0..2)
 # on the broker of make dependencies, three order instances on 8381-8383, its own databases.
 CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
+# The second systems of make test-chaos-retention and make test-security share a one-node broker set of their own,
+# `aux` (streams 127.0.0.1:6352, management :16472), left running like the cluster set (make down stops it).
+# test-chaos-retention: a stream of 1 MB in 200 KB segments, declared before the services start, whose
+# history retention removes within the run.
+CHAOS_RETENTION ?= SYSTEM=retention BASE_PORT=8880 BROKER_NAME=aux BROKER_NODES=1 BROKER_PORT_OFFSET=800 \
+	STREAM_MAX_LENGTH_BYTES=1000000 STREAM_MAX_SEGMENT_SIZE_BYTES=200000
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int test-tls \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions test-chaos-retention chaos-retention bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -98,11 +104,21 @@ run-load: build ## the load test against the running system (N=100000 CONCURRENC
 test-load: build ## the load test's verification on a small run (N=5000), part of make test
 	$(INFRA_ENV) N=5000 npm start -w load-test
 
-run-chaos: build ## fault injection and bad input against the running system (all faults, 20,000 operations each)
+run-chaos: build ## fault injection and bad input against the running system (all faults, 20,000 operations each), then retention-gap
 	$(INFRA_ENV) npm run chaos -w reliability
+	$(MAKE) chaos-retention CHAOS_RETENTION_ARGS="--faults retention-gap --bad-input none"
 
 test-chaos: build ## the short variant of run-chaos, part of make test
 	$(INFRA_ENV) npm run chaos -w reliability -- --quick
+	$(MAKE) test-chaos-retention
+
+# retention-gap needs a stream that loses its history within a run: a second system whose stream is small.
+CHAOS_RETENTION_ARGS ?= --quick --bad-input none
+test-chaos-retention: chaos-retention ## retention-gap (the order side down past retention, then make rebuild-replica) on a second system with a 1 MB stream
+chaos-retention: build
+	$(CHAOS_RETENTION) bash scripts/second-system.sh reset && $(CHAOS_RETENTION) bash scripts/second-system.sh up && \
+	  $(CHAOS_RETENTION) bash scripts/second-system.sh run npm run chaos -w reliability -- $(CHAOS_RETENTION_ARGS); \
+	  status=$$?; $(CHAOS_RETENTION) bash scripts/second-system.sh down; exit $$status
 
 # The cluster set's nodes keep running afterwards: the integration tests share them (testCluster), and
 # starting and clustering three nodes costs about 30 s; make down stops them with everything else.

@@ -1,5 +1,5 @@
 /** Command-line flags of `npm run chaos -w reliability -- ...`. Pure. */
-import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, type FaultName } from './faults/fault.js';
+import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, isSmallStream, SMALL_STREAM_FAULTS, SMALL_STREAM_MAX_BYTES, type FaultName, type Topology } from './faults/fault.js';
 
 export interface CliOptions {
   ops: number;
@@ -28,23 +28,28 @@ export const QUICK_CLUSTER_FAULTS: FaultName[] = ['restart-stream', 'kill-stream
  */
 export const QUICK_PARTITION_FAULTS: FaultName[] = ['kill-active-order', 'sigterm-active-order', 'restart-stream'];
 
+/** --quick on a small stream (make test-chaos-retention): the fault only such a stream allows. */
+export const QUICK_SMALL_STREAM_FAULTS: FaultName[] = [...SMALL_STREAM_FAULTS];
+
 export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
   [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]
 faults: ${FAULT_NAMES.join(', ')}
-  (${CLUSTER_FAULTS.join(', ')}: on a cluster only, RABBITMQ_HOSTS or BROKER_NODES > 1)
+  (${CLUSTER_FAULTS.join(', ')}: on a cluster only, RABBITMQ_HOSTS or BROKER_NODES > 1;
+   ${SMALL_STREAM_FAULTS.join(', ')}: on a stream of at most ${SMALL_STREAM_MAX_BYTES / 1_000_000} MB, e.g. make test-chaos-retention)
   all       each fault that applies in its own run, then all of them in one run (the default)
   combined  only the run with all of them
 --quick     with 2,000 operations, then the bad-input checks: on one node ${QUICK_FAULTS.join(' + ')}, each in
             its own run; on a cluster ${QUICK_CLUSTER_FAULTS.join(' + ')}, in one run; on a super
-            stream (STREAM_PARTITIONS > 1) ${QUICK_PARTITION_FAULTS.join(' + ')}, in one run`;
+            stream (STREAM_PARTITIONS > 1) ${QUICK_PARTITION_FAULTS.join(' + ')}, in one run; on a small stream
+            ${QUICK_SMALL_STREAM_FAULTS.join(' + ')}`;
 
 export class CliError extends Error {}
 
 /**
  * `cluster`: the system under test runs on a broker of several nodes; `partitioned`: its stream is a
- * super stream (settings.ts tells both).
+ * super stream (settings.ts tells both); `streamMaxBytes`: its stream's retention.
  */
-export function parseCli(argv: readonly string[], topology: { cluster: boolean; partitioned?: boolean } = { cluster: false }): CliOptions {
+export function parseCli(argv: readonly string[], topology: Topology = { cluster: false }): CliOptions {
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -69,12 +74,16 @@ export function parseCli(argv: readonly string[], topology: { cluster: boolean; 
     if (!Number.isInteger(value) || value < min) throw new CliError(`--${key} must be an integer ≥ ${min}, got "${String(raw)}"`);
     return value;
   };
-  const applicable = faultsFor(topology.cluster);
+  const applicable = faultsFor(topology);
+  const small = isSmallStream(topology);
   let single: FaultName[];
   let combined: FaultName[];
   const faults = flags.get('faults');
   if (faults === undefined) {
-    if (quick) {
+    if (quick && small) {
+      single = [...QUICK_SMALL_STREAM_FAULTS];
+      combined = [];
+    } else if (quick) {
       const together = topology.cluster ? QUICK_CLUSTER_FAULTS : topology.partitioned ? QUICK_PARTITION_FAULTS : [];
       single = together.length > 0 ? [] : [...QUICK_FAULTS];
       combined = [...together];
@@ -95,6 +104,11 @@ export function parseCli(argv: readonly string[], topology: { cluster: boolean; 
         continue;
       } else if (applicable.includes(item as FaultName)) {
         single.push(item as FaultName);
+      } else if (SMALL_STREAM_FAULTS.includes(item as FaultName)) {
+        throw new CliError(
+          `fault "${item}" needs a stream whose retention removes its history within a run (max-length-bytes at most ${SMALL_STREAM_MAX_BYTES}), ` +
+            `and this one keeps ${topology.streamMaxBytes ?? 'an unknown number of'} bytes: run it on a second system with a small stream (make test-chaos-retention)`,
+        );
       } else if ((FAULT_NAMES as readonly string[]).includes(item)) {
         throw new CliError(`fault "${item}" needs a cluster, and the system runs on one broker node (set RABBITMQ_HOSTS or BROKER_NODES)`);
       } else {

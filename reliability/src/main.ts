@@ -15,6 +15,7 @@ import { openBrokerProbe } from './broker-probe.js';
 import { badInputTable, faultTable } from './report.js';
 import { runFaults, type RunResult } from './run.js';
 import { loadSettings, type Settings } from './settings.js';
+import { streamMaxBytes } from './stream-reader.js';
 import { System } from './system.js';
 
 const started = performance.now();
@@ -28,7 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     if (argv.includes('--help')) throw new CliError(USAGE);
     settings = loadSettings();
-    options = parseCli(argv, { cluster: settings.cluster, partitioned: settings.stream.partitions > 1 });
+    options = parseCli(argv, { cluster: settings.cluster, partitioned: settings.stream.partitions > 1, streamMaxBytes: await streamMaxBytes(settings) });
   } catch (error) {
     if (error instanceof CliError) {
       console.error(error.message === USAGE ? USAGE : `${error.message}\n${USAGE}`);
@@ -115,6 +116,10 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     console.log(faultTable(runs));
     for (const run of runs) for (const outcome of run.outcomes) console.log(`  ${run.label}: ${outcome.injected}: ${outcome.details.join('; ')}`);
+    for (const run of runs) {
+      const retainedOut = run.verification?.retainedOut ?? 0;
+      if (retainedOut > 0) console.log(`  ${run.label}: ${retainedOut} versions' events were removed by retention before the stream was read (checked in customer_db and the replica)`);
+    }
     for (const run of runs) if (run.workload.samples503.length > 0) console.log(`  ${run.label}: 503 answers (retried), e.g. ${run.workload.samples503.join(' | ')}`);
     console.log('');
   }

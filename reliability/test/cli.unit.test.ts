@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CliError, parseCli, QUICK_CLUSTER_FAULTS, QUICK_FAULTS, QUICK_PARTITION_FAULTS } from '../src/cli.js';
-import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor } from '../src/faults/fault.js';
+import { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, SMALL_STREAM_FAULTS } from '../src/faults/fault.js';
 
 describe('parseCli', () => {
   it('runs every fault that applies to one node alone and then combined by default, 20,000 operations', () => {
     // Given / When
     const options = parseCli([]);
     // Then
-    const single = FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name));
+    const single = FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name) && !SMALL_STREAM_FAULTS.includes(name));
     expect(options).toMatchObject({ ops: 20_000, single, combined: single, badInput: { http: true, stream: true }, quick: false });
     expect(single).toEqual(expect.arrayContaining(['restart-stream', 'postgres-crash', 'freeze-active-order']));
   });
 
   it('runs every fault on a cluster, the cluster-only ones included', () => {
     const options = parseCli([], { cluster: true });
-    expect(options).toMatchObject({ single: [...FAULT_NAMES], combined: [...FAULT_NAMES] });
+    const all = FAULT_NAMES.filter((name) => !SMALL_STREAM_FAULTS.includes(name));
+    expect(options).toMatchObject({ single: all, combined: all });
     expect(faultsFor(true)).toEqual(expect.arrayContaining(['kill-stream-leader', 'kill-stream-follower', 'rolling-restart']));
   });
 
@@ -52,5 +53,30 @@ describe('parseCli', () => {
     expect(() => parseCli(['--ops', 'many'])).toThrow(/--ops must be an integer/);
     expect(() => parseCli(['--ops'])).toThrow(/needs a value/);
     expect(() => parseCli(['--bad-input', 'some'])).toThrow(/--bad-input must be/);
+  });
+
+  describe('on a stream whose retention is small enough to lose its history within a run', () => {
+    const small = { cluster: false, streamMaxBytes: 1_000_000 };
+
+    it('--quick runs retention-gap alone', () => {
+      expect(parseCli(['--quick'], small)).toMatchObject({ ops: 2_000, single: ['retention-gap'], combined: [] });
+    });
+
+    it('adds retention-gap to every fault by default, and takes it by name', () => {
+      expect(parseCli([], small).single).toEqual(FAULT_NAMES.filter((name) => !CLUSTER_FAULTS.includes(name)));
+      expect(parseCli(['--faults', 'retention-gap'], small).single).toEqual(['retention-gap']);
+    });
+
+    it('is told apart by max-length-bytes: 16 MB is small, more or unknown is not', () => {
+      expect(faultsFor({ cluster: false, streamMaxBytes: 16_000_000 })).toContain('retention-gap');
+      expect(faultsFor({ cluster: false, streamMaxBytes: 16_000_001 })).not.toContain('retention-gap');
+      expect(faultsFor({ cluster: true })).not.toContain('retention-gap');
+    });
+
+    it('refuses retention-gap on the 1 GB stream, saying what it needs and where to run it', () => {
+      expect(() => parseCli(['--faults', 'retention-gap'], { cluster: false, streamMaxBytes: 1_000_000_000 })).toThrow(
+        /needs a stream whose retention removes its history .* this one keeps 1000000000 bytes: .*make test-chaos-retention/,
+      );
+    });
   });
 });

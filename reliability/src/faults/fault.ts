@@ -17,15 +17,37 @@ export const FAULT_NAMES = [
   'postgres-restart',
   'postgres-crash',
   'close-connections',
+  'retention-gap',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** Faults that need a broker of several nodes. */
 export const CLUSTER_FAULTS: readonly FaultName[] = ['kill-stream-leader', 'kill-stream-follower', 'rolling-restart'];
 
-/** The faults that apply to a system on one broker node, or on a cluster (all of them). */
-export function faultsFor(cluster: boolean): FaultName[] {
-  return FAULT_NAMES.filter((name) => cluster || !CLUSTER_FAULTS.includes(name));
+/** Faults that need a stream whose retention removes its history within a run. */
+export const SMALL_STREAM_FAULTS: readonly FaultName[] = ['retention-gap'];
+
+/** A stream this small or smaller (max-length-bytes) loses its history within a run; retention-gap needs one. */
+export const SMALL_STREAM_MAX_BYTES = 16_000_000;
+
+/** What the system under test runs on, as far as which faults apply. */
+export interface Topology {
+  cluster: boolean;
+  /** Its stream is a super stream (STREAM_PARTITIONS > 1). */
+  partitioned?: boolean;
+  /** The stream's max-length-bytes, when the broker told. */
+  streamMaxBytes?: number | undefined;
+}
+
+export function isSmallStream(topology: Topology): boolean {
+  return topology.streamMaxBytes !== undefined && topology.streamMaxBytes <= SMALL_STREAM_MAX_BYTES;
+}
+
+/** The faults that apply: on one broker node or on a cluster (all of them); retention-gap on a small stream only. */
+export function faultsFor(topology: boolean | Topology): FaultName[] {
+  const { cluster, streamMaxBytes } = typeof topology === 'boolean' ? { cluster: topology, streamMaxBytes: undefined } : topology;
+  const small = isSmallStream({ cluster, streamMaxBytes });
+  return FAULT_NAMES.filter((name) => (cluster || !CLUSTER_FAULTS.includes(name)) && (small || !SMALL_STREAM_FAULTS.includes(name)));
 }
 
 export interface FaultContext {

@@ -7,6 +7,7 @@ import { killActiveOrder, sigtermActiveOrder } from './order-failover.js';
 import { postgresCrash } from './postgres-crash.js';
 import { postgresRestart } from './postgres-restart.js';
 import { restartStream } from './restart-stream.js';
+import { retentionGap } from './retention-gap.js';
 import { rollingRestart } from './rolling-restart.js';
 import { killStreamFollower, killStreamLeader } from './stream-node-kill.js';
 
@@ -23,6 +24,7 @@ export const FAULTS: Record<FaultName, Fault> = {
   'postgres-restart': postgresRestart,
   'postgres-crash': postgresCrash,
   'close-connections': closeConnections,
+  'retention-gap': retentionGap,
 };
 
-export { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, type Fault, type FaultContext, type FaultName, type FaultOutcome } from './fault.js';
+export { CLUSTER_FAULTS, FAULT_NAMES, faultsFor, isSmallStream, SMALL_STREAM_FAULTS, SMALL_STREAM_MAX_BYTES, type Fault, type FaultContext, type FaultName, type FaultOutcome, type Topology } from './fault.js';
