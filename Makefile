@@ -33,9 +33,13 @@ CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=
 # history retention removes within the run.
 CHAOS_RETENTION ?= SYSTEM=retention BASE_PORT=8880 BROKER_NAME=aux BROKER_NODES=1 BROKER_PORT_OFFSET=800 \
 	STREAM_MAX_LENGTH_BYTES=1000000 STREAM_MAX_SEGMENT_SIZE_BYTES=200000
+# test-security: services that limit loopback too (RATE_LIMIT_ALLOW empty) with short timeouts, so that the rate
+# limit and the slow-client cut-offs are proven from this machine in seconds.
+SECURITY_SYSTEM ?= SYSTEM=security BASE_PORT=8780 BROKER_NAME=aux BROKER_NODES=1 BROKER_PORT_OFFSET=800 \
+	RATE_LIMIT_ALLOW= RATE_LIMIT_PER_MINUTE=300 HTTP_HEADERS_TIMEOUT_MS=2000 HTTP_REQUEST_TIMEOUT_MS=4000
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int test-tls \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions test-chaos-retention chaos-retention bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions test-chaos-retention chaos-retention run-security test-security bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -88,12 +92,13 @@ test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
 test-tls: build infra ## stream connections over TLS, on a RabbitMQ node of the test's own with a certificate it makes (~25 s)
 	$(INFRA_ENV) npx vitest run --project tls
 
-test: typecheck lint test-unit test-int test-tls dependencies ## everything CI runs: typecheck, lint, unit, integration, TLS, e2e, a small load and chaos run
+test: typecheck lint test-unit test-int test-tls dependencies ## everything CI runs: typecheck, lint, unit, integration, TLS, e2e, a small load and chaos run, security
 	$(MAKE) run-e2e
 	$(MAKE) test-load
 	$(MAKE) test-chaos
 	$(MAKE) test-chaos-cluster
 	$(MAKE) test-chaos-partitions
+	$(MAKE) test-security
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
 	$(INFRA_ENV) npm test -w e2e
@@ -116,7 +121,8 @@ test-chaos: build ## the short variant of run-chaos, part of make test
 CHAOS_RETENTION_ARGS ?= --quick --bad-input none
 test-chaos-retention: chaos-retention ## retention-gap (the order side down past retention, then make rebuild-replica) on a second system with a 1 MB stream
 chaos-retention: build
-	$(CHAOS_RETENTION) bash scripts/second-system.sh reset && $(CHAOS_RETENTION) bash scripts/second-system.sh up && \
+	$(CHAOS_RETENTION) bash scripts/second-system.sh down; \
+	  $(CHAOS_RETENTION) bash scripts/second-system.sh reset && $(CHAOS_RETENTION) bash scripts/second-system.sh up && \
 	  $(CHAOS_RETENTION) bash scripts/second-system.sh run npm run chaos -w reliability -- $(CHAOS_RETENTION_ARGS); \
 	  status=$$?; $(CHAOS_RETENTION) bash scripts/second-system.sh down; exit $$status
 
@@ -132,6 +138,16 @@ test-chaos-partitions: build ## the order faults on a super stream of 3 partitio
 	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh up && \
 	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input stream; \
 	  status=$$?; $(CHAOS_PARTITIONS) bash scripts/second-system.sh down; exit $$status
+
+run-security: build ## the security suite against the running system (the rate limit only when loopback is not exempt)
+	$(INFRA_ENV) npm run -s security -w reliability
+
+# Its services start anew each time: their rate-limit counters live in memory.
+test-security: build ## the security suite against a second system without rate-limit exemptions and with short timeouts, part of make test
+	$(SECURITY_SYSTEM) bash scripts/second-system.sh down; \
+	  $(SECURITY_SYSTEM) bash scripts/second-system.sh up && \
+	  $(SECURITY_SYSTEM) bash scripts/second-system.sh run npm run -s security -w reliability; \
+	  status=$$?; $(SECURITY_SYSTEM) bash scripts/second-system.sh down; exit $$status
 
 # N is the load test's (100,000 by default): the benchmark runs it twice, with 20,000 unless N is given.
 BENCH_N := $(if $(filter file,$(origin N)),20000,$(N))
