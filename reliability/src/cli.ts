@@ -104,6 +104,8 @@ export function parseCli(argv: readonly string[], topology: Topology = { cluster
         continue;
       } else if (applicable.includes(item as FaultName)) {
         single.push(item as FaultName);
+      } else if (SMALL_STREAM_FAULTS.includes(item as FaultName) && topology.partitioned) {
+        throw new CliError(`fault "${item}" follows one stream's offsets, and the system runs a super stream: run it on a plain stream (make test-chaos-retention)`);
       } else if (SMALL_STREAM_FAULTS.includes(item as FaultName)) {
         throw new CliError(
           `fault "${item}" needs a stream whose retention removes its history within a run (max-length-bytes at most ${SMALL_STREAM_MAX_BYTES}), ` +

@@ -73,6 +73,13 @@ describe('parseCli', () => {
       expect(faultsFor({ cluster: true })).not.toContain('retention-gap');
     });
 
+    it('leaves retention-gap out on a super stream, whose partitions each have their offsets', () => {
+      const superStream = { cluster: false, streamMaxBytes: 1_000_000, partitioned: true };
+      expect(faultsFor(superStream)).not.toContain('retention-gap');
+      expect(parseCli(['--quick'], superStream).single).not.toContain('retention-gap');
+      expect(() => parseCli(['--faults', 'retention-gap'], superStream)).toThrow(/runs a super stream: run it on a plain stream/);
+    });
+
     it('refuses retention-gap on the 1 GB stream, saying what it needs and where to run it', () => {
       expect(() => parseCli(['--faults', 'retention-gap'], { cluster: false, streamMaxBytes: 1_000_000_000 })).toThrow(
         /needs a stream whose retention removes its history .* this one keeps 1000000000 bytes: .*make test-chaos-retention/,

@@ -39,14 +39,15 @@ export interface Topology {
   streamMaxBytes?: number | undefined;
 }
 
+/** A plain stream small enough to lose its history within a run (retention-gap follows one stream's offsets: not a super stream). */
 export function isSmallStream(topology: Topology): boolean {
-  return topology.streamMaxBytes !== undefined && topology.streamMaxBytes <= SMALL_STREAM_MAX_BYTES;
+  return topology.partitioned !== true && topology.streamMaxBytes !== undefined && topology.streamMaxBytes <= SMALL_STREAM_MAX_BYTES;
 }
 
 /** The faults that apply: on one broker node or on a cluster (all of them); retention-gap on a small stream only. */
 export function faultsFor(topology: boolean | Topology): FaultName[] {
-  const { cluster, streamMaxBytes } = typeof topology === 'boolean' ? { cluster: topology, streamMaxBytes: undefined } : topology;
-  const small = isSmallStream({ cluster, streamMaxBytes });
+  const { cluster } = typeof topology === 'boolean' ? { cluster: topology } : topology;
+  const small = typeof topology !== 'boolean' && isSmallStream(topology);
   return FAULT_NAMES.filter((name) => (cluster || !CLUSTER_FAULTS.includes(name)) && (small || !SMALL_STREAM_FAULTS.includes(name)));
 }
 
