@@ -34,6 +34,7 @@ export function openBrokerProbe(settings: Settings): BrokerProbe {
         user: settings.stream.user,
         password: settings.stream.password,
         vhost: settings.stream.vhost,
+        ...(settings.stream.tls ? { tls: settings.stream.tls } : {}),
         connectionName: `reliability-probe-${index + 1}-${process.pid}`,
         connectTimeoutMs: ANSWER_TIMEOUT_MS,
       });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { baseUrl, ConfigError, loadConfig, SystemEnv, urlList } from '@demo/service-kit/config';
-import { partitionStreams, type Endpoint } from '@demo/stream';
+import { brokerTls, partitionStreams, type Endpoint, type StreamTls } from '@demo/stream';
 import Type from 'typebox';
 import { readRunEnv } from './run-env.js';
 import { brokerSetOf, isCluster, type BrokerSet } from './topology.js';
@@ -22,6 +22,8 @@ export interface Settings {
   orderDbUrl: string;
   /** `nodes`: every node of a cluster (the suite's clients then connect as the services do, to any live node). */
   stream: {
+    /** RABBITMQ_TLS*: the suite's stream connections use TLS as the services do. */
+    tls?: StreamTls;
     host: string;
     port: number;
     nodes?: Endpoint[];
@@ -80,6 +82,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
     throw new ConfigError(`invalid configuration: ORDER_URLS lists ${orderUrls.length} order-service instance; failover needs two`);
   }
   const broker = brokerSetOf(settings);
+  const tls = brokerTls(settings);
   const cluster = isCluster(broker);
   const first = broker.nodes[0]!;
   return {
@@ -90,6 +93,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
     customerDbUrl: settings.CUSTOMER_DATABASE_URL,
     orderDbUrl: settings.ORDER_DATABASE_URL,
     stream: {
+      ...(tls ? { tls } : {}),
       host: cluster ? first.host : settings.RABBITMQ_HOST,
       port: cluster ? first.port : settings.RABBITMQ_STREAM_PORT,
       ...(cluster ? { nodes: broker.nodes } : {}),

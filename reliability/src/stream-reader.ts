@@ -17,6 +17,7 @@ export function openStreamConnection(settings: Settings, purpose: string): Strea
     user: settings.stream.user,
     password: settings.stream.password,
     vhost: settings.stream.vhost,
+    ...(settings.stream.tls ? { tls: settings.stream.tls } : {}),
     connectionName: `reliability-${purpose}-${process.pid}`,
   });
   connection.start();

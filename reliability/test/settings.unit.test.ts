@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, serviceNames } from '../src/settings.js';
 
@@ -62,6 +64,17 @@ describe('reliability settings', () => {
     expect(settings.broker).toEqual({ name: 'cluster', nodes: [5652, 5653, 5654].map((port) => ({ host: '127.0.0.1', port })) });
     expect(settings.stream).toMatchObject({ host: '127.0.0.1', port: 5652, nodes: settings.broker.nodes, name: 'customer-cluster' });
     expect(settings.scriptEnv).toMatchObject({ BROKER_NAME: 'cluster', BROKER_NODES: '3', STREAM_NAME: 'customer-cluster', PATH: '/bin' });
+  });
+
+  it('connect over TLS as the services do when RABBITMQ_TLS is set, with the CA file read', () => {
+    // Given a CA file (any readable file: its contents are passed on as they are)
+    const ca = fileURLToPath(import.meta.url);
+    // When
+    const plain = loadSettings({}, noRunEnv);
+    const tls = loadSettings({ RABBITMQ_TLS: 'true', RABBITMQ_TLS_CA_FILE: ca }, noRunEnv);
+    // Then
+    expect(plain.stream.tls).toBeUndefined();
+    expect(tls.stream.tls).toEqual({ ca: readFileSync(ca, 'utf8'), rejectUnauthorized: true });
   });
 
   it('know a cluster from BROKER_NODES alone, on the ports of its set', () => {

@@ -3,7 +3,7 @@ import { errorMessage } from '@demo/async';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { ConfigError, createKysely, createPool, loadConfig, SystemEnv } from '@demo/service-kit';
 import { brokerOf } from '@demo/service-kit/system';
-import { createStreamConnection, partitionStreams } from '@demo/stream';
+import { brokerTls, createStreamConnection, partitionStreams } from '@demo/stream';
 import type { Database } from '../db/schema.js';
 import { collectStreamStatus } from '../services/stream-status.js';
 import { EXIT, exitCodeOf, renderTable, toJson } from './stream-status-report.js';
@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
       sessionOptions: '-c default_transaction_read_only=on',
     }),
   );
-  const connection = createStreamConnection({ ...brokerOf(settings), connectionName: 'order-service stream-status', connectTimeoutMs: 5_000 });
+  const tls = brokerTls(settings);
+  const connection = createStreamConnection({ ...brokerOf(settings), ...(tls ? { tls } : {}), connectionName: 'order-service stream-status', connectTimeoutMs: 5_000 });
   try {
     await connection.ready(AbortSignal.timeout(CONNECT_TIMEOUT_MS)).catch((error: unknown) => {
       throw new Error(`no stream connection to ${settings.RABBITMQ_HOST}:${settings.RABBITMQ_STREAM_PORT} within ${CONNECT_TIMEOUT_MS / 1000} s (${errorMessage(error)})`);
