@@ -95,7 +95,8 @@ async function main(): Promise<number> {
       host: settings.stream.host,
       port: settings.stream.port,
       vhost: settings.stream.vhost,
-      stream: settings.stream.name,
+      // A super stream's name is its exchange: the probes read and publish on a stream, its first partition.
+      stream: settings.stream.streams[0]!,
       operator: { user: settings.stream.user, password: settings.stream.password },
       customerService: { user: 'customer-service', password: settings.accounts.customerRabbitPassword },
       orderService: { user: 'order-service', password: settings.accounts.orderRabbitPassword },
