@@ -127,6 +127,8 @@ afterAll(async () => {
   await database?.drop();
   await infra('rabbitmq-stop');
   rmSync(path.join(root, TLS_DIR), { recursive: true, force: true });
+  // The throwaway CA's and server's keys.
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
 }, 120_000);
 
 describe('stream connections over TLS', () => {

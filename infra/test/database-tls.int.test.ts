@@ -2,6 +2,7 @@
  * TLS to PostgreSQL from the services' settings: the URL's sslmode and sslrootcert (node-postgres's own parameters),
  * against a server of the test's own that accepts TLS connections only, with a certificate the test's CA signed.
  */
+import { rmSync } from 'node:fs';
 import { createPool, ensureDatabase } from '@demo/service-kit';
 import { ConfigError, loadConfig, serviceEnv } from '@demo/service-kit/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  // The throwaway CA's and server's keys.
+  if (certs) rmSync(certs.dir, { recursive: true, force: true });
 }, 30_000);
 
 describe('database connections over TLS', () => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CommonEnv, ConfigError, loadConfig, serviceEnv, SystemEnv } from '../src/config.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tls-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ca = path.join(dir, 'ca.pem');
 writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
 const missing = path.join(dir, 'no-such.pem');
