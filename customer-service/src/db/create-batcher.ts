@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Customer } from '../domain/customer.js';
 import type { OutboxEntry } from '../outbox/encode.js';
+import { createGroupCommit } from './group-commit.js';
 import { deleteIfExpired, scopedKeyId, storedResponses, type StoredResponse } from './idempotency.js';
 
 /** What one create came to. `replay`: its Idempotency-Key was already used; here is what was stored. */
@@ -36,20 +37,21 @@ interface Waiting {
  *   batch; a concurrent insert of the same email is waited for).
  * - Only an inserted customer stores its key and gets an outbox row, so a create that failed on
  *   a taken email leaves its key free, with nothing to release afterwards.
- * - Two requests with one key in concurrent statements: the second statement's key insert waits
- *   for the first to commit and then fails with a unique violation, which rolls back all of it;
- *   the batcher runs that batch again, and the key is then found stored.
+ * - Two requests with one key in concurrent statements (of two instances: one instance never has
+ *   a key in two statements at once): the second statement's key insert waits for the first to
+ *   commit and then fails with a unique violation, which rolls back all of it; the batcher runs
+ *   that batch again, and the key is then found stored.
  * - A key is unique within its scope. An expired key still blocks here; the batcher then deletes it
  *   and queues the create again (rare, and the statement stays as cheap as before).
+ * The batch travels as one JSON array (json_to_recordset): serialised natively, where eighteen
+ * parallel arrays cost the driver an escape per element.
  */
 const CREATE_MANY = `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::timestamptz[],
-                       $8::uuid[], $9::text[], $10::uuid[], $11::int[], $12::text[], $13::text[], $14::int[],
-                       $15::text[], $16::text[], $17::jsonb[], $18::text[])
-    AS t(id, name, email, address, version, created_at, updated_at,
-         event_id, event_type, event_customer_id, event_version, body, correlation_id, schema_version,
-         key, request_hash, response, scope)
+  SELECT * FROM json_to_recordset($1::json)
+    AS t(id uuid, name text, email text, address text, version int, created_at timestamptz, updated_at timestamptz,
+         event_id uuid, event_type text, event_customer_id uuid, event_version int, body text, correlation_id text, schema_version int,
+         key text, request_hash text, response jsonb, scope text)
 ), c AS (
   INSERT INTO customers (id, name, email, address, version, created_at, updated_at)
   SELECT id, name, email, address, version, created_at, updated_at FROM input i
@@ -65,7 +67,7 @@ WITH input AS (
   SELECT i.event_id, i.event_type, i.event_customer_id, i.event_version, i.body, i.correlation_id, i.schema_version
   FROM input i JOIN c ON c.id = i.id
 )
-SELECT coalesce(array_agg(id), '{}') AS created FROM c`;
+SELECT coalesce(string_agg(id::text, ','), '') AS created FROM c`;
 
 /** How often a batch runs again after a concurrent statement stored one of its keys first. */
 const KEY_RACE_ATTEMPTS = 3;
@@ -84,48 +86,20 @@ export interface CreateBatcherOptions {
 }
 
 /**
- * Group commit for creates. The create path is bounded by PostgreSQL commits, so requests that
- * arrive while earlier statements are in flight share the next statement: one transaction and
- * one commit for the whole group. Each request still learns its own outcome; a failure of the
- * statement (e.g. the database is down) fails the requests it carried, and none was written.
+ * Group commit for creates (group-commit.ts): the creates that arrive while earlier statements
+ * are in flight share the next statement. Each request still learns its own outcome; a failure of
+ * the statement (e.g. the database is down) fails the requests it carried, and none was written.
  */
 export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptions = {}) {
-  const maxBatch = options.maxBatch ?? 256;
-  const maxInFlight = options.maxInFlight ?? 4;
   const keyTtlHours = options.keyTtlHours ?? 24;
-  let queue: Waiting[] = [];
-  let inFlight = 0;
+  const queue = createGroupCommit<Waiting>({
+    maxBatch: options.maxBatch ?? 256,
+    maxInFlight: options.maxInFlight ?? 2,
+    keyOf: (waiting) => waiting.idempotency && scopedKeyId(waiting.idempotency),
+    run,
+  });
 
-  /** The next batch: at most one request per Idempotency-Key (a second one waits for the next batch). */
-  function takeBatch(): Waiting[] {
-    const batch: Waiting[] = [];
-    const rest: Waiting[] = [];
-    const keys = new Set<string>();
-    for (const waiting of queue) {
-      const key = waiting.idempotency && scopedKeyId(waiting.idempotency);
-      if (batch.length >= maxBatch || (key !== undefined && keys.has(key))) {
-        rest.push(waiting);
-        continue;
-      }
-      if (key !== undefined) keys.add(key);
-      batch.push(waiting);
-    }
-    queue = rest;
-    return batch;
-  }
-
-  function pump() {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = takeBatch();
-      inFlight++;
-      void run(batch).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  }
-
-  async function run(batch: Waiting[]) {
+  async function run(batch: Waiting[], again: (items: Waiting[]) => void) {
     let created: Set<string>;
     try {
       created = await insert(batch);
@@ -153,32 +127,33 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
         else waiting.resolve(existing ? { kind: 'replay', existing: existing.stored } : { kind: 'email_taken' });
       }
     }
-    if (expired.length > 0) await retryWithoutExpiredKeys(expired);
+    if (expired.length > 0) again(await withoutExpiredKeys(expired));
   }
 
-  /** Their keys expired: deleted (unless stored again meanwhile), the creates go first in the queue. */
-  async function retryWithoutExpiredKeys(expired: Waiting[]) {
+  /** Their keys expired: deleted (unless stored again meanwhile); the creates to queue again. */
+  async function withoutExpiredKeys(expired: Waiting[]): Promise<Waiting[]> {
     try {
       await deleteIfExpired(pool, expired.map((waiting) => waiting.idempotency!), keyTtlHours);
     } catch (error) {
       for (const waiting of expired) waiting.reject(error);
-      return;
+      return [];
     }
-    const again = expired.filter((waiting) => {
+    return expired.filter((waiting) => {
       waiting.expiredKeys++;
       if (waiting.expiredKeys < EXPIRED_KEY_ATTEMPTS) return true;
       waiting.reject(new Error(`Idempotency-Key found expired ${waiting.expiredKeys} times in a row`));
       return false;
     });
-    queue = [...again, ...queue];
   }
 
   /** The batch's statement; the ids of the customers it inserted. */
   async function insert(batch: Waiting[]): Promise<Set<string>> {
+    const rows = JSON.stringify(batch.map(rowOf));
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await pool.query<{ created: string[] }>({ name: 'customer_create_many', text: CREATE_MANY, values: columnsOf(batch) });
-        return new Set(result.rows[0]?.created ?? []);
+        const result = await pool.query<{ created: string }>({ name: 'customer_create_many', text: CREATE_MANY, values: [rows] });
+        const created = result.rows[0]?.created ?? '';
+        return new Set(created === '' ? [] : created.split(','));
       } catch (error) {
         // Emails and ids conflict into DO NOTHING: a unique violation is a key that a concurrent
         // statement stored first. None of this batch was written; the next attempt finds the key.
@@ -192,7 +167,6 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
     create(customer: Customer, event: OutboxEntry, idempotency?: IdempotentRequest): Promise<CreateOutcome> {
       return new Promise<CreateOutcome>((resolve, reject) => {
         queue.push({ customer, event, idempotency, expiredKeys: 0, resolve, reject });
-        pump();
       });
     },
   };
@@ -200,25 +174,26 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
 
 export type CustomerCreateBatcher = ReturnType<typeof createCustomerBatcher>;
 
-function columnsOf(batch: Waiting[]): unknown[] {
-  return [
-    batch.map((w) => w.customer.id),
-    batch.map((w) => w.customer.name),
-    batch.map((w) => w.customer.email),
-    batch.map((w) => w.customer.address),
-    batch.map((w) => w.customer.version),
-    batch.map((w) => w.customer.created_at.toISOString()),
-    batch.map((w) => w.customer.updated_at.toISOString()),
-    batch.map((w) => w.event.event_id),
-    batch.map((w) => w.event.event_type),
-    batch.map((w) => w.event.customer_id),
-    batch.map((w) => w.event.version),
-    batch.map((w) => w.event.body),
-    batch.map((w) => w.event.correlation_id),
-    batch.map((w) => w.event.schema_version),
-    batch.map((w) => w.idempotency?.key ?? null),
-    batch.map((w) => w.idempotency?.requestHash ?? null),
-    batch.map((w) => (w.idempotency ? JSON.stringify(w.idempotency.response) : null)),
-    batch.map((w) => w.idempotency?.scope ?? null),
-  ];
+/** One create as a row of the statement's input (the names of json_to_recordset's columns). */
+function rowOf({ customer, event, idempotency }: Waiting) {
+  return {
+    id: customer.id,
+    name: customer.name,
+    email: customer.email,
+    address: customer.address,
+    version: customer.version,
+    created_at: customer.created_at.toISOString(),
+    updated_at: customer.updated_at.toISOString(),
+    event_id: event.event_id,
+    event_type: event.event_type,
+    event_customer_id: event.customer_id,
+    event_version: event.version,
+    body: event.body,
+    correlation_id: event.correlation_id,
+    schema_version: event.schema_version,
+    key: idempotency?.key,
+    request_hash: idempotency?.requestHash,
+    response: idempotency?.response,
+    scope: idempotency?.scope,
+  };
 }

@@ -70,7 +70,8 @@ export function customerService(deps: {
      * With an Idempotency-Key (unique within its scope: the route and the client), a retry gets the
      * stored customer and creates nothing, until the key expires.
      */
-    async create(input: CreateCustomerInput, context: Context, idempotencyKey?: { scope: string; key: string }): Promise<CreateResult> {
+    async create(body: CreateCustomerInput, context: Context, idempotencyKey?: { scope: string; key: string }): Promise<CreateResult> {
+      const input = { name: wellFormed(body.name), email: wellFormed(body.email), address: wellFormed(body.address) };
       const { state, event } = decide({
         type: 'create',
         id: randomUUID(),
@@ -104,7 +105,7 @@ export function customerService(deps: {
     },
 
     async updateAddress(id: string, address: string, context: Context): Promise<UpdateResult> {
-      const customer = await change(id, { type: 'change_address', address, at: new Date() }, context);
+      const customer = await change(id, { type: 'change_address', address: wellFormed(address), at: new Date() }, context);
       if (!customer) return { kind: 'not_found' };
       metrics.customersUpdated.inc();
       return { kind: 'updated', customer: toView(customer) };
@@ -120,6 +121,15 @@ export function customerService(deps: {
 }
 
 export type CustomerService = ReturnType<typeof customerService>;
+
+/**
+ * A string as UTF-8 can carry it: a lone surrogate (a JSON body may spell one, `"\\ud800"`) becomes
+ * U+FFFD, as the database would store it anyway, so that the answer, the stored customer and the
+ * event agree, and the batch's JSON is one PostgreSQL accepts (it refuses a lone surrogate).
+ */
+export function wellFormed(text: string): string {
+  return (text as string & { toWellFormed(): string }).toWellFormed();
+}
 
 function hashOf(input: CreateCustomerInput): string {
   return createHash('sha256').update(JSON.stringify([input.name, input.email, input.address])).digest('hex');

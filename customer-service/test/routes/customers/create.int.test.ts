@@ -46,6 +46,25 @@ describe('POST /customers', () => {
     expect(await api.counts()).toEqual(before);
   });
 
+  it('stores a lone surrogate as U+FFFD, answers what it stored, and fails none of the creates written with it', async () => {
+    // Given a keyed create whose name spells a lone surrogate (valid JSON, not storable text), and others beside it
+    const input = customerInput('surrogate');
+    const raw = JSON.stringify({ ...input, name: 'Lone ' }).replace('Lone ', 'Lone \\ud800');
+    const others = Array.from({ length: 5 }, () => customerInput('beside'));
+    // When they arrive together (one statement)
+    const [response, ...besides] = await Promise.all([
+      api.post(raw, { 'idempotency-key': `surrogate-${randomUUID()}` }),
+      ...others.map((other) => api.post(other)),
+    ]);
+    // Then every one is created, and the answer, the stored row and the event say the same
+    expect(response.statusCode).toBe(201);
+    const body = response.json<{ customer_id: string; name: string }>();
+    expect(body.name).toBe('Lone \ufffd');
+    for (const other of besides) expect(other.statusCode).toBe(201);
+    const stored = await api.pool.query<{ name: string }>('SELECT name FROM customers WHERE id = $1', [body.customer_id]);
+    expect(stored.rows).toEqual([{ name: 'Lone \ufffd' }]);
+  });
+
   it('answers 400 invalid_json for a body that is not JSON', async () => {
     expectError(await api.post('{"name": "A",'), 400, 'invalid_json');
   });

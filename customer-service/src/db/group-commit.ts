@@ -1,0 +1,80 @@
+/**
+ * Group commit: requests that arrive while earlier statements are in flight share the next
+ * statement, so that one transaction and one commit serve many of them. PostgreSQL commits bound
+ * every write path, and a statement per request also costs a round trip, a wake-up of a backend
+ * and a WAL flush each.
+ *
+ * Items with the same key (a customer id, an Idempotency-Key) are never in one batch together nor
+ * in two batches in flight at once: the next waits until the one before it is done, in the order
+ * they came (what a change decided on the state the previous one left needs). Items without a key
+ * never wait for each other.
+ */
+export interface GroupCommitOptions<T> {
+  /** Most items one statement carries. */
+  maxBatch: number;
+  /** Statements in flight at once; items arriving meanwhile wait and share the next one. */
+  maxInFlight: number;
+  keyOf(item: T): string | undefined;
+  /**
+   * Writes a batch and settles each of its items (resolve or reject what the caller waits for).
+   * It must not throw; items it hands to `again` go back to the head of the queue once it is done.
+   */
+  run(batch: T[], again: (items: T[]) => void): Promise<void>;
+}
+
+export interface GroupCommit<T> {
+  push(item: T): void;
+  /** Items waiting, not in flight. */
+  readonly waiting: number;
+}
+
+export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
+  let queue: T[] = [];
+  let inFlight = 0;
+  const busyKeys = new Set<string>();
+
+  /** The next batch, in queue order, skipping items whose key is busy (they keep their place). */
+  function takeBatch(): T[] {
+    const batch: T[] = [];
+    const rest: T[] = [];
+    for (const item of queue) {
+      const key = batch.length < options.maxBatch ? options.keyOf(item) : undefined;
+      if (batch.length >= options.maxBatch || (key !== undefined && busyKeys.has(key))) {
+        rest.push(item);
+        continue;
+      }
+      if (key !== undefined) busyKeys.add(key);
+      batch.push(item);
+    }
+    queue = rest;
+    return batch;
+  }
+
+  function pump() {
+    while (inFlight < options.maxInFlight && queue.length > 0) {
+      const batch = takeBatch();
+      if (batch.length === 0) return; // every waiting item's key is busy
+      inFlight++;
+      const requeued: T[] = [];
+      void options.run(batch, (items) => requeued.push(...items)).finally(() => {
+        inFlight--;
+        for (const item of batch) {
+          const key = options.keyOf(item);
+          if (key !== undefined) busyKeys.delete(key);
+        }
+        if (requeued.length > 0) queue = [...requeued, ...queue];
+        pump();
+      });
+    }
+  }
+
+  return {
+    push(item) {
+      queue.push(item);
+      pump();
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
