@@ -14,6 +14,7 @@ import { createOutboxSignal } from './outbox/signal.js';
 import { readiness } from './readiness.js';
 import { customerRoutes } from './routes/customers/index.js';
 import { snapshotRoutes } from './routes/internal/snapshot.js';
+import { createChangeBatcher } from './services/change-batcher.js';
 import { customerService } from './services/customers.js';
 import { createIdempotencyCleanup, type IdempotencyCleanup } from './services/idempotency-cleanup.js';
 
@@ -65,9 +66,11 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     logger,
     instance,
   });
+  const repository = customerRepository(db, pool);
   const customers = customerService({
-    customers: customerRepository(db, pool),
+    customers: repository,
     creates: createCustomerBatcher(pool, { keyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS }),
+    changes: createChangeBatcher(repository),
     metrics,
     outbox: signal,
   });

@@ -42,15 +42,15 @@ async function stored(id: string) {
   return { ...row.rows[0], outbox: outbox.rows.map((r) => r.version) };
 }
 
-describe('customer repository: save', () => {
+describe('customer repository: saveChanges', () => {
   it('writes the decided state and its outbox row when the customer is still at the version it was decided on', async () => {
     // Given
     const current = await existingCustomer();
     const { state, entry } = addressChange(current, 'New Road 2');
     // When
-    const saved = await customers.save(state, current.version, entry);
+    const saved = await customers.saveChanges([{ state, expectedVersion: current.version, entry }]);
     // Then
-    expect(saved).toBe(true);
+    expect(saved).toEqual(new Set([current.id]));
     expect(await stored(current.id)).toEqual({ address: 'New Road 2', version: 2, outbox: [1, 2] });
     expect(await customers.find(current.id)).toEqual(state);
   });
@@ -65,18 +65,32 @@ describe('customer repository: save', () => {
       const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       // When a change decided on version 1 is saved, waits for that row, and the holder commits
       const { state, entry } = addressChange(current, 'Late Road');
-      const saving = customers.save(state, current.version, entry);
+      const saving = customers.saveChanges([{ state, expectedVersion: current.version, entry }]);
       await until(async () => {
         const result = await database.pool.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`, [holderPid]);
         return (result.rowCount ?? 0) > 0;
       }, 10_000, 'the save waiting on the held change');
       await holder.query('COMMIT');
       // Then it was refused, and neither its change nor its event was written
-      expect(await saving).toBe(false);
+      expect(await saving).toEqual(new Set());
       expect(await stored(current.id)).toEqual({ address: 'Held Road', version: 2, outbox: [1] });
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       holder.release();
     }
+  });
+
+  it('writes a batch of changes in one statement and refuses only the one decided on a replaced version', async () => {
+    // Given three customers, one of which changed since its change was decided
+    const [a, b, stale] = [await existingCustomer(), await existingCustomer(), await existingCustomer()];
+    await database.pool.query(`UPDATE customers SET address = 'Elsewhere', version = 2 WHERE id = $1`, [stale.id]);
+    const changes = [a, b, stale].map((current) => ({ ...addressChange(current, `Batch Road ${current.id.slice(0, 4)}`), expectedVersion: current.version }));
+    // When
+    const saved = await customers.saveChanges(changes);
+    // Then
+    expect(saved).toEqual(new Set([a.id, b.id]));
+    expect(await stored(a.id)).toEqual({ address: `Batch Road ${a.id.slice(0, 4)}`, version: 2, outbox: [1, 2] });
+    expect(await stored(b.id)).toEqual({ address: `Batch Road ${b.id.slice(0, 4)}`, version: 2, outbox: [1, 2] });
+    expect(await stored(stale.id)).toEqual({ address: 'Elsewhere', version: 2, outbox: [1] });
   });
 });
