@@ -137,8 +137,8 @@ async function main() {
     await new Promise((resolve) => service.once('exit', resolve));
     await admin(`DROP DATABASE IF EXISTS "test_customer_bench_${suffix}" WITH (FORCE)`).catch(() => undefined);
     const client = await connect({
-      hostname: '127.0.0.1',
-      port: 5552,
+      hostname: process.env.RABBITMQ_HOST ?? '127.0.0.1',
+      port: Number(process.env.RABBITMQ_STREAM_PORT ?? 5552),
       username: process.env.RABBITMQ_USER ?? 'guest',
       password: process.env.RABBITMQ_PASSWORD ?? 'guest',
       vhost: '/',
