@@ -24,7 +24,7 @@ export function useCustomerApi(options: Parameters<typeof useTestApp>[0] = {}) {
     /** GET with the reader's token (GET /customers). */
     getAsReader: (url: string) => http().inject({ method: 'GET', url, headers: bearer(TEST_TOKENS.reader) }),
     put: (url: string, payload: unknown) => http().inject({ method: 'PUT', url, payload: payload as object }),
-    delete: (url: string) => http().inject({ method: 'DELETE', url }),
+    delete: (url: string, headers: Record<string, string> = {}) => http().inject({ method: 'DELETE', url, headers }),
 
     /** POST /customers with a JSON body (a string is sent as it is). */
     post(body: unknown, headers: Record<string, string> = {}) {
