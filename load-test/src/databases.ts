@@ -46,12 +46,19 @@ export async function replicaSummary(db: pg.Pool, ids: readonly string[]): Promi
   return result.rows[0]!;
 }
 
-export async function sourceRows(db: pg.Pool, runId: string): Promise<CustomerRow[]> {
+/** customer_db's rows among `ids` (one id range of a run), ordered by id. */
+export async function sourceRows(db: pg.Pool, ids: readonly string[]): Promise<CustomerRow[]> {
   const result = await db.query<CustomerRow>(
-    `SELECT id::text, address, version, deleted_at IS NOT NULL AS deleted FROM customers WHERE email LIKE $1 ORDER BY id`,
-    [emailPattern(runId)],
+    `SELECT id::text, address, version, deleted_at IS NOT NULL AS deleted FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id`,
+    [ids],
   );
   return result.rows;
+}
+
+/** customer_db's digest over its rows among `ids` (the same text as replicaSummary's when they agree). */
+export async function sourceSummary(db: pg.Pool, ids: readonly string[]): Promise<Summary> {
+  const result = await db.query<Summary>(`SELECT ${DIGEST('deleted_at IS NOT NULL')} FROM customers WHERE id = ANY($1::uuid[])`, [ids]);
+  return result.rows[0]!;
 }
 
 export async function replicaRows(db: pg.Pool, ids: readonly string[]): Promise<CustomerRow[]> {

@@ -213,6 +213,7 @@ async function main(): Promise<number> {
       digest: verification.sourceDigest,
       replicaDigest: verification.replicaDigest,
       diff: verification.diff,
+      ranges: verification.ranges,
       notAsAcknowledged: verification.notAsAcknowledged,
       unacknowledgedInSource: verification.unacknowledgedInSource,
     };

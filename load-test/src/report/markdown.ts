@@ -53,6 +53,9 @@ export function renderMarkdown(report: LoadReport): string {
     `| customers of this run in customer_db / in the replica | ${num(report.verification.customers)} / ${num(report.verification.replicaRows)} |`,
     `| digest customer_db / replica | \`${report.verification.digest}\` / \`${report.verification.replicaDigest}\` |`,
     `| in customer_db without an acknowledged create (timed-out requests) | ${num(report.verification.unacknowledgedInSource)} |`,
+    ...(report.verification.ranges
+      ? [`| compared by ordered digest per id range | ${num(report.verification.ranges.count)} ranges of ≤ ${num(report.verification.ranges.size)} ids, ${num(report.verification.ranges.mismatched.length)} differ |`]
+      : []),
     `| rebuild (replay from the first offset) | ${report.rebuild.measured ? `${num(report.rebuild.events)} events in ${num(report.rebuild.seconds, 2)} s = ${num(report.rebuild.eventsPerS)} events/s (from the rebuild's commit; the command's start-up before it: ${num(report.rebuild.startupSeconds, 2)} s)` : `not measured: ${report.rebuild.reason ?? ''}`} |`,
     '',
     ...(report.verification.diff
@@ -65,6 +68,16 @@ export function renderMarkdown(report: LoadReport): string {
             (d) =>
               `| ${d.id} | ${d.kind} | ${d.source ? `${d.source.address} v${d.source.version}${d.source.deleted ? ' deleted' : ''}` : ''} | ${d.replica ? `${d.replica.address} v${d.replica.version}${d.replica.deleted ? ' deleted' : ''}` : ''} |`,
           ),
+          '',
+          ...(report.verification.ranges && report.verification.ranges.mismatched.length > 0
+            ? [
+                'Id ranges whose digests differ, with their mismatching ids:',
+                '',
+                '| range (first id … last id) | differences | ids |',
+                '|---|---|---|',
+                ...report.verification.ranges.mismatched.map((r) => `| ${r.from} … ${r.to} | ${num(r.differences)} | ${r.ids.join(', ')} |`),
+              ]
+            : []),
           '',
         ]
       : []),

@@ -50,6 +50,8 @@ export interface LoadReport {
     digest: string;
     replicaDigest: string;
     diff?: RowDiff;
+    /** Compared range by range (ordered digests per id range); the ranges that differed, with their ids. */
+    ranges?: { count: number; size: number; mismatched: Array<{ from: string; to: string; ids: string[]; differences: number }> };
     notAsAcknowledged: string[];
     unacknowledgedInSource: number;
   };
