@@ -12,7 +12,9 @@ import { planUpdates, updateAddresses } from './phases/update.js';
 import { createProgress } from './progress.js';
 import { histogramQuantile } from './prometheus.js';
 import { seededRandom } from './random.js';
+import { measureBootstrap, measureBootstrapBaseline } from './bootstrap.js';
 import { measureRebuild, rebuildScript } from './rebuild.js';
+import { compareWithHistory, earlierReports } from './report/history.js';
 import { readinessProblems } from './readiness.js';
 import { renderSummary } from './report/markdown.js';
 import { evaluateTargets } from './report/targets.js';
@@ -257,6 +259,23 @@ async function main(): Promise<number> {
     } else {
       report.rebuild = { measured: false, reason: 'skipped: the run did not verify' };
     }
+    // 5. bootstrap: the replica loaded again from customer-service's snapshot, against a raw batched upsert of the same rows
+    if (big && script && source.state && verification.ok && report.rebuild.measured) {
+      phase = 'bootstrap';
+      report.bootstrap = await measureBootstrap(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
+      setStatus('');
+      if (!report.bootstrap.measured) report.failures.push(`bootstrap: ${report.bootstrap.reason}`);
+      else log(`bootstrap loaded ${report.bootstrap.customers} customers in ${report.bootstrap.seconds?.toFixed(2)} s (${report.bootstrap.customersPerS?.toFixed(0)}/s)`);
+      if (config.baselines) {
+        setStatus('baseline: raw batched upsert of the snapshot rows');
+        report.baselines.bootstrap = await measureBootstrapBaseline(dbs.customer, config.customerDatabaseUrl).catch((error: Error) => {
+          report.baselines.error = `bootstrap: ${error.message}`;
+          return undefined;
+        });
+        setStatus('');
+        if (report.baselines.bootstrap) log(`baseline bootstrap upsert: ${report.baselines.bootstrap.rowsPerS.toFixed(0)} rows/s`);
+      }
+    }
     if (big && config.baselines) {
       setStatus('baseline: raw consumer replay of the customer stream');
       report.baselines.replay = await measureReplayBaseline(config.rabbit, config.streamName).catch((error: Error) => {
@@ -280,6 +299,7 @@ async function main(): Promise<number> {
       createVsInsert: insert ? report.create.perS / insert : undefined,
       updateVsInsert: insert && report.update.perS ? report.update.perS / insert : undefined,
       replayVsConsume: consume && report.rebuild.eventsPerS ? report.rebuild.eventsPerS / consume : undefined,
+      bootstrapVsRaw: report.baselines.bootstrap && report.bootstrap?.customersPerS ? report.bootstrap.customersPerS / report.baselines.bootstrap.rowsPerS : undefined,
     };
   } catch (error) {
     report.failures.push(`load test aborted: ${(error as Error).stack ?? String(error)}`);
@@ -290,6 +310,7 @@ async function main(): Promise<number> {
   }
   report.timeline = sampler.points;
   report.targets = evaluateTargets(report);
+  report.history = compareWithHistory(report, await earlierReports(config.resultsDir, config.n));
   const files = await writeReport(config.resultsDir, report, startedAt);
   console.log('');
   console.log(renderSummary(report));

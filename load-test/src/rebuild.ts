@@ -24,7 +24,7 @@ async function processed(orderUrls: readonly string[]): Promise<number> {
 }
 
 /** `onOutput` sees the output so far, each time more arrives. */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
+export function runCommand(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onOutput?: (output: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -61,7 +61,7 @@ export async function measureRebuild(
   // The rebuild empties the replica, which takes its owner: order-service's own role (make gives it),
   // unless the tools were pointed at another system's database.
   const databaseUrl = process.env.ORDER_DATABASE_URL ?? process.env.ORDER_SERVICE_DATABASE_URL ?? orderDatabaseUrl;
-  const result = await run('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, { ...process.env, DATABASE_URL: databaseUrl }, (output) => {
+  const result = await runCommand('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, { ...process.env, DATABASE_URL: databaseUrl }, (output) => {
     if (committed === undefined && output.includes('emptied')) committed = performance.now();
   });
   if (result.code !== 0) return { measured: false, reason: `rebuild command failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };

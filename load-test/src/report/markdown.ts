@@ -57,6 +57,11 @@ export function renderMarkdown(report: LoadReport): string {
       ? [`| compared by ordered digest per id range | ${num(report.verification.ranges.count)} ranges of ≤ ${num(report.verification.ranges.size)} ids, ${num(report.verification.ranges.mismatched.length)} differ |`]
       : []),
     `| rebuild (replay from the first offset) | ${report.rebuild.measured ? `${num(report.rebuild.events)} events in ${num(report.rebuild.seconds, 2)} s = ${num(report.rebuild.eventsPerS)} events/s (from the rebuild's commit; the command's start-up before it: ${num(report.rebuild.startupSeconds, 2)} s)` : `not measured: ${report.rebuild.reason ?? ''}`} |`,
+    ...(report.bootstrap
+      ? [
+          `| bootstrap (replica emptied, loaded from customer-service's snapshot) | ${report.bootstrap.measured ? `${num(report.bootstrap.customers)} customers in ${num(report.bootstrap.seconds, 2)} s = ${num(report.bootstrap.customersPerS)} customers/s (the instance's replica_bootstrap_last_seconds; replica equal again after ${num(report.bootstrap.convergedSeconds, 1)} s, stream resumed included) vs replay ${num(report.rebuild.eventsPerS)} events/s` : `not measured: ${report.bootstrap.reason ?? ''}`} |`,
+        ]
+      : []),
     '',
     ...(report.verification.diff
       ? [
@@ -97,8 +102,14 @@ export function renderMarkdown(report: LoadReport): string {
     ...(report.baselines.replay
       ? [`| raw consumer replay of \`${report.baselines.replay.stream}\` from the first offset | ${num(report.baselines.replay.perS)} msg/s (${num(report.baselines.replay.messages)} messages) | | |`]
       : []),
+    ...(report.baselines.bootstrap
+      ? [
+          `| batched upsert of the snapshot's rows (keyset pages of ${num(report.baselines.bootstrap.pageSize)} read from customer_db, unnest upsert into a scratch replica table) | ${num(report.baselines.bootstrap.rowsPerS)} rows/s (${num(report.baselines.bootstrap.rows)} rows) | bootstrap ${num(report.bootstrap?.customersPerS)} customers/s | ${pct(report.ratios.bootstrapVsRaw)} |`,
+        ]
+      : []),
     ...(report.baselines.error ? ['', `Baselines incomplete: ${report.baselines.error}`] : []),
     '',
+    ...historySection(report),
     '## Over time (sampled every second)',
     '',
     ...report.charts.map((chart) => `![${chart}](${chart})\n`),
@@ -119,8 +130,45 @@ export function renderSummary(report: LoadReport): string {
     ['baselines', `insert ${num(report.baselines.insert?.rowsPerS)} rows/s, publish ${num(report.baselines.stream?.publishPerS)} msg/s, consume ${num(report.baselines.stream?.consumePerS)} msg/s`],
     ['created+verified', report.createdVerified.ok ? `${num(report.createdVerified.seconds, 1)} s (replica converged ${num(report.createdVerified.afterLastCreateMs)} ms after the last create)` : 'NOT VERIFIED'],
     ['total', `${num(report.totalSeconds, 1)} s (every phase, verified)`],
+    ...(report.history?.previous
+      ? [
+          [
+            'vs previous run',
+            (() => {
+              const moved = report.history.changes.filter((c) => c.verdict !== 'within noise');
+              return moved.length === 0
+                ? `nothing moved beyond the noise (${report.history.previous})`
+                : moved.map((c) => `${c.name} ${c.verdict} ${c.change >= 0 ? '+' : ''}${pct(c.change)} (noise ±${pct(c.noise)})`).join('; ');
+            })(),
+          ] as [string, string],
+        ]
+      : []),
     ...report.targets.map((t): [string, string] => [`target ${t.mark}`, `${t.name}: ${t.value} (goal ${t.goal})`]),
   ];
   const width = Math.max(...rows.map(([key]) => key.length));
   return rows.map(([key, value]) => `  ${key.padEnd(width)}  ${value}`).join('\n');
+}
+
+function historySection(report: LoadReport): string[] {
+  const history = report.history;
+  if (!history) return [];
+  const title = `## Compared with the previous run of N = ${num(report.settings.n)}`;
+  if (!history.previous) return [title, '', 'No earlier report of this N in the results directory.', ''];
+  const noise = history.noiseFrom.assumed
+    ? `noise assumed ±${pct(history.changes[0]?.noise ?? 0.2)} (fewer than two earlier runs of this N to measure it between)`
+    : `noise of each figure: the largest change between two consecutive earlier runs of this N (last ${history.noiseFrom.runs}), at least ±5%`;
+  const moved = history.changes.filter((c) => c.verdict !== 'within noise');
+  const show = (v: number, unit: string) => (unit === '×' ? v.toFixed(2) : num(v, v < 10 ? 1 : 0));
+  return [
+    title,
+    '',
+    `Previous: \`${history.previous}\`; ${noise}. ${moved.length === 0 ? 'Nothing moved beyond the noise.' : `Moved beyond the noise: ${moved.map((c) => `${c.name} ${c.verdict}`).join(', ')}.`}`,
+    '',
+    '| figure | previous | this run | change | noise | verdict |',
+    '|---|---|---|---|---|---|',
+    ...history.changes.map(
+      (c) => `| ${c.name} | ${show(c.previous, c.unit)} ${c.unit} | ${show(c.current, c.unit)} ${c.unit} | ${c.change >= 0 ? '+' : ''}${pct(c.change)} | ±${pct(c.noise)} | ${c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`} |`,
+    ),
+    '',
+  ];
 }

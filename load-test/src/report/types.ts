@@ -1,3 +1,5 @@
+import type { HistoryComparison } from './history.js';
+import type { BootstrapBaseline, BootstrapReport } from '../bootstrap.js';
 import type { InsertBaseline } from '../baselines/postgres-insert.js';
 import type { ReplayBaseline, StreamBaseline } from '../baselines/stream.js';
 import type { LatencySummary } from '../stats.js';
@@ -58,14 +60,18 @@ export interface LoadReport {
   replicationLagMs: { p50?: number; p99?: number; observations: number };
   outboxPublishLagMs: { p50?: number; p99?: number; observations: number };
   memoryMb: Record<string, { peakSampled?: number; highWaterMark?: number }>;
-  baselines: { insert?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; error?: string };
+  baselines: { insert?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; bootstrap?: BootstrapBaseline; error?: string };
   rebuild: RebuildReport;
-  ratios: { createVsInsert?: number; updateVsInsert?: number; replayVsConsume?: number; applyVsConsume?: number };
+  /** The replica emptied and loaded again from customer-service's snapshot (issue 14 item 6). */
+  bootstrap?: BootstrapReport;
+  ratios: { createVsInsert?: number; updateVsInsert?: number; replayVsConsume?: number; applyVsConsume?: number; bootstrapVsRaw?: number };
   /** First create → every created customer in the replica, verified field by field (before any update). */
   createdVerified: { ok: boolean; seconds?: number; afterLastCreateMs?: number; problems: string[] };
   /** First request → replica verified after every phase (creates, updates, orders). */
   totalSeconds: number;
   targets: TargetResult[];
+  /** Against the previous report of the same N in the results directory: what moved beyond the noise. */
+  history?: HistoryComparison;
   failures: string[];
   timeline: TimePoint[];
   charts: string[];
