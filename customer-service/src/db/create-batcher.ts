@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Customer } from '../domain/customer.js';
 import type { OutboxEntry } from '../outbox/encode.js';
-import { createGroupCommit } from './group-commit.js';
+import { createGroupCommit } from '@demo/service-kit';
 import { deleteIfExpired, scopedKeyId, storedResponses, type StoredResponse } from './idempotency.js';
 
 /** What one create came to. `replay`: its Idempotency-Key was already used; here is what was stored. */

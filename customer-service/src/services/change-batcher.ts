@@ -1,5 +1,5 @@
 import type { CustomerRepository, SavedChange } from '../db/customers.js';
-import { createGroupCommit } from '../db/group-commit.js';
+import { createGroupCommit } from '@demo/service-kit';
 import { decide, type ChangeAddress, type Customer, type DeleteCustomer } from '../domain/customer.js';
 import { toOutboxEntry, type OutboxEntry } from '../outbox/encode.js';
 

@@ -19,3 +19,5 @@ export { healthRoutes } from './http/health.js';
 export type { CheckState, HealthOptions } from './http/health.js';
 export { runService } from './run-service.js';
 export type { RunnableConfig, RunningService } from './run-service.js';
+export { createGroupCommit } from './db/group-commit.js';
+export type { GroupCommit, GroupCommitOptions } from './db/group-commit.js';

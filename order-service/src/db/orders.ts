@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { createGroupCommit } from '@demo/service-kit';
+import { sql, type Kysely } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Database } from './schema.js';
 
@@ -9,16 +10,48 @@ export interface OrderRow {
   created_at: Date;
 }
 
-export async function insertOrder(
-  db: Kysely<Database>,
-  order: { id: string; customerId: string; status: OrderStatus },
-): Promise<OrderRow> {
-  return db
-    .insertInto('orders')
-    .values({ id: order.id, customer_id: order.customerId, status: order.status })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+interface PendingInsert {
+  order: { id: string; customerId: string; status: OrderStatus };
+  resolve(row: OrderRow): void;
+  reject(error: unknown): void;
 }
+
+/**
+ * Group commit for new orders: the orders placed while earlier inserts are in flight share the
+ * next INSERT (one statement, one commit for up to `maxBatch` of them), as customer-service does
+ * for its writes. Orders have no order among themselves, so none waits for another; a failed
+ * statement fails the orders it carried, and none of them was written.
+ */
+export function createOrderInserts(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number } = {}) {
+  const queue = createGroupCommit<PendingInsert>({
+    maxBatch: options.maxBatch ?? 256,
+    maxInFlight: options.maxInFlight ?? 4,
+    keyOf: () => undefined,
+    async run(batch) {
+      try {
+        const result = await sql<OrderRow>`
+          INSERT INTO orders (id, customer_id, status)
+          SELECT * FROM unnest(${batch.map((p) => p.order.id)}::uuid[], ${batch.map((p) => p.order.customerId)}::uuid[], ${batch.map((p) => p.order.status)}::text[])
+          RETURNING id::text, customer_id::text, status, created_at`.execute(db);
+        const byId = new Map(result.rows.map((row) => [row.id, row]));
+        for (const pending of batch) {
+          const row = byId.get(pending.order.id);
+          if (row) pending.resolve(row);
+          else pending.reject(new Error(`order ${pending.order.id} was not written`));
+        }
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    },
+  });
+  return {
+    insert(order: PendingInsert['order']): Promise<OrderRow> {
+      return new Promise<OrderRow>((resolve, reject) => queue.push({ order, resolve, reject }));
+    },
+  };
+}
+
+export type OrderInserts = ReturnType<typeof createOrderInserts>;
 
 export async function findOrder(db: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();

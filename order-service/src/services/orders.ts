@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError, notFound } from '@demo/service-kit';
 import type { Kysely } from 'kysely';
-import { findOrder, insertOrder, listOrdersOfCustomer, type OrderRow } from '../db/orders.js';
+import { createOrderInserts, findOrder, listOrdersOfCustomer, type OrderInserts, type OrderRow } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
 import { orderStatusFor } from '../domain/order-status.js';
 import type { Metrics } from '../metrics.js';
@@ -9,8 +9,10 @@ import { ORDER_LIST_LIMIT, type Order } from '../schemas/orders.js';
 import type { CustomerLookup } from './customer-lookup.js';
 
 /** What the order routes call: orders are placed for customers of the replica. */
-export function createOrderService(deps: { db: Kysely<Database>; customers: CustomerLookup; metrics: Metrics }) {
+export function createOrderService(deps: { db: Kysely<Database>; customers: CustomerLookup; metrics: Metrics; inserts?: OrderInserts }) {
   const { db, customers, metrics } = deps;
+  // Orders placed together share one INSERT (group commit): one read of the replica each, then the insert.
+  const inserts = deps.inserts ?? createOrderInserts(db);
   return {
     /** Processing, or Failed for the address `unknown`; 400 for a customer the replica does not have (or deleted). */
     async place(customerId: string): Promise<Order> {
@@ -19,7 +21,7 @@ export function createOrderService(deps: { db: Kysely<Database>; customers: Cust
         throw new HttpError(400, 'unknown_customer', `customer ${customerId} does not exist or is deleted`);
       }
       const status = orderStatusFor(customer.address);
-      const row = await insertOrder(db, { id: randomUUID(), customerId, status });
+      const row = await inserts.insert({ id: randomUUID(), customerId, status });
       metrics.ordersCreated.inc({ status });
       return toOrder(row);
     },

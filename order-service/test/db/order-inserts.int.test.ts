@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { migrateToLatest } from '@demo/service-kit';
+import type { Kysely } from 'kysely';
+import { createTestDatabase, type TestDatabase } from '@demo/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrderInserts } from '../../src/db/orders.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import type { Database } from '../../src/db/schema.js';
+import { kyselyFor } from '../support/replica.js';
+
+// Orders placed together share one INSERT: against real PostgreSQL, every order is written and
+// answered with its own row, and orders that arrive together commit in one transaction.
+let database: TestDatabase;
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  database = await createTestDatabase('order_inserts');
+  db = kyselyFor(database.url);
+  await migrateToLatest(db as Kysely<unknown>, migrations, pino({ level: 'silent' }));
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+describe('order inserts, group-committed', () => {
+  it('writes each of the orders that arrive together, in at most two transactions, and answers each with its own row', async () => {
+    // Given one insert in flight at a time
+    const inserts = createOrderInserts(db, { maxBatch: 256, maxInFlight: 1 });
+    const orders = Array.from({ length: 50 }, (_, k) => ({ id: randomUUID(), customerId: randomUUID(), status: k % 5 === 0 ? ('Failed' as const) : ('Processing' as const) }));
+    // When fifty orders arrive at once
+    const rows = await Promise.all(orders.map((order) => inserts.insert(order)));
+    // Then each answer is its own order
+    expect(rows.map((row) => [row.id, row.customer_id, row.status])).toEqual(orders.map((order) => [order.id, order.customerId, order.status]));
+    expect(rows.every((row) => row.created_at instanceof Date)).toBe(true);
+    // and they were written by at most two transactions (now() is the transaction's start: one value per transaction)
+    const stored = await db.selectFrom('orders').select(['id', 'created_at']).where('id', 'in', orders.map((order) => order.id)).execute();
+    expect(stored).toHaveLength(50);
+    expect(new Set(stored.map((row) => row.created_at.getTime())).size).toBeLessThanOrEqual(2);
+  });
+
+  it('fails every order of a statement that fails, and writes none of them', async () => {
+    const inserts = createOrderInserts(db, { maxBatch: 256, maxInFlight: 1 });
+    const good = { id: randomUUID(), customerId: randomUUID(), status: 'Processing' as const };
+    // An id already used makes the whole statement fail (primary key)
+    await inserts.insert(good);
+    const again = { id: randomUUID(), customerId: randomUUID(), status: 'Processing' as const };
+    const results = await Promise.allSettled([inserts.insert({ ...good }), inserts.insert(again)]);
+    expect(results[0]!.status).toBe('rejected');
+    const second = results[1]!;
+    // (the second may have shared the failed statement, or gone alone; either way it is not half-written)
+    const stored = await db.selectFrom('orders').select('id').where('id', '=', again.id).execute();
+    expect(stored.length).toBe(second.status === 'fulfilled' ? 1 : 0);
+  });
+});
