@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrderInserts } from '../../src/db/orders.js';
+import { replicaCustomerQueries } from '../../src/db/replica.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import type { Database } from '../../src/db/schema.js';
 import { kyselyFor } from '../support/replica.js';
@@ -53,5 +54,21 @@ describe('order inserts, group-committed', () => {
     // (the second may have shared the failed statement, or gone alone; either way it is not half-written)
     const stored = await db.selectFrom('orders').select('id').where('id', '=', again.id).execute();
     expect(stored.length).toBe(second.status === 'fulfilled' ? 1 : 0);
+  });
+});
+
+describe('replica reads for orders, grouped', () => {
+  it('answers each read with its own customer, or nothing, whatever the case of the id, from one query', async () => {
+    // Given two customers in the replica
+    const [a, b] = [randomUUID(), randomUUID()];
+    await db
+      .insertInto('customers')
+      .values([a, b].map((id, k) => ({ id, address: `Road ${k}`, version: 1, deleted: false, updated_at: new Date(), last_event_offset: '0' })))
+      .execute();
+    const queries = replicaCustomerQueries(db, { maxBatch: 256, maxInFlight: 1 });
+    // When reads of them, of an unknown id and of one in upper case arrive together
+    const [first, second, unknown, upper] = await Promise.all([queries.one(a), queries.one(b), queries.one(randomUUID()), queries.one(b.toUpperCase())]);
+    // Then
+    expect([first?.id, first?.address, second?.address, unknown, upper?.id]).toEqual([a, 'Road 0', 'Road 1', undefined, b]);
   });
 });
