@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
     concurrency: settings.CONCURRENCY,
     unknownShare: settings.UNKNOWN_SHARE,
     updateShare: settings.UPDATE_SHARE,
-    orders: settings.ORDERS ?? Math.min(2_000, Math.max(2, Math.floor(n / 10))),
+    orders: settings.ORDERS ?? Math.min(20_000, Math.max(2, Math.floor(n / 5))),
     convergeTimeoutMs: settings.CONVERGE_TIMEOUT_MS,
     requestTimeoutS: settings.REQUEST_TIMEOUT_S,
     maxRetries: settings.MAX_RETRIES,

@@ -12,7 +12,7 @@ describe('load-test configuration', () => {
       concurrency: 64,
       unknownShare: 0.1,
       updateShare: 0.2,
-      orders: 2_000,
+      orders: 20_000,
       baselines: true,
       idempotencyKeys: true,
       rebuild: 'auto',
@@ -40,7 +40,7 @@ describe('load-test configuration', () => {
       RUN_ID: 'fixed',
     });
     // Then
-    expect(config).toMatchObject({ n: 5_000, concurrency: 8, orders: 500, baselines: false, rebuild: 'on', streamName: 'customer-copy', runId: 'fixed' });
+    expect(config).toMatchObject({ n: 5_000, concurrency: 8, orders: 1_000, baselines: false, rebuild: 'on', streamName: 'customer-copy', runId: 'fixed' });
     expect(config.orderUrls).toEqual(['http://10.0.0.1:9001', 'http://10.0.0.2:9002']);
     expect(config.rabbit.vhost).toBe('demo');
   });
