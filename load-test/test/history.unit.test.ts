@@ -24,5 +24,9 @@ describe('compareWithHistory', () => {
     expect(compareWithHistory(run(1040, 10), earlier(run(1000, 10), run(1000, 10))).changes[0]).toMatchObject({ noise: 0.05, verdict: 'within noise' });
     expect(compareWithHistory(run(1150, 10), earlier(run(1000, 10)))).toMatchObject({ noiseFrom: { runs: 1, assumed: true }, changes: [{ noise: 0.2, verdict: 'within noise' }, {}] });
     expect(compareWithHistory(run(1000, 10), [])).toEqual({ noiseFrom: { runs: 0, assumed: true }, changes: [] });
+    // a figure the earlier runs did not report in two consecutive runs: its noise is assumed, not the floor
+    const withoutP99 = (perS: number) => ({ settings: { n: 1000 }, create: { perS } }) as unknown as LoadReport;
+    const partial = compareWithHistory(run(1000, 11.5), earlier(withoutP99(1000), withoutP99(1000), run(1000, 10)));
+    expect(partial.changes.find((c) => c.name === 'create p99')).toMatchObject({ noise: 0.2, noiseAssumed: true, verdict: 'within noise' });
   });
 });

@@ -47,6 +47,8 @@ export interface FigureChange {
   /** (current − previous) / previous. */
   change: number;
   noise: number;
+  /** The noise was assumed (ASSUMED_NOISE): no two consecutive earlier runs reported this figure. */
+  noiseAssumed: boolean;
   verdict: 'better' | 'worse' | 'within noise';
 }
 
@@ -63,8 +65,8 @@ const relative = (a: number, b: number) => (b === 0 ? (a === 0 ? 0 : Infinity) :
 /**
  * This run against the previous report of the same N. The noise of each figure is the largest
  * relative difference between two consecutive earlier runs of that N (up to the last five, at
- * least NOISE_FLOOR): what the same code on the same machine moves by on its own. With fewer than
- * two earlier runs it is ASSUMED_NOISE, and said so. A figure moved when its change is larger.
+ * least NOISE_FLOOR): what the same code on the same machine moves by on its own. Without two
+ * consecutive earlier runs that report the figure it is ASSUMED_NOISE, and said so. A figure moved when its change is larger.
  * `earlier`: the earlier reports of the same N, oldest first.
  */
 export function compareWithHistory(current: LoadReport, earlier: ReadonlyArray<{ file: string; report: LoadReport }>): HistoryComparison {
@@ -77,18 +79,21 @@ export function compareWithHistory(current: LoadReport, earlier: ReadonlyArray<{
     const now = figure.value(current);
     const before = figure.value(previous.report);
     if (now === undefined || before === undefined || !Number.isFinite(now) || !Number.isFinite(before)) continue;
-    let noise = assumed ? ASSUMED_NOISE : NOISE_FLOOR;
-    if (!assumed) {
-      for (let i = 1; i < window.length; i++) {
-        const a = figure.value(window[i]!.report);
-        const b = figure.value(window[i - 1]!.report);
-        if (a !== undefined && b !== undefined) noise = Math.max(noise, Math.abs(relative(a, b)));
-      }
+    // (a figure that earlier runs did not all report may have no pair to measure its noise between: assumed then)
+    let noise = NOISE_FLOOR;
+    let pairs = 0;
+    for (let i = 1; i < window.length; i++) {
+      const a = figure.value(window[i]!.report);
+      const b = figure.value(window[i - 1]!.report);
+      if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
+      pairs++;
+      noise = Math.max(noise, Math.abs(relative(a, b)));
     }
+    if (pairs === 0) noise = ASSUMED_NOISE;
     const change = relative(now, before);
     const moved = Math.abs(change) > noise;
     const better = figure.higherIsBetter ? change > 0 : change < 0;
-    changes.push({ name: figure.name, unit: figure.unit, previous: before, current: now, change, noise, verdict: moved ? (better ? 'better' : 'worse') : 'within noise' });
+    changes.push({ name: figure.name, unit: figure.unit, previous: before, current: now, change, noise, noiseAssumed: pairs === 0, verdict: moved ? (better ? 'better' : 'worse') : 'within noise' });
   }
   return { previous: previous.file, noiseFrom: { runs: window.length, assumed }, changes };
 }

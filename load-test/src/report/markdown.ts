@@ -167,7 +167,7 @@ function historySection(report: LoadReport): string[] {
     '| figure | previous | this run | change | noise | verdict |',
     '|---|---|---|---|---|---|',
     ...history.changes.map(
-      (c) => `| ${c.name} | ${show(c.previous, c.unit)} ${c.unit} | ${show(c.current, c.unit)} ${c.unit} | ${c.change >= 0 ? '+' : ''}${pct(c.change)} | ±${pct(c.noise)} | ${c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`} |`,
+      (c) => `| ${c.name} | ${show(c.previous, c.unit)} ${c.unit} | ${show(c.current, c.unit)} ${c.unit} | ${c.change >= 0 ? '+' : ''}${pct(c.change)} | ±${pct(c.noise)}${c.noiseAssumed ? ' (assumed)' : ''} | ${c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`} |`,
     ),
     '',
   ];
