@@ -1,4 +1,4 @@
-import { HttpConnection, HttpTimeout, type HttpAnswer } from './http-client.js';
+import autocannon from 'autocannon';
 import { NumberLog } from './stats.js';
 
 export interface RequestSpec {
@@ -22,7 +22,7 @@ export interface BatchOptions<T> {
   items: readonly T[];
   concurrency: number;
   timeoutS: number;
-  /** Retry rounds for the items that did not succeed. */
+  /** Retry rounds for the items that did not succeed (each round is a fresh autocannon run). */
   maxRetries: number;
   build(item: T): RequestSpec;
   /** 'ok', or the kind of error (e.g. '409 email_taken') counted in the report. */
@@ -42,9 +42,10 @@ export interface BatchResult<T> {
 }
 
 /**
- * Sends one request per item at the given concurrency (connections, one request in flight each),
- * each with its own body, and hands every response to `accept`. Items without a successful answer
- * (error status, timeout, broken connection) are sent again in up to `maxRetries` rounds.
+ * Sends one request per item through autocannon at the given concurrency, each with its own body,
+ * and hands every response to `accept`. A connection keeps one request in flight, so the item is
+ * carried from setupRequest to onResponse in the connection's context. Items without a successful
+ * answer (error status, timeout, broken connection) are sent again in up to `maxRetries` rounds.
  */
 export async function runBatch<T>(options: BatchOptions<T>): Promise<BatchResult<T>> {
   const errorsByKind: Record<string, number> = {};
@@ -74,58 +75,67 @@ export async function runBatch<T>(options: BatchOptions<T>): Promise<BatchResult
   };
 }
 
-/**
- * One round: `concurrency` connections, each sending one request at a time and taking the next
- * item when its answer came, until every item was sent once. Returns the items without a
- * successful answer (error status, timeout, broken connection).
- */
+interface Context {
+  index?: number;
+}
+
 async function runRound<T>(
   options: BatchOptions<T>,
   items: readonly T[],
   latenciesMs: NumberLog,
   countError: (kind: string) => void,
 ): Promise<T[]> {
-  const failed = new Uint8Array(items.length);
-  const url = new URL(options.baseUrl);
+  const done = new Uint8Array(items.length);
   let next = 0;
-  async function worker() {
-    const connection = new HttpConnection(url, options.timeoutS * 1000);
-    try {
-      while (next < items.length) {
-        const index = next++;
-        const item = items[index]!;
-        const spec = options.build(item);
-        const started = performance.now();
-        let answer: HttpAnswer;
-        try {
-          answer = await connection.request(spec.method, spec.path, headerBlock(spec.headers), spec.body);
-        } catch (error) {
-          failed[index] = 1;
-          countError(error instanceof HttpTimeout ? 'timeout' : `connection error (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-          continue;
-        }
-        if (answer.status >= 200 && answer.status < 300) latenciesMs.push(performance.now() - started);
-        const verdict = options.accept(item, answer.status, answer.body);
-        if (verdict === 'ok') {
-          options.counter.ok++;
-        } else {
-          failed[index] = 1;
-          countError(verdict);
-        }
-      }
-    } finally {
-      connection.close();
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, worker));
-  return items.filter((_, index) => failed[index]);
-}
-
-const JSON_BODY = 'content-type: application/json\r\n';
-
-function headerBlock(headers: Record<string, string> | undefined): string {
-  if (headers === undefined) return JSON_BODY;
-  let block = JSON_BODY;
-  for (const [name, value] of Object.entries(headers)) block += `${name}: ${value}\r\n`;
-  return block;
+  let finish: (error?: Error) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    finish = (error) => (error ? reject(error) : resolve());
+  });
+  const instance = autocannon({
+    url: options.baseUrl,
+    connections: Math.min(options.concurrency, items.length),
+    pipelining: 1,
+    amount: items.length,
+    // autocannon reports the end of a run at its next sample tick: at the default 1 s, up to a
+    // second after the last response, time that would count as replication in the figures.
+    sampleInt: 25,
+    timeout: options.timeoutS,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request, context: object) => {
+          const index = next++;
+          (context as Context).index = index;
+          // amount === items.length: autocannon asks for exactly one request per item.
+          const spec = options.build(items[Math.min(index, items.length - 1)]!);
+          return {
+            ...request,
+            method: spec.method,
+            path: spec.path,
+            body: spec.body,
+            headers: { 'content-type': 'application/json', ...spec.headers },
+          };
+        },
+        onResponse: (status: number, body: string, context: object) => {
+          const index = (context as Context).index;
+          if (index === undefined || index >= items.length || done[index]) return;
+          const verdict = options.accept(items[index]!, status, body);
+          if (verdict === 'ok') {
+            done[index] = 1;
+            options.counter.ok++;
+          } else {
+            countError(verdict);
+          }
+        },
+      },
+    ],
+  }, (error: Error | null) => finish(error ?? undefined));
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    if (status >= 200 && status < 300) latenciesMs.push(responseTime);
+  });
+  instance.on('reqError', (error: Error) => {
+    countError(/timed out/.test(error.message) ? 'timeout' : `connection error (${(error as NodeJS.ErrnoException).code ?? error.message})`);
+  });
+  await finished;
+  return items.filter((_, index) => !done[index]);
 }
