@@ -34,7 +34,9 @@ ORDER_INSTANCES=${ORDER_INSTANCES:-2}
 STREAM_PARTITIONS=${STREAM_PARTITIONS:-1}
 [[ "$STREAM_PARTITIONS" =~ ^[1-9][0-9]?$ ]] || { echo "STREAM_PARTITIONS must be 1 to 64 (got $STREAM_PARTITIONS)" >&2; exit 2; }
 BROKER_NAME=${BROKER_NAME:-cluster}
-BROKER_NODES=${BROKER_NODES:-3}
+# The set of make dependencies (rabbit) keeps its size unless told: joining nodes to it would replicate
+# every stream of the first system.
+if [ "$BROKER_NAME" = rabbit ]; then BROKER_NODES=${BROKER_NODES:-1}; else BROKER_NODES=${BROKER_NODES:-3}; fi
 if [ "$BROKER_NAME" = rabbit ]; then BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-0}; else BROKER_PORT_OFFSET=${BROKER_PORT_OFFSET:-100}; fi
 PG_CLUSTER=${PG_CLUSTER:-main}
 PGPORT=${PGPORT:-5432}
