@@ -21,7 +21,7 @@ import { evaluateTargets } from './report/targets.js';
 import type { LoadReport, PhaseReport } from './report/types.js';
 import { writeReport } from './report/write.js';
 import { createSampler } from './sampler.js';
-import { memoryOf, serviceRefs } from './services.js';
+import { describeRateLimits, memoryOf, rateLimitOf, serviceRefs } from './services.js';
 import { NumberLog, summarize } from './stats.js';
 
 const log = (line: string) => console.log(`[load] ${line}`);
@@ -122,6 +122,9 @@ async function main(): Promise<number> {
 
   const dbs = openDatabases(config.customerDatabaseUrl, config.orderDatabaseUrl);
   const services = serviceRefs(config.customerUrl, config.orderUrls, config.runDir);
+  // The services rate-limit clients by address (RATE_LIMIT_PER_MINUTE) except RATE_LIMIT_ALLOW: say which applied here.
+  report.settings.rateLimits = describeRateLimits(await Promise.all(services.map(async (service) => ({ name: service.name, limit: await rateLimitOf(service.url) }))));
+  log(`rate limits applied to this load generator: ${report.settings.rateLimits}`);
   const model = newModel(config.runId, config.n);
   const random = seededRandom(config.runId);
   const counters = {

@@ -25,6 +25,28 @@ export async function scrape(url: string, timeoutMs = 2_000): Promise<Sample[] |
   }
 }
 
+/**
+ * The rate limit a service applies to this client, as its answer to GET /health tells
+ * (@fastify/rate-limit's x-ratelimit-limit header: requests a minute): undefined when the answer has
+ * none (this address is in the service's RATE_LIMIT_ALLOW), null when the service did not answer.
+ */
+export async function rateLimitOf(url: string, timeoutMs = 2_000): Promise<number | undefined | null> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const limit = response.headers.get('x-ratelimit-limit');
+    return limit === null ? undefined : Number(limit);
+  } catch {
+    return null;
+  }
+}
+
+/** What the report says of the rate limits the services applied to the load generator. Pure. */
+export function describeRateLimits(limits: ReadonlyArray<{ name: string; limit: number | undefined | null }>): string {
+  return limits
+    .map(({ name, limit }) => `${name} ${limit === undefined ? 'none (address allow-listed)' : limit === null ? 'unknown (no answer)' : `${limit} requests/min`}`)
+    .join(', ');
+}
+
 export interface Memory {
   rssBytes: number;
   /** The kernel's high-water mark of the resident set since the process started. */

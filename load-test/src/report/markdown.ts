@@ -24,7 +24,8 @@ export function renderMarkdown(report: LoadReport): string {
     `**${ok ? 'PASSED' : 'FAILED'}**: N=${num(report.settings.n)}, concurrency ${report.settings.concurrency}, ` +
       `${pct(report.settings.unknownShare)} unknown addresses, ${pct(report.settings.updateShare)} updated, ${num(report.settings.orders)} orders; ` +
       `created, replicated and verified in ${num(report.createdVerified.seconds, 1)} s; ` +
-      `with updates and orders, first request → replica verified in ${num(report.totalSeconds, 1)} s.`,
+      `with updates and orders, first request → replica verified in ${num(report.totalSeconds, 1)} s.` +
+      (report.settings.rateLimits ? ` Rate limits on this client: ${report.settings.rateLimits}.` : ''),
     ...(ok ? [] : ['', '## Failures', '', ...report.failures.map((failure) => `- ${failure}`)]),
     '',
     '## Targets (issue 6)',

@@ -40,7 +40,16 @@ export interface RebuildReport {
 export interface LoadReport {
   runId: string;
   startedAt: string;
-  settings: { n: number; concurrency: number; unknownShare: number; updateShare: number; orders: number; convergeTimeoutMs: number };
+  settings: {
+    n: number;
+    concurrency: number;
+    unknownShare: number;
+    updateShare: number;
+    orders: number;
+    convergeTimeoutMs: number;
+    /** The rate limit each service applied to this load generator (RATE_LIMIT_PER_MINUTE, RATE_LIMIT_ALLOW). */
+    rateLimits?: string;
+  };
   create: PhaseReport;
   update: PhaseReport;
   orders: PhaseReport & { byStatus: Record<string, number>; wrongStatus: number };
