@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Databases, Summary } from './databases.js';
 import { replicaSummary } from './databases.js';
 import { total } from './prometheus.js';
-import { runCommand } from './rebuild.js';
+import { runRebuildCommand } from './rebuild.js';
 import { scrape } from './services.js';
 
 export interface BootstrapReport {
@@ -53,8 +53,7 @@ export async function measureBootstrap(
 ): Promise<BootstrapReport> {
   const before = await bootstrapMetrics(orderUrls);
   const launched = performance.now();
-  const databaseUrl = process.env.ORDER_DATABASE_URL ?? process.env.ORDER_SERVICE_DATABASE_URL ?? orderDatabaseUrl;
-  const result = await runCommand('npm', ['run', 'rebuild', '-w', 'order-service', '--', '--from-snapshot'], repoRoot, { ...process.env, DATABASE_URL: databaseUrl });
+  const result = await runRebuildCommand(repoRoot, orderDatabaseUrl, ['--from-snapshot']);
   if (result.code !== 0) return { measured: false, reason: `rebuild --from-snapshot failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };
   const deadline = Date.now() + timeoutMs;
   for (;;) {

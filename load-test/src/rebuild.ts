@@ -38,6 +38,15 @@ export function runCommand(command: string, args: string[], cwd: string, env: No
 }
 
 /**
+ * `npm run rebuild -w order-service -- <args>`. The rebuild empties the replica, which takes its owner:
+ * order-service's own role (make gives it), unless the tools were pointed at another system's database.
+ */
+export function runRebuildCommand(repoRoot: string, orderDatabaseUrl: string, args: string[], onOutput?: (output: string) => void) {
+  const databaseUrl = process.env.ORDER_DATABASE_URL ?? process.env.ORDER_SERVICE_DATABASE_URL ?? orderDatabaseUrl;
+  return runCommand('npm', ['run', 'rebuild', '-w', 'order-service', ...(args.length > 0 ? ['--', ...args] : [])], repoRoot, { ...process.env, DATABASE_URL: databaseUrl }, onOutput);
+}
+
+/**
  * `npm run rebuild -w order-service` (truncate the replica, reset the offset; the active consumer
  * replays the stream from its first offset while the service stays up), timed until the replica
  * again holds this run's customers exactly and the applier has gone quiet. events/s = events the
@@ -58,10 +67,7 @@ export async function measureRebuild(
   const before = await processed(orderUrls);
   const launched = performance.now();
   let committed: number | undefined;
-  // The rebuild empties the replica, which takes its owner: order-service's own role (make gives it),
-  // unless the tools were pointed at another system's database.
-  const databaseUrl = process.env.ORDER_DATABASE_URL ?? process.env.ORDER_SERVICE_DATABASE_URL ?? orderDatabaseUrl;
-  const result = await runCommand('npm', ['run', 'rebuild', '-w', 'order-service'], repoRoot, { ...process.env, DATABASE_URL: databaseUrl }, (output) => {
+  const result = await runRebuildCommand(repoRoot, orderDatabaseUrl, [], (output) => {
     if (committed === undefined && output.includes('emptied')) committed = performance.now();
   });
   if (result.code !== 0) return { measured: false, reason: `rebuild command failed: ${result.output.trim().split('\n').slice(-3).join(' / ')}` };
