@@ -237,13 +237,29 @@ rmq_signal() {
   if [ "$signal" = KILL ]; then for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done; fi
 }
 
+# The processes that run inside the root (every set's nodes, epmd), by their root directory: their command
+# lines name paths inside the root only.
+rmq_root_pids() {
+  local pid root
+  root=$(readlink -f "$RMQ_ROOT")
+  for pid in $(pgrep -x 'beam.smp|epmd|erl_child_setup|inet_gethost' 2>/dev/null); do
+    [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && echo "$pid"
+  done
+}
+
 rmq_down() {
   [ -d "$RMQ_ROOT" ] || return 0
-  if [ -d "$RMQ_ROOT/proc/1" ]; then
-    rmq_stop
-    # Nodes of other sets, and epmd, stay behind after the nodes stop.
-    pkill -f "$RMQ_ROOT" 2>/dev/null || true
-    chroot "$RMQ_ROOT" sh -c 'pkill epmd' 2>/dev/null || true
+  if [ -d "$RMQ_ROOT/proc/1" ]; then rmq_stop; fi
+  # Nodes of other sets (the tests' cluster, aux), and epmd, stay behind after this set's nodes stop.
+  local pids
+  pids=$(rmq_root_pids)
+  if [ -n "$pids" ]; then
+    # shellcheck disable=SC2086
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 60); do [ -z "$(rmq_root_pids)" ] && break; sleep 0.25; done
+    pids=$(rmq_root_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
   fi
   rmq_unmount
 }
