@@ -13,8 +13,16 @@ export const closeConnections: Fault = {
   name: 'close-connections',
   async inject(context): Promise<FaultOutcome> {
     const { system, log } = context;
-    const before = (await system.streamConnections()).filter((c) => isService(c.connectionName));
-    if (before.length === 0) throw new Error('no stream connection of the services found through the management API');
+    // The management API lists a connection some seconds after it opened (its statistics interval): after an
+    // earlier fault restarted the broker, wait until it lists customer-service and every order instance.
+    const expected = ['customer', ...system.settings.orders.map((order) => `order-service ${order.name}`)];
+    const before = await pollUntil(
+      async () => {
+        const listed = (await system.streamConnections()).filter((c) => isService(c.connectionName));
+        return expected.every((name) => listed.some((c) => c.connectionName === name || c.connectionName.startsWith(`${name} `))) ? listed : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: `the management API to list the stream connections of ${expected.join(', ')}` },
+    );
     const start = performance.now();
     const output = await system.closeAllConnections('chaos');
     let survivors = (await system.streamConnections()).filter((c) => before.some((b) => b.name === c.name));
