@@ -20,6 +20,12 @@ export interface Settings {
   orders: ReadonlyArray<{ name: OrderInstance; url: string }>;
   customerDbUrl: string;
   orderDbUrl: string;
+  /**
+   * order_db as its owner, for what must change its schema (the freeze fault's record of offset moves):
+   * ORDER_DATABASE_URL when given (a second system's, whose databases the tools' role owns), else
+   * order-service's own account (ORDER_SERVICE_DATABASE_URL: the tools' role only reads order_db).
+   */
+  orderOwnerDbUrl: string;
   /** `nodes`: every node of a cluster (the suite's clients then connect as the services do, to any live node). */
   stream: {
     /** RABBITMQ_TLS*: the suite's stream connections use TLS as the services do. */
@@ -92,6 +98,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, runEnv: (runD
     orders: orderUrls.map((url, index) => ({ name: `order-${index + 1}` as const, url })),
     customerDbUrl: settings.CUSTOMER_DATABASE_URL,
     orderDbUrl: settings.ORDER_DATABASE_URL,
+    orderOwnerDbUrl: merged.ORDER_DATABASE_URL ?? merged.ORDER_SERVICE_DATABASE_URL ?? settings.ORDER_DATABASE_URL,
     stream: {
       ...(tls ? { tls } : {}),
       host: cluster ? first.host : settings.RABBITMQ_HOST,

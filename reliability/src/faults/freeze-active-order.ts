@@ -8,6 +8,7 @@
  * partitions freezes; the others take those over, and the history is checked per partition (after
  * its thaw the broker may give it a partition back: it must continue where the others stopped).
  */
+import pg from 'pg';
 import { delay, pollUntil, since } from '../poll.js';
 import { checkFence, checkPartitionFences, recordOffsetHistory, type OffsetHistory } from '../verify/offset-history.js';
 import type { Fault, FaultOutcome } from './fault.js';
@@ -19,7 +20,10 @@ const BEYOND_WATCHDOG_MS = 2_000;
 export const freezeActiveOrder: Fault = {
   name: 'freeze-active-order',
   async inject(context): Promise<FaultOutcome> {
-    const { system, dbs, log } = context;
+    const { system, log } = context;
+    // The record is a table and a trigger in order_db: made as its owner (the suite's own role may only read it).
+    const owner = new pg.Pool({ connectionString: system.settings.orderOwnerDbUrl, max: 2, application_name: 'chaos offset record' });
+    owner.on('error', () => undefined);
     const stallTimeoutMs = system.settings.applyStallTimeoutMs;
     await system.waitHealthy(30_000, 100);
     const victim = await system.waitActive({ timeoutMs: 30_000 });
@@ -28,7 +32,7 @@ export const freezeActiveOrder: Fault = {
     let history: OffsetHistory | undefined;
     let frozenPid: number | undefined;
     try {
-      history = await recordOffsetHistory(dbs.order);
+      history = await recordOffsetHistory(owner);
       const recording = history;
       await pollUntil(async () => (await recording.moves()).some((move) => move.writer === victim), {
         timeoutMs: 20_000,
@@ -98,6 +102,7 @@ export const freezeActiveOrder: Fault = {
     } finally {
       if (frozenPid !== undefined) process.kill(frozenPid, 'SIGCONT');
       await history?.remove().catch((error: unknown) => log(`could not remove the offset record: ${(error as Error).message}`));
+      await owner.end();
     }
   },
 };
