@@ -243,7 +243,7 @@ rmq_root_pids() {
   local pid root
   root=$(readlink -f "$RMQ_ROOT")
   for pid in $(pgrep -x 'beam.smp|epmd|erl_child_setup|inet_gethost' 2>/dev/null); do
-    [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && echo "$pid"
+    if [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ]; then echo "$pid"; fi
   done
 }
 
