@@ -124,6 +124,9 @@ export function createConfirmingPublisher(
             pending.set(message.publishingId, { resolve, reject });
           }),
       );
+      // A connection lost while the sends below are awaited rejects these before Promise.all holds them:
+      // handled now, or that rejection is unhandled and ends the process.
+      for (const promise of confirmed) promise.catch(() => undefined);
       try {
         for (const message of messages) {
           await current.basicSend(message.publishingId, message.body, { messageAnnotations: message.annotations });
@@ -132,8 +135,6 @@ export function createConfirmingPublisher(
         await withTimeout(Promise.all(confirmed), confirmTimeoutMs, `confirm of ${messages.length} messages`);
       } catch (error) {
         for (const message of messages) pending.delete(message.publishingId);
-        // Keep the promises from surfacing as unhandled rejections.
-        for (const promise of confirmed) promise.catch(() => undefined);
         if (/timed out/.test(errorMessage(error))) connection.reconnect(`publisher: ${errorMessage(error)}`);
         throw error;
       }
