@@ -1,5 +1,6 @@
 import { createGroupCommit } from '@demo/service-kit';
 import { sql, type Kysely } from 'kysely';
+import { ORDER_PATH_IN_FLIGHT } from './orders.js';
 import type { Database } from './schema.js';
 
 export interface ReplicaCustomerRow {
@@ -40,7 +41,7 @@ interface PendingRead {
 export function replicaCustomerQueries(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number } = {}): ReplicaCustomerQueries {
   const reads = createGroupCommit<PendingRead>({
     maxBatch: options.maxBatch ?? 256,
-    maxInFlight: options.maxInFlight ?? 4,
+    maxInFlight: options.maxInFlight ?? ORDER_PATH_IN_FLIGHT,
     keyOf: () => undefined,
     async run(batch) {
       try {
