@@ -11,6 +11,7 @@
 #   scripts/infra.sh postgres-stop | postgres-start | postgres-crash     clean stop / start / stop -m immediate
 #   scripts/infra.sh restart-stream NAME    restart a stream's members, as the broker does when its leader moves
 #   scripts/infra.sh stream-leader NAME     the node (1..N) that leads a stream
+#   scripts/infra.sh stream-bytes NAME      bytes of a stream's segments on node 1's disk
 #
 # With a Docker engine that answers, it drives `docker compose` (scripts/infra/docker.sh). Without
 # one (the development machines, CI) it runs PostgreSQL from the machine's packages
@@ -83,5 +84,6 @@ case "$cmd" in
   postgres-crash) need_root; pg_crash ;;
   restart-stream) need_root; rmq_streams restart_stream "${2:?stream name}" >/dev/null ;;
   stream-leader) need_root; rmq_stream_leader "${2:?stream name}" ;;
+  stream-bytes) rmq_stream_bytes "${2:?stream name}" ;;
   *) usage ;;
 esac

@@ -18,6 +18,10 @@ pg_up() {
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
   fi
+  # pg_stat_statements: the load test's report lists the statements that cost the database the most
+  # (where the time goes). Loaded at the server's start: a cluster already running takes it at its next restart.
+  local preload=/etc/postgresql/$PG_VERSION/$PG_CLUSTER/conf.d/stat-statements.conf
+  [ -f "$preload" ] || echo "shared_preload_libraries = 'pg_stat_statements'" >"$preload"
   if ! pg_lsclusters -h | awk -v v=$PG_VERSION -v c=$PG_CLUSTER '$1==v && $2==c {print $4}' | grep -q online; then
     if port_open "$PG_PORT"; then
       die "port $PG_PORT is taken by something other than the PostgreSQL $PG_VERSION/$PG_CLUSTER cluster"
@@ -68,8 +72,9 @@ pg_service_roles() {
     pg_psql -c "REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC"
     pg_psql -c "GRANT CONNECT ON DATABASE $db TO $role, \"$DB_USER\""
   done
-  # The tools (e2e, load test, chaos) read both databases.
-  pg_psql -c "GRANT pg_read_all_data TO \"$DB_USER\""
+  # The tools (e2e, load test, chaos) read both databases, and the statements' statistics.
+  pg_psql -c "GRANT pg_read_all_data, pg_read_all_stats TO \"$DB_USER\""
+  for db in "${DATABASES[@]}"; do pg_psql -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'; done
 }
 
 pg_down() {

@@ -282,6 +282,15 @@ rmq_stream_leader() {
   return 1
 }
 
+# Bytes a stream's segments take on node 1's disk, index files apart (its newest directory: a
+# stream declared again gets a new one). The load test divides them by the stream's events.
+rmq_stream_bytes() {
+  local dir
+  dir=$(ls -1dt "$RMQ_ROOT$RMQ_HOME/mnesia/$(rmq_name 1)/stream/__${1:?stream name}_"* 2>/dev/null | head -1)
+  [ -n "$dir" ] || die "no directory of stream $1 on $(rmq_name 1)"
+  stat -c %s "$dir"/*.segment | awk '{ bytes += $1 } END { print bytes }'
+}
+
 rmq_status() {
   local k role leader=""
   if [ "$RMQ_NODES" -gt 1 ]; then leader=$(rmq_stream_leader "${STREAM_NAME:-customer}" 2>/dev/null || true); fi
