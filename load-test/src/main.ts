@@ -1,6 +1,9 @@
 import { measureInsertBaseline } from './baselines/postgres-insert.js';
 import { measureReplayBaseline, measureStreamBaseline } from './baselines/stream.js';
 import { ConfigError, loadConfig, type LoadConfig } from './config.js';
+import { withCpuBudget } from './cpu.js';
+import { statementCosts, statementSnapshot } from './pg-statements.js';
+import { measureStreamFootprint } from './stream-footprint.js';
 import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
 import { verifyCreates, verifyRun } from './verify.js';
 import { openDatabases, sourceState, type Summary } from './databases.js';
@@ -46,10 +49,12 @@ function phaseReport(results: Array<BatchResult<unknown>>, requests: number): Ph
   return { requests, succeeded, failed, retried, seconds, perS: seconds > 0 ? succeeded / seconds : 0, latencyMs: summarize(latencies.values()), errorsByKind };
 }
 
-async function baselines(config: LoadConfig, report: LoadReport['baselines'], status: (s: string) => void) {
+async function baselines(config: LoadConfig, report: LoadReport['baselines'], cpu: NonNullable<LoadReport['cpu']>, status: (s: string) => void) {
   try {
     status('baseline: PostgreSQL single-row inserts');
-    report.insert = await measureInsertBaseline(config.customerDatabaseUrl, config.concurrency, Math.min(50_000, Math.max(20_000, config.n)));
+    const { cpu: insertCpu, ...insert } = await measureInsertBaseline(config.customerDatabaseUrl, config.concurrency, Math.min(50_000, Math.max(20_000, config.n)));
+    report.insert = insert;
+    cpu.insertBaseline = insertCpu;
     log(`baseline insert: ${report.insert.rowsPerS.toFixed(0)} rows/s (${report.insert.concurrency} clients)`);
     status('baseline: stream publish + consume');
     report.stream = await measureStreamBaseline(config.rabbit, config.baselineMessages);
@@ -113,12 +118,13 @@ async function main(): Promise<number> {
     createdVerified: { ok: false, problems: [] },
     totalSeconds: 0,
     targets: [],
+    cpu: {},
     failures: [],
     timeline: [],
     charts: [],
   };
 
-  if (config.baselines) await baselines(config, report.baselines, setStatus);
+  if (config.baselines) await baselines(config, report.baselines, report.cpu!, setStatus);
 
   const dbs = openDatabases(config.customerDatabaseUrl, config.orderDatabaseUrl);
   const services = serviceRefs(config.customerUrl, config.orderUrls, config.runDir);
@@ -149,13 +155,26 @@ async function main(): Promise<number> {
     progress.track([counters.create]);
     const unknownDraw = seededRandom(`${config.runId}:unknown`);
     const unknown = Array.from({ length: config.n }, () => unknownDraw() < config.unknownShare);
-    const created = await createCustomers(model, (i) => unknown[i]!, counters.create, {
-      ...http,
-      baseUrl: config.customerUrl,
-      idempotencyKeys: config.idempotencyKeys,
-      resolveEmail: async (email) =>
-        (await dbs.customer.query<{ id: string }>('SELECT id::text FROM customers WHERE lower(email) = lower($1)', [email])).rows[0]?.id,
-    });
+    const statementsBefore = await statementSnapshot(dbs.customer);
+    const creates = await withCpuBudget(
+      services,
+      () =>
+        createCustomers(model, (i) => unknown[i]!, counters.create, {
+          ...http,
+          baseUrl: config.customerUrl,
+          idempotencyKeys: config.idempotencyKeys,
+          resolveEmail: async (email) =>
+            (await dbs.customer.query<{ id: string }>('SELECT id::text FROM customers WHERE lower(email) = lower($1)', [email])).rows[0]?.id,
+        }),
+      (result) => result.succeeded,
+    );
+    const created = creates.result;
+    report.cpu!.create = creates.budget;
+    const statementsAfter = statementsBefore && (await statementSnapshot(dbs.customer));
+    report.createStatements =
+      statementsBefore && statementsAfter
+        ? statementCosts(statementsBefore, statementsAfter, created.succeeded)
+        : { notMeasured: 'pg_stat_statements is not loaded (scripts/infra.sh loads it; a PostgreSQL started before needs a restart)' };
     report.create = phaseReport([created], config.n);
     log(`created ${created.succeeded}/${config.n} in ${report.create.seconds.toFixed(1)} s (${report.create.perS.toFixed(0)}/s)`);
 
@@ -179,7 +198,13 @@ async function main(): Promise<number> {
     progress.track([counters.update, ...counters.orders]);
     const source = { state: undefined as Awaited<ReturnType<typeof sourceState>> | undefined, replica: undefined as Summary | undefined };
     const updatesThenConverge = (async () => {
-      const updated = await updateAddresses(model, plan, config.unknownShare, random, counters.update, { ...http, baseUrl: config.customerUrl });
+      const updates = await withCpuBudget(
+        services,
+        () => updateAddresses(model, plan, config.unknownShare, random, counters.update, { ...http, baseUrl: config.customerUrl }),
+        (results) => results.reduce((sum, result) => sum + result.succeeded, 0),
+      );
+      const updated = updates.result;
+      report.cpu!.update = updates.budget;
       report.update = phaseReport(updated, plan.total);
       progress.untrack(counters.update);
       log(`updated ${report.update.succeeded}/${plan.total} (${plan.rounds.map((r) => r.length).join('+')}) in ${report.update.seconds.toFixed(1)} s (${report.update.perS.toFixed(0)}/s)`);
@@ -204,7 +229,13 @@ async function main(): Promise<number> {
     // Orders on their own phase, once the updates are done: their rate is POST /orders' alone
     // (they used to share the machine with the updates, which made their figure the updates' too).
     phase = 'orders';
-    const ordered = await placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http);
+    const orders = await withCpuBudget(
+      services,
+      () => placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http),
+      (result) => result.results.reduce((sum, r) => sum + r.succeeded, 0),
+    );
+    const ordered = orders.result;
+    report.cpu!.orders = orders.budget;
     report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };
     log(`placed ${report.orders.succeeded}/${orderPicks} orders in ${report.orders.seconds.toFixed(1)} s (${report.orders.perS.toFixed(0)}/s)`);
     progress.track([]);
@@ -246,6 +277,8 @@ async function main(): Promise<number> {
     report.failures.push(...report.createdVerified.problems.map((problem) => `after the creates: ${problem}`));
     if (!report.convergence.converged) report.failures.push(`replica did not converge within CONVERGE_TIMEOUT_MS=${config.convergeTimeoutMs}`);
     report.failures.push(...verification.problems);
+
+    report.streamFootprint = await measureStreamFootprint(config.repoRoot, config.rabbit, config.streamName).catch((error: Error) => ({ notMeasured: error.message }));
 
     // 4. replay: the order-service rebuild, or a raw consumer of the customer stream as its ceiling
     const big = config.rebuild === 'on' || (config.rebuild === 'auto' && config.n >= 50_000);

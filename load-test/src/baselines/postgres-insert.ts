@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { cpuBudget, cpuSnapshot, type CpuBudget } from '../cpu.js';
 
 export interface InsertBaseline {
   rows: number;
   concurrency: number;
   seconds: number;
   rowsPerS: number;
+  /** CPU per row by process group (cpu.ts), measured while the baseline's sessions are still open. */
+  cpu?: CpuBudget;
 }
 
 function adminUrl(url: string): string {
@@ -42,6 +45,7 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
       // Open every connection before the clock starts.
       await Promise.all(Array.from({ length: clients }, () => pool.query('SELECT 1')));
       let next = 0;
+      const cpuBefore = await cpuSnapshot([]);
       const started = performance.now();
       await Promise.all(
         Array.from({ length: clients }, async () => {
@@ -56,7 +60,9 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
         }),
       );
       const seconds = (performance.now() - started) / 1000;
-      return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds };
+      const cpuAfter = await cpuSnapshot([]);
+      const cpu = cpuBefore && cpuAfter ? cpuBudget(cpuBefore, cpuAfter, rows) : undefined;
+      return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds, cpu };
     } finally {
       await pool.end();
     }

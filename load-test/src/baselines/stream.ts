@@ -25,7 +25,7 @@ export interface ReplayBaseline {
   perS: number;
 }
 
-async function open(settings: StreamSettings, name: string, onConfirm?: (count: number) => void): Promise<Client> {
+export async function openStreamClient(settings: StreamSettings, name: string, onConfirm?: (count: number) => void): Promise<Client> {
   return connect({
     hostname: settings.host,
     port: settings.port,
@@ -54,7 +54,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 export async function measureStreamBaseline(settings: StreamSettings, messages: number): Promise<StreamBaseline> {
   const stream = `test-load-baseline-${randomBytes(4).toString('hex')}`;
   let confirmed = 0;
-  const client = await open(settings, 'load-test-baseline', (count) => (confirmed += count));
+  const client = await openStreamClient(settings, 'load-test-baseline', (count) => (confirmed += count));
   try {
     // Replicated as the customer stream is on a cluster (a leader and two replicas; one node ignores it).
     await client.createStream({ stream, arguments: { 'max-length-bytes': 500_000_000, 'initial-cluster-size': 3 } });
@@ -102,7 +102,7 @@ export async function measureStreamBaseline(settings: StreamSettings, messages: 
  * start, JSON.parse per message.
  */
 export async function measureReplayBaseline(settings: StreamSettings, stream: string): Promise<ReplayBaseline> {
-  const client = await open(settings, 'load-test-replay-baseline');
+  const client = await openStreamClient(settings, 'load-test-replay-baseline');
   try {
     const tail = (await client.streamStatsRequest(stream)).committedChunkId;
     let consumed = 0;

@@ -1,3 +1,4 @@
+import { cpuSection, cpuSummary, footprintSection, statementsSection } from './costs-section.js';
 import type { LoadReport, PhaseReport } from './types.js';
 
 const num = (value: number | undefined, digits = 0) =>
@@ -28,7 +29,7 @@ export function renderMarkdown(report: LoadReport): string {
       (report.settings.rateLimits ? ` Rate limits on this client: ${report.settings.rateLimits}.` : ''),
     ...(ok ? [] : ['', '## Failures', '', ...report.failures.map((failure) => `- ${failure}`)]),
     '',
-    '## Targets (issue 6)',
+    '## Targets (issues 6, 14 and 18: goals, not failures)',
     '',
     '| target | goal | measured | |',
     '|---|---|---|---|',
@@ -87,6 +88,9 @@ export function renderMarkdown(report: LoadReport): string {
           '',
         ]
       : []),
+    ...cpuSection(report),
+    ...statementsSection(report),
+    ...footprintSection(report),
     '## Memory (resident set, MB)',
     '',
     '| process | peak sampled during the run | VmHWM (since the process started) |',
@@ -129,6 +133,10 @@ export function renderSummary(report: LoadReport): string {
     ['converged', report.convergence.converged ? `${num(report.convergence.afterLastWriteMs)} ms after the last write` : 'NO (timed out)'],
     ['verified', report.verification.ok ? `${num(report.verification.customers)} customers field by field` : 'MISMATCH'],
     ['baselines', `insert ${num(report.baselines.insert?.rowsPerS)} rows/s, publish ${num(report.baselines.stream?.publishPerS)} msg/s, consume ${num(report.baselines.stream?.consumePerS)} msg/s`],
+    ...(cpuSummary(report) ? [['cpu', cpuSummary(report)!] as [string, string]] : []),
+    ...(report.streamFootprint && !('notMeasured' in report.streamFootprint)
+      ? [['stream', `${num(report.streamFootprint.bytesPerEvent)} B per event on disk; the 1 GB retention holds ≈ ${num(report.streamFootprint.eventsThatFit)} events`] as [string, string]]
+      : []),
     ['created+verified', report.createdVerified.ok ? `${num(report.createdVerified.seconds, 1)} s (replica converged ${num(report.createdVerified.afterLastCreateMs)} ms after the last create)` : 'NOT VERIFIED'],
     ['total', `${num(report.totalSeconds, 1)} s (every phase, verified)`],
     ...(report.history?.previous

@@ -1,3 +1,6 @@
+import type { CpuBudget } from '../cpu.js';
+import type { StatementCost } from '../pg-statements.js';
+import type { StreamFootprint } from '../stream-footprint.js';
 import type { HistoryComparison } from './history.js';
 import type { BootstrapBaseline, BootstrapReport } from '../bootstrap.js';
 import type { InsertBaseline } from '../baselines/postgres-insert.js';
@@ -79,6 +82,12 @@ export interface LoadReport {
   /** First request → replica verified after every phase (creates, updates, orders). */
   totalSeconds: number;
   targets: TargetResult[];
+  /** CPU per request of each phase by process group (cpu.ts), and of the raw insert baseline: where the time goes. */
+  cpu?: { create?: CpuBudget; update?: CpuBudget; orders?: CpuBudget; insertBaseline?: CpuBudget };
+  /** Bytes per event on the broker's disk and what fits in the stream's retention, after the run's writes. */
+  streamFootprint?: StreamFootprint | { notMeasured: string };
+  /** The statements that cost PostgreSQL the most execution time during the creates (pg_stat_statements); a reason when not measured. */
+  createStatements?: StatementCost[] | { notMeasured: string };
   /** Against the previous report of the same N in the results directory: what moved beyond the noise. */
   history?: HistoryComparison;
   failures: string[];
