@@ -2,7 +2,7 @@
 # Runs once, after 01-databases.sql, when the compose volume is empty (docker-entrypoint-initdb.d), as the superuser.
 # The same accounts scripts/infra/postgres.sh makes on the local path (pg_service_roles): one role per service,
 # owning only its own database (and so able to migrate it), unable to connect to the other's; the role app keeps
-# CONNECT on both and reads every table (the tools and the test suites). The passwords come from the container's
+# CONNECT on both and reads every table and every statement's counters (the tools and the test suites). The passwords come from the container's
 # environment (.run/compose/postgres.env, made by infra/compose/secrets.sh), never from the repository.
 set -euo pipefail
 
@@ -20,9 +20,11 @@ REVOKE CONNECT, TEMPORARY ON DATABASE customer_db FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE order_db FROM PUBLIC;
 GRANT CONNECT ON DATABASE customer_db TO customer_service, app;
 GRANT CONNECT ON DATABASE order_db TO order_service, app;
-GRANT pg_read_all_data TO app;
+GRANT pg_read_all_data, pg_read_all_stats TO app;
 \connect customer_db
 ALTER SCHEMA public OWNER TO customer_service;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 \connect order_db
 ALTER SCHEMA public OWNER TO order_service;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 SQL

@@ -274,11 +274,16 @@ describe('docker-compose.yml', () => {
     expect(local).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC');
     expect(local).toContain('GRANT CONNECT ON DATABASE $db TO $role, \\"$DB_USER\\"');
     expect(local).toContain('ALTER SCHEMA public OWNER TO $role');
-    expect(local).toContain('GRANT pg_read_all_data TO \\"$DB_USER\\"');
+    expect(local).toContain('GRANT pg_read_all_data, pg_read_all_stats TO \\"$DB_USER\\"');
     for (const [role, db] of [['customer_service', 'customer_db'], ['order_service', 'order_db']]) {
       expect(compose).toMatch(new RegExp(`\\\\connect ${db}\\nALTER SCHEMA public OWNER TO ${role};`));
     }
-    expect(compose).toContain('GRANT pg_read_all_data TO app;');
+    expect(compose).toContain('GRANT pg_read_all_data, pg_read_all_stats TO app;');
+    // pg_stat_statements, loaded and created in both databases on both paths.
+    expect(local).toContain("shared_preload_libraries = 'pg_stat_statements'");
+    expect(read('docker-compose.yml')).toContain('shared_preload_libraries=pg_stat_statements');
+    expect(local).toContain('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    expect(compose.match(/CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/g)).toHaveLength(2);
     // RabbitMQ: the same users, tags and permissions as scripts/infra/rabbitmq.sh's rmq_accounts, and no guest.
     const grants = (text: string) =>
       [...text.matchAll(/set_(permissions -p \/|user_tags) ([\w-]+)((?: '[^']*')*| administrator)? >\/dev\/null/g)].map((m) => `${m[1]} ${m[2]}${m[3] ?? ''}`);
