@@ -86,8 +86,8 @@ lint: install ## typescript-eslint
 test-unit: build ## unit tests (no infrastructure)
 	npx vitest run --project unit
 
-test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ
-	$(INFRA_ENV) npx vitest run --project integration
+test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ (two files at a time, then the fault injectors alone)
+	$(INFRA_ENV) npx vitest run --project integration --project integration-faults
 
 test-tls: build infra ## stream connections over TLS, on a RabbitMQ node of the test's own with a certificate it makes (~25 s)
 	$(INFRA_ENV) npx vitest run --project tls

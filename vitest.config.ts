@@ -1,7 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-// Unit tests need nothing running; integration tests talk to real PostgreSQL and RabbitMQ
-// (scripts/infra.sh up) and run one file at a time because some of them restart the broker.
+// Unit tests need nothing running; integration tests talk to real PostgreSQL and RabbitMQ (scripts/infra.sh up).
+// Each integration file uses `test_*` databases and `test-*` streams of its own, so they run two at a time (two cores
+// here), except the fault injectors, which the other files would feel: broker-outage stops and starts the shared
+// broker, cluster kills a node of the tests' cluster (whose restart takes both cores). They are the project
+// integration-faults, one file at a time after integration (groupOrder); make test-int runs both.
+const FAULT_INJECTING = ['customer-service/test/outbox/broker-outage.int.test.ts', 'lib/stream/test/cluster.int.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -15,7 +20,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['{lib/*,customer-service,order-service,load-test,reliability,infra}/test/**/*.int.test.ts'],
+          exclude: [...configDefaults.exclude, ...FAULT_INJECTING],
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration-faults',
+          include: FAULT_INJECTING,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
