@@ -30,6 +30,7 @@ export interface Bootstrapper {
   run(): void;
   /** Present while a bootstrap runs here or after one failed. */
   readonly state: BootstrapState | undefined;
+  /** Called when a bootstrap here loaded the replica (not when another instance bootstraps: its end is announced as a rebuild). */
   onDone(listener: () => void): void;
   close(): void;
 }
@@ -76,10 +77,12 @@ export function createBootstrapper(options: {
         for (const listener of done) listener();
         return;
       }
-      // Another instance holds the lock (it bootstraps), or a rebuild superseded this attempt.
+      // Another instance holds the lock (it bootstraps), or a rebuild superseded this attempt. Not
+      // done: the instance that bootstraps announces its end (a rebuild notification), and this one
+      // reconsiders then. Telling the listeners now made a standby resubscribe, get promoted, find
+      // the replica still bootstrapping and stand down, dozens of times a second.
       logger.info({ outcome: outcome.kind }, 'snapshot bootstrap not done here');
       state = undefined;
-      for (const listener of done) listener();
     } catch (error) {
       if (stopping.signal.aborted) return;
       const delay = backoffDelay(failures++, 2_000, 30_000);

@@ -1,4 +1,4 @@
-import { backoffDelay, errorMessage, sleep } from '@demo/async';
+import { backoffDelay, errorMessage, sleep, withTimeout } from '@demo/async';
 import { createSingleActiveConsumer, type ConsumerRole, type StreamConnection } from '@demo/stream';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -59,6 +59,9 @@ export interface ReplicaSyncOptions {
   logger: Logger;
 }
 
+/** How long a resubscription (unsubscribe, then subscribe and the broker's answer) may take before the connection starts over. */
+const RESUBSCRIBE_TIMEOUT_MS = 20_000;
+
 /**
  * The applier behind a single active consumer, the replica notifications and the lag monitor, and
  * the applied position they all move: the active instance learns it from its own commits, a
@@ -77,13 +80,18 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
   guard.onRestored(() => resubscribe('stream integrity restored'));
   bootstrapper.onDone(() => void guard.checkNow().then(() => resubscribe('replica bootstrapped from a snapshot')));
 
-  /** Outside a promotion (at start, after a rebuild): checks the stream, and bootstraps when the replica needs it. */
+  /**
+   * Outside a promotion (at start, after a rebuild or another instance's bootstrap): checks the
+   * stream, and bootstraps when the replica needs it; an instance that stood down while it could not
+   * consume joins the group again once it can (a standby must stay subscribed to take over).
+   */
   function reconsider(why: string) {
     void loadPosition(options.db, key)
       .then(async (position) => {
         if (position.bootstrapping) return bootstrapper.run();
         await guard.checkNow();
         if (bootstrapper.wanted(position, guard.problem)) bootstrapper.run();
+        else if (!guard.problem && !consumer.isSubscribed) resubscribe(`${why}: this instance can consume again`);
       })
       .catch((error: unknown) => logger.warn({ err: errorMessage(error), why }, 'checking the stream failed'));
   }
@@ -140,8 +148,12 @@ export async function createReplicaSync(options: ReplicaSyncOptions): Promise<Re
   let resubscribing: Promise<void> | undefined;
   function resubscribe(reason: string, delayMs = 0) {
     if (resubscribing) return;
+    // Bounded: while one runs, every later reason to resubscribe is dropped, so one that never
+    // settled would leave this instance out of the group for good (seen once after a snapshot
+    // bootstrap: neither instance active). On timeout the connection starts over, and its ready
+    // hook subscribes again.
     resubscribing = sleep(delayMs)
-      .then(() => consumer.resubscribe(reason))
+      .then(() => withTimeout(consumer.resubscribe(reason), RESUBSCRIBE_TIMEOUT_MS, 'resubscribing'))
       .catch((error: unknown) => {
         logger.warn({ err: errorMessage(error) }, 'resubscribing failed; reconnecting the stream');
         connection.reconnect(`resubscribe failed: ${errorMessage(error)}`);
