@@ -10,7 +10,16 @@ export interface ProgressWatchdog {
   reset(): void;
 }
 
+/**
+ * The instance's own offset store (every 5 s, lib/stream single-active-consumer) lands in the stream
+ * as a tracking entry up to 5 s after its last progress: the tail's moves in this window after
+ * progress are taken as the tail at progress, not as the stream growing (they made the active
+ * instance of an idle stream step down 30 s after a burst of writes).
+ */
+const SETTLE_MS = 10_000;
+
 export function createProgressWatchdog(stallMs: number, now: () => number = Date.now): ProgressWatchdog {
+  const settleMs = Math.min(SETTLE_MS, stallMs / 2);
   let lastApplied: bigint | null | undefined;
   let tailAtProgress: bigint | undefined;
   let progressAt = now();
@@ -20,6 +29,10 @@ export function createProgressWatchdog(stallMs: number, now: () => number = Date
         lastApplied = applied;
         tailAtProgress = tail;
         progressAt = now();
+        return false;
+      }
+      if (now() - progressAt < settleMs) {
+        tailAtProgress = tail;
         return false;
       }
       return tail > tailAtProgress && now() - progressAt >= stallMs;

@@ -28,6 +28,22 @@ describe('progress watchdog', () => {
     expect(watchdog.stalled(105n, 100n)).toBe(false);
   });
 
+  it("does not fire on the instance's own offset store after its last progress", () => {
+    // Given an active instance that applied a burst up to 100, then the stream went quiet
+    const time = clock();
+    const watchdog = createProgressWatchdog(30_000, time.now);
+    watchdog.stalled(100n, 100n);
+    // When its offset store lands as a tracking entry 5 s later, and nothing else is written
+    time.advance(5_000);
+    expect(watchdog.stalled(120n, 100n)).toBe(false);
+    time.advance(60_000);
+    // Then it does not fire
+    expect(watchdog.stalled(120n, 100n)).toBe(false);
+    // But a stream that grows after that, while nothing is applied, still makes it fire
+    time.advance(1_000);
+    expect(watchdog.stalled(500n, 100n)).toBe(true);
+  });
+
   it('starts over on progress and on reset', () => {
     const time = clock();
     const watchdog = createProgressWatchdog(30_000, time.now);
