@@ -31,6 +31,8 @@ export interface TargetResult {
 
 export interface RebuildReport {
   measured: boolean;
+  /** The stream's first events were gone: the rebuild went through the snapshot (no replay rate), and the replica matched again. */
+  throughSnapshot?: boolean;
   reason?: string;
   events?: number;
   /** From the rebuild's commit to the last event applied. */
