@@ -1,4 +1,4 @@
-import { errorMessage } from '@demo/async';
+import { errorMessage, withTimeout } from '@demo/async';
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
 import { ConfigError, createKysely, createPool } from '@demo/service-kit';
 import { connectBroker, partitionStreams } from '@demo/stream';
@@ -7,6 +7,9 @@ import { checkStream } from './consumer/stream-check.js';
 import { loadPosition } from './db/position.js';
 import { rebuildReplica } from './db/rebuild.js';
 import type { Database } from './db/schema.js';
+
+/** How long the command tries to reach the broker to check the stream before it gives up. */
+const BROKER_TIMEOUT_MS = 20_000;
 
 const USAGE = 'usage: npm run rebuild -w order-service [-- --from-snapshot | --from-stream]';
 
@@ -36,6 +39,10 @@ async function main() {
       const connection = connectBroker(config, { connectionName: 'order-service rebuild', logger: { debug() {}, info() {}, warn() {}, error() {} } });
       connection.start();
       try {
+        // The connection retries a broker it cannot reach (or log in to) for ever: the command must not hang silently.
+        await withTimeout(connection.ready(), BROKER_TIMEOUT_MS, 'reaching the broker').catch((error: unknown) => {
+          throw new Error(`${errorMessage(error)} (RABBITMQ_HOST, RABBITMQ_USER: see .run/infra.env); choose without it: --from-snapshot or --from-stream`);
+        });
         for (const key of keys) {
           const position = await loadPosition(db, key);
           const verdict = await checkStream(connection, key.stream, position);
