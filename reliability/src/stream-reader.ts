@@ -67,7 +67,16 @@ export async function tailOffsets(settings: Settings, streams = settings.stream.
   try {
     const client = await connection.ready();
     const tails = new Map<string, bigint>();
-    for (const stream of streams) tails.set(stream, await streamTail(client, stream));
+    // On a cluster formed moments ago the node asked may not serve a new stream's statistics yet
+    // ("Stream not available") although its writer is up: asked again, for a while.
+    for (const stream of streams) {
+      const { tail } = await pollUntil(async () => ({ tail: await streamTail(client, stream) }), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        what: `the statistics of stream ${stream}`,
+      });
+      tails.set(stream, tail);
+    }
     return tails;
   } finally {
     await connection.close();
