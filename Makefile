@@ -130,12 +130,8 @@ chaos-retention: build
 # starting and clustering three nodes costs about 30 s; make down stops them with everything else.
 # Each run starts from empty databases and a new stream (reset): a replica left by an earlier run on a stream that
 # was declared again since would rightly refuse to consume it (stream_reset).
-# Before the reset, a rolling restart of the set's running nodes (~15 s): after the integration tests' node kills,
-# RabbitMQ 4.0.5 left a node without the processes of a stream declared afterwards ("Stream not available" there, for
-# good; seen on a clean machine), and a restart of that node cleared it.
 test-chaos-cluster: build ## the short cluster faults against a second system on the tests' 3-node cluster, part of make test
-	$(CHAOS_CLUSTER) bash scripts/second-system.sh down && $(CHAOS_CLUSTER) bash scripts/infra.sh rabbitmq-rolling-restart && \
-	  $(CHAOS_CLUSTER) bash scripts/second-system.sh reset && \
+	$(CHAOS_CLUSTER) bash scripts/second-system.sh down && $(CHAOS_CLUSTER) bash scripts/second-system.sh reset && \
 	  $(CHAOS_CLUSTER) bash scripts/second-system.sh up && \
 	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
 	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status

@@ -12,7 +12,6 @@
 #   scripts/infra.sh restart-stream NAME    restart a stream's members, as the broker does when its leader moves
 #   scripts/infra.sh stream-leader NAME     the node (1..N) that leads a stream
 #   scripts/infra.sh stream-bytes NAME      bytes of a stream's segments on node 1's disk
-#   scripts/infra.sh rabbitmq-rolling-restart   each running node of the set stopped and started again, in turn
 #
 # With a Docker engine that answers, it drives `docker compose` (scripts/infra/docker.sh). Without
 # one (the development machines, CI) it runs PostgreSQL from the machine's packages
@@ -76,7 +75,6 @@ case "$cmd" in
     rmq_status
     ;;
   rabbitmq-stop) need_root; rmq_stop "${2:-}" ;;
-  rabbitmq-rolling-restart) need_root; rmq_rolling_restart ;;
   rabbitmq-start) need_root; rmq_start "${2:-}" ;;
   rabbitmq-kill) need_root; rmq_signal KILL "${2:-}" ;;
   rabbitmq-pause) need_root; rmq_signal STOP "${2:-}" ;;

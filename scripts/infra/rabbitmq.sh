@@ -219,16 +219,6 @@ rmq_stop() {
   done
 }
 
-# Each running node of the set in turn, stopped and started again (the others keep the cluster up).
-rmq_rolling_restart() {
-  local k
-  for k in $(rmq_nodes); do
-    rmq_node_running "$k" || continue
-    rmq_stop "$k"
-    rmq_start "$k"
-  done
-}
-
 rmq_start() {
   need_root
   rmq_mount
