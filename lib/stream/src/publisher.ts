@@ -127,12 +127,19 @@ export function createConfirmingPublisher(
       // A connection lost while the sends below are awaited rejects these before Promise.all holds them:
       // handled now, or that rejection is unhandled and ends the process.
       for (const promise of confirmed) promise.catch(() => undefined);
-      try {
+      // The client's send never settles once its socket is no longer open (it writes only to an open
+      // socket, and otherwise neither resolves nor rejects): awaited alone, a connection lost in the middle
+      // of a send would hold the relay for ever. The sends are raced against the confirms, which the
+      // connection's loss rejects (failAll), and bounded with them.
+      const sent = (async () => {
         for (const message of messages) {
           await current.basicSend(message.publishingId, message.body, { messageAnnotations: message.annotations });
         }
         await current.flush();
-        await withTimeout(Promise.all(confirmed), confirmTimeoutMs, `confirm of ${messages.length} messages`);
+      })();
+      sent.catch(() => undefined);
+      try {
+        await withTimeout(Promise.all([sent, ...confirmed]), confirmTimeoutMs, `send and confirm of ${messages.length} messages`);
       } catch (error) {
         for (const message of messages) pending.delete(message.publishingId);
         if (/timed out/.test(errorMessage(error))) connection.reconnect(`publisher: ${errorMessage(error)}`);
