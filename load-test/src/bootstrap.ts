@@ -14,7 +14,7 @@ export interface BootstrapReport {
   /** The instance's own timing of its bootstrap (replica_bootstrap_last_seconds): snapshot read, NDJSON parsed, rows upserted. */
   seconds?: number;
   customersPerS?: number;
-  /** After the bootstrap the stream resumes at its first retained offset: until the replica matches again. */
+  /** After the bootstrap the stream resumes where it stood when the snapshot was asked for: until the replica matches again. */
   convergedSeconds?: number;
 }
 

@@ -102,7 +102,7 @@ export function footprintSection(report: LoadReport): string[] {
     '',
     'Past the retention the broker removes the oldest segments, whole. Nothing the services need is lost: customer_db holds every customer, ' +
       'and the replica holds its state and offset. An order instance whose stored offset is older than the first retained one does not skip ahead: ' +
-      'its /ready says `stream_gap`, and `make rebuild-replica` loads customer-service\'s snapshot, then applies the retained stream from its first offset ' +
+      'its /ready says `stream_gap`, and `make rebuild-replica` loads customer-service\'s snapshot, then applies the stream from where it stood when the snapshot was asked for ' +
       '(what the snapshot already reflects changes nothing). What is gone is a rebuild by replay alone: from then on a rebuild goes through the snapshot, ' +
       'and the report\'s replay rate is not measured.',
     '',
