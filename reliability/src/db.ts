@@ -51,7 +51,11 @@ export async function countDiverging(dbs: Databases, ids: string[]): Promise<num
   return diverging;
 }
 
-/** One digest per table of the public schema: row count and an order-independent hash of every row. */
+/**
+ * One digest per table of the public schema: row count and an order-independent hash of every row, the
+ * sum of a 60-bit slice of each row's md5 (a sum needs no sort: after a million-customer load run the
+ * sorted aggregate of every row's hash took 82 s of a chaos run; a change to any row moves the sum).
+ */
 export async function digestTables(pool: pg.Pool): Promise<Record<string, string>> {
   const { rows: tables } = await pool.query<{ table_name: string }>(
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
@@ -60,7 +64,7 @@ export async function digestTables(pool: pg.Pool): Promise<Record<string, string
   for (const { table_name: table } of tables) {
     const quoted = `"${table.replace(/"/g, '""')}"`;
     const { rows } = await pool.query<{ n: string; h: string | null }>(
-      `SELECT count(*)::text AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) AS h FROM ${quoted} t`,
+      `SELECT count(*)::text AS n, sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint)::text AS h FROM ${quoted} t`,
     );
     out[table] = `${rows[0]!.n}:${rows[0]!.h ?? '-'}`;
   }
