@@ -64,4 +64,4 @@ USER node
 EXPOSE ${PORT}
 # Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown: drain, close stream, pool).
 # --max-old-space-size: keeps V8's heap growth factor low, within the 200 MB resident target (see scripts/services.sh).
-CMD ["node", "--max-old-space-size=1024", "--max-semi-space-size=16", "dist/src/main.js"]
+CMD ["node", "--max-old-space-size=1024", "--max-semi-space-size=8", "dist/src/main.js"]
