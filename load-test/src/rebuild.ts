@@ -100,7 +100,8 @@ export async function measureRebuild(
           seconds,
           reason:
             `the stream no longer holds its first events (retention), so the rebuild loaded customer-service's snapshot and then ` +
-            `applied the retained stream (${events.toLocaleString('en-US')} events, ${seconds.toFixed(1)} s in all): no replay rate from the first offset`,
+            `applied the stream from where it stood when the snapshot was asked for (${events.toLocaleString('en-US')} events, ` +
+            `${seconds.toFixed(1)} s in all): no replay rate from the first offset`,
         };
       }
       return { measured: true, events, seconds, eventsPerS: events / seconds, startupSeconds: (started - launched) / 1000 };

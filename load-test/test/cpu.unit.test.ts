@@ -96,15 +96,3 @@ describe("the stream's footprint", () => {
     expect(md).toContain('≈ 2,500,000 events ≈ 2,000,000 customers at this run\'s 1.25 events per customer |');
   });
 });
-
-describe('a rebuild that went through the snapshot', () => {
-  it("is told from a replay by what order-service's rebuild command prints", async () => {
-    const { readFile } = await import('node:fs/promises');
-    const { throughSnapshot } = await import('../src/rebuild.js');
-    // The phrase the load test looks for is the one the command prints when it chooses the snapshot.
-    const command = await readFile(new URL('../../order-service/src/rebuild.ts', import.meta.url), 'utf8');
-    expect(command).toContain("an instance loads customer-service's snapshot");
-    expect(throughSnapshot(`order-service: replica of stream "customer" emptied (generation 3); an instance loads customer-service's snapshot, then the stream resumes (customer: stream_gap)`)).toBe(true);
-    expect(throughSnapshot('order-service: replica of stream "customer" emptied (generation 3); the active instance replays it from the first offset (the stream holds everything)')).toBe(false);
-  });
-});
