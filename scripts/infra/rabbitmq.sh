@@ -91,7 +91,13 @@ rmq_configure() {
 }
 
 rmq_pid_of() { cat "$RMQ_ROOT$RMQ_HOME/mnesia/$(rmq_name "$1").pid" 2>/dev/null || true; }
-rmq_node_running() { [ -d "$RMQ_ROOT/proc/1" ] && rmq_ctl_on "$1" status >/dev/null 2>&1; }
+# Node k's Erlang VM is alive: the pid it wrote, a live process whose root is this root (not a pid
+# reused by another process after a kill -9). Read from /proc, not asked with rabbitmqctl (a second each).
+rmq_node_running() {
+  local pid
+  pid=$(rmq_pid_of "$1")
+  [ -n "$pid" ] && [ -d "$RMQ_ROOT/proc/1" ] && [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$(readlink -f "$RMQ_ROOT")" ]
+}
 
 # A client's view of node k (a real stream connection, as the operator): for status and for a
 # broker on our port that is not ours.
@@ -101,45 +107,56 @@ rmq_probe() {
     node "$here/stream-probe.mjs" "${@:2}"
 }
 
-# The node's stream listener is bound (asked over Erlang distribution: no account needed).
-rmq_listening() { rmq_in_root rabbitmq-diagnostics -n "$(rmq_name "$1")" -q check_port_listener "$(rmq_stream_port "$1")" >/dev/null 2>&1; }
+# The node's stream listener accepts connections (no account needed). A TCP connect, not
+# rabbitmq-diagnostics check_port_listener: the same answer without an Erlang VM's start (a second each).
+rmq_listening() { port_open "$(rmq_stream_port "$1")"; }
 
 rmq_wait_ready() {
   local k=$1 deadline=$((SECONDS + ${2:-120}))
   while [ $SECONDS -lt $deadline ]; do
     if rmq_listening "$k"; then return 0; fi
-    sleep 1
+    sleep 0.25
   done
   return 1
 }
 
 # The accounts (scripts/infra/credentials.sh): an administrator for people and tools, and one user
-# per service with only what it needs; guest goes. Users and permissions are cluster-wide.
+# per service with only what it needs; guest goes. Users and permissions are cluster-wide. One
+# definitions import sets them all (users, passwords, tags, permissions): each rabbitmqctl call costs
+# an Erlang VM's start, about a second, and `up` runs on every second system's start.
 rmq_accounts() {
   local users
   users=$(rmq_ctl list_users --quiet --no-table-headers 2>/dev/null | awk '{print $1}')
-  rmq_account operator "$OPERATOR_RABBITMQ_PASSWORD" "$users"
-  rmq_ctl set_user_tags operator administrator >/dev/null
-  rmq_ctl set_permissions -p / operator '.*' '.*' '.*' >/dev/null
   # customer-service declares its stream (or super stream: an exchange and its partitions) and writes
-  # to it; reading is what asking the broker for the last publishing id takes.
-  rmq_account customer-service "$CUSTOMER_SERVICE_RABBITMQ_PASSWORD" "$users"
-  rmq_ctl set_user_tags customer-service >/dev/null
-  rmq_ctl set_permissions -p / customer-service '^customer.*' '^customer.*' '^customer.*' >/dev/null
-  # order-service reads the stream and stores its offset (a read permission): nothing else.
-  rmq_account order-service "$ORDER_SERVICE_RABBITMQ_PASSWORD" "$users"
-  rmq_ctl set_user_tags order-service >/dev/null
-  rmq_ctl set_permissions -p / order-service '^$' '^$' '^customer.*' >/dev/null
+  # to it; reading is what asking the broker for the last publishing id takes. order-service reads the
+  # stream and stores its offset (a read permission): nothing else.
+  # A file in the broker user's home inside the root, readable by it alone (the CLI runs as that user,
+  # and does not read standard input through the root's su), removed right after.
+  local file=$RMQ_HOME/accounts.json
+  (umask 077 && rmq_account_definitions \
+    "operator $OPERATOR_RABBITMQ_PASSWORD administrator .* .* .*" \
+    "customer-service $CUSTOMER_SERVICE_RABBITMQ_PASSWORD - ^customer.* ^customer.* ^customer.*" \
+    "order-service $ORDER_SERVICE_RABBITMQ_PASSWORD - ^$ ^$ ^customer.*" >"$RMQ_ROOT$file")
+  rmq_in_root chown rabbitmq: "$file"
+  rmq_ctl import_definitions "$file" >/dev/null || { rm -f "$RMQ_ROOT$file"; die "could not import RabbitMQ's accounts"; }
+  rm -f "$RMQ_ROOT$file"
   if grep -qx guest <<<"$users"; then rmq_ctl delete_user guest >/dev/null && log "deleted RabbitMQ's default user guest"; fi
 }
 
-rmq_account() {
-  local user=$1 password=$2 users=$3
-  if grep -qx "$user" <<<"$users"; then
-    rmq_ctl change_password "$user" "$password" >/dev/null
-  else
-    rmq_ctl add_user "$user" "$password" >/dev/null
-  fi
+# Definitions (JSON) of users given as "name password tags|- configure write read" (vhost /), with
+# RabbitMQ's salted SHA-256 password hashes: base64(salt ‖ sha256(salt ‖ password)).
+rmq_account_definitions() {
+  node -e '
+    const { createHash, randomBytes } = require("node:crypto");
+    const users = [], permissions = [];
+    for (const spec of process.argv.slice(1)) {
+      const [name, password, tags, configure, write, read] = spec.split(" ");
+      const salt = randomBytes(4);
+      const hash = Buffer.concat([salt, createHash("sha256").update(Buffer.concat([salt, Buffer.from(password, "utf8")])).digest()]);
+      users.push({ name, password_hash: hash.toString("base64"), hashing_algorithm: "rabbit_password_hashing_sha256", tags: tags === "-" ? [] : [tags] });
+      permissions.push({ user: name, vhost: "/", configure, write, read });
+    }
+    process.stdout.write(JSON.stringify({ users, permissions }));' "$@"
 }
 
 rmq_start_node() {
