@@ -33,16 +33,6 @@ pg_up() {
   fi
   for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.5; done
   pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL did not become ready on port $PG_PORT"
-  if [ "$(pg_psql -c "SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER'")" != 1 ]; then
-    pg_psql -c "CREATE ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
-  else
-    pg_psql -c "ALTER ROLE \"$DB_USER\" LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
-  fi
-  for db in "${DATABASES[@]}"; do
-    if [ "$(pg_psql -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]; then
-      pg_psql -c "CREATE DATABASE \"$db\" OWNER \"$DB_USER\""
-    fi
-  done
   pg_service_roles
   # Password authentication over TCP, as the services and the tools use it.
   PGPASSWORD=$DB_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U "$DB_USER" -d customer_db -qAtc 'SELECT 1' >/dev/null \
@@ -52,29 +42,40 @@ pg_up() {
   log "PostgreSQL ready: customer_db (role customer_service), order_db (role order_service), 127.0.0.1:$PG_PORT; tools and tests: $DB_USER"
 }
 
-# One role per service, owning only its own database (and so able to migrate it), unable to
-# connect to the other's. Tables the services made before these roles existed change hands.
+# The tools' role ($DB_USER: CREATEDB, reads every table, for the developers and the test suites) and
+# one role per service, owning only its own database (and so able to migrate it), unable to connect
+# to the other's. Tables the services made before these roles existed change hands. Three psql
+# calls in all (the server's side, then each database): `up` runs on every second system's start.
 pg_service_roles() {
-  local role db password
-  for entry in "customer_service customer_db $CUSTOMER_SERVICE_DB_PASSWORD" "order_service order_db $ORDER_SERVICE_DB_PASSWORD"; do
-    read -r role db password <<<"$entry"
-    if [ "$(pg_psql -c "SELECT 1 FROM pg_roles WHERE rolname = '$role'")" != 1 ]; then
-      pg_psql -c "CREATE ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD '$password'"
-    else
-      pg_psql -c "ALTER ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD '$password'"
-    fi
-    pg_psql -c "ALTER DATABASE $db OWNER TO $role"
-    pg_psql -d "$db" -c "ALTER SCHEMA public OWNER TO $role"
-    pg_psql -d "$db" -c "DO \$\$ DECLARE t record; BEGIN
-      FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '$role' LOOP
-        EXECUTE format('ALTER TABLE public.%I OWNER TO $role', t.tablename);
-      END LOOP; END \$\$"
-    pg_psql -c "REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC"
-    pg_psql -c "GRANT CONNECT ON DATABASE $db TO $role, \"$DB_USER\""
+  pg_psql -v app="$DB_USER" -v app_password="$DB_PASSWORD" \
+    -v customer_password="$CUSTOMER_SERVICE_DB_PASSWORD" -v order_password="$ORDER_SERVICE_DB_PASSWORD" <<'SQL'
+SET client_min_messages = warning;
+SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY[:'app', 'customer_service', 'order_service']) AS r
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
+ALTER ROLE :"app" LOGIN CREATEDB PASSWORD :'app_password';
+ALTER ROLE customer_service LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'customer_password';
+ALTER ROLE order_service LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'order_password';
+SELECT format('CREATE DATABASE %I', d) FROM unnest(ARRAY['customer_db', 'order_db']) AS d
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d) \gexec
+ALTER DATABASE customer_db OWNER TO customer_service;
+ALTER DATABASE order_db OWNER TO order_service;
+REVOKE CONNECT, TEMPORARY ON DATABASE customer_db, order_db FROM PUBLIC;
+GRANT CONNECT ON DATABASE customer_db TO customer_service, :"app";
+GRANT CONNECT ON DATABASE order_db TO order_service, :"app";
+-- The tools (e2e, load test, chaos) read both databases, and the statements' statistics.
+GRANT pg_read_all_data, pg_read_all_stats TO :"app";
+SQL
+  local entry role db
+  for entry in "customer_service customer_db" "order_service order_db"; do
+    read -r role db <<<"$entry"
+    pg_psql -d "$db" -v role="$role" <<'SQL'
+SET client_min_messages = warning;
+ALTER SCHEMA public OWNER TO :"role";
+SELECT format('ALTER TABLE public.%I OWNER TO %I', tablename, :'role') FROM pg_tables
+  WHERE schemaname = 'public' AND tableowner <> :'role' \gexec
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+SQL
   done
-  # The tools (e2e, load test, chaos) read both databases, and the statements' statistics.
-  pg_psql -c "GRANT pg_read_all_data, pg_read_all_stats TO \"$DB_USER\""
-  for db in "${DATABASES[@]}"; do pg_psql -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'; done
 }
 
 pg_down() {
