@@ -270,11 +270,13 @@ describe('docker-compose.yml', () => {
     // scripts/infra/postgres.sh's pg_service_roles and infra/postgres/02-service-roles.sh
     const local = read('scripts/infra/postgres.sh');
     const compose = read('infra/postgres/02-service-roles.sh');
-    expect(local).toContain('CREATE ROLE $role LOGIN NOCREATEDB NOCREATEROLE PASSWORD');
-    expect(local).toContain('REVOKE CONNECT, TEMPORARY ON DATABASE $db FROM PUBLIC');
-    expect(local).toContain('GRANT CONNECT ON DATABASE $db TO $role, \\"$DB_USER\\"');
-    expect(local).toContain('ALTER SCHEMA public OWNER TO $role');
-    expect(local).toContain('GRANT pg_read_all_data, pg_read_all_stats TO \\"$DB_USER\\"');
+    // Every statement of the compose path's script but its CREATE ROLEs (made idempotent on the local path), in
+    // the same order, with the tools' role as a psql variable there.
+    const statements = (text: string) => text.split('\n').filter((line) => /^(ALTER|REVOKE|GRANT|CREATE EXTENSION|\\connect)/.test(line));
+    const localStatements = statements(local.replace(/:"app"/g, 'app')).filter((line) => !line.startsWith('ALTER ROLE'));
+    expect(localStatements).toEqual(statements(compose));
+    expect(local).toContain('ALTER ROLE customer_service LOGIN NOCREATEDB NOCREATEROLE PASSWORD');
+    expect(local).toContain('ALTER ROLE order_service LOGIN NOCREATEDB NOCREATEROLE PASSWORD');
     for (const [role, db] of [['customer_service', 'customer_db'], ['order_service', 'order_db']]) {
       expect(compose).toMatch(new RegExp(`\\\\connect ${db}\\nALTER SCHEMA public OWNER TO ${role};`));
     }
@@ -284,10 +286,13 @@ describe('docker-compose.yml', () => {
     expect(read('docker-compose.yml')).toContain('shared_preload_libraries=pg_stat_statements');
     expect(local).toContain('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     expect(compose.match(/CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/g)).toHaveLength(2);
-    // RabbitMQ: the same users, tags and permissions as scripts/infra/rabbitmq.sh's rmq_accounts, and no guest.
+    // RabbitMQ: the same users, tags and permissions as scripts/infra/rabbitmq.sh's rmq_accounts (one definitions
+    // import of "user password tags|- configure write read" specs), and no guest.
     const grants = (text: string) =>
       [...text.matchAll(/set_(permissions -p \/|user_tags) ([\w-]+)((?: '[^']*')*| administrator)? >\/dev\/null/g)].map((m) => `${m[1]} ${m[2]}${m[3] ?? ''}`);
-    const localGrants = grants(read('scripts/infra/rabbitmq.sh'));
+    const localGrants = [...read('scripts/infra/rabbitmq.sh').matchAll(/^ {4}"([\w-]+) \$\w+_RABBITMQ_PASSWORD (\S+) (\S+) (\S+) (\S+)"/gm)].flatMap(
+      ([, user, tags, configure, write, read]) => [`user_tags ${user}${tags === '-' ? '' : ` ${tags}`}`, `permissions -p / ${user} '${configure}' '${write}' '${read}'`],
+    );
     expect(localGrants.length).toBe(6);
     expect(grants(read('infra/rabbitmq/accounts.sh'))).toEqual(localGrants);
     expect(read('infra/rabbitmq/accounts.sh')).toMatch(/ctl delete_user guest/);

@@ -44,8 +44,9 @@ pg_up() {
 
 # The tools' role ($DB_USER: CREATEDB, reads every table, for the developers and the test suites) and
 # one role per service, owning only its own database (and so able to migrate it), unable to connect
-# to the other's. Tables the services made before these roles existed change hands. Three psql
-# calls in all (the server's side, then each database): `up` runs on every second system's start.
+# to the other's; the same statements as the compose path's infra/postgres/02-service-roles.sh, made
+# idempotent. Tables the services made before these roles existed change hands. One psql session
+# (psql variables quote the names and passwords): `up` runs on every second system's start.
 pg_service_roles() {
   pg_psql -v app="$DB_USER" -v app_password="$DB_PASSWORD" \
     -v customer_password="$CUSTOMER_SERVICE_DB_PASSWORD" -v order_password="$ORDER_SERVICE_DB_PASSWORD" <<'SQL'
@@ -59,23 +60,25 @@ SELECT format('CREATE DATABASE %I', d) FROM unnest(ARRAY['customer_db', 'order_d
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d) \gexec
 ALTER DATABASE customer_db OWNER TO customer_service;
 ALTER DATABASE order_db OWNER TO order_service;
-REVOKE CONNECT, TEMPORARY ON DATABASE customer_db, order_db FROM PUBLIC;
+REVOKE CONNECT, TEMPORARY ON DATABASE customer_db FROM PUBLIC;
+REVOKE CONNECT, TEMPORARY ON DATABASE order_db FROM PUBLIC;
 GRANT CONNECT ON DATABASE customer_db TO customer_service, :"app";
 GRANT CONNECT ON DATABASE order_db TO order_service, :"app";
 -- The tools (e2e, load test, chaos) read both databases, and the statements' statistics.
 GRANT pg_read_all_data, pg_read_all_stats TO :"app";
-SQL
-  local entry role db
-  for entry in "customer_service customer_db" "order_service order_db"; do
-    read -r role db <<<"$entry"
-    pg_psql -d "$db" -v role="$role" <<'SQL'
+\connect customer_db
 SET client_min_messages = warning;
-ALTER SCHEMA public OWNER TO :"role";
-SELECT format('ALTER TABLE public.%I OWNER TO %I', tablename, :'role') FROM pg_tables
-  WHERE schemaname = 'public' AND tableowner <> :'role' \gexec
+ALTER SCHEMA public OWNER TO customer_service;
+SELECT format('ALTER TABLE public.%I OWNER TO customer_service', tablename) FROM pg_tables
+  WHERE schemaname = 'public' AND tableowner <> 'customer_service' \gexec
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+\connect order_db
+SET client_min_messages = warning;
+ALTER SCHEMA public OWNER TO order_service;
+SELECT format('ALTER TABLE public.%I OWNER TO order_service', tablename) FROM pg_tables
+  WHERE schemaname = 'public' AND tableowner <> 'order_service' \gexec
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 SQL
-  done
 }
 
 pg_down() {
