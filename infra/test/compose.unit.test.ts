@@ -281,9 +281,14 @@ describe('docker-compose.yml', () => {
       expect(compose).toMatch(new RegExp(`\\\\connect ${db}\\nALTER SCHEMA public OWNER TO ${role};`));
     }
     expect(compose).toContain('GRANT pg_read_all_data, pg_read_all_stats TO app;');
-    // pg_stat_statements, loaded and created in both databases on both paths.
-    expect(local).toContain("shared_preload_libraries = 'pg_stat_statements'");
-    expect(read('docker-compose.yml')).toContain('shared_preload_libraries=pg_stat_statements');
+    // The server's settings (pg_stat_statements among them): infra/postgresql.conf on the local path, the same as -c
+    // flags on the compose path; the extension created in both databases on both paths.
+    const settings = read('infra/postgresql.conf').split('\n').filter((line) => /^\w/.test(line))
+      .map((line) => line.replace(/\s*=\s*/, '=').replace(/'/g, ''));
+    expect(settings).toContain('shared_preload_libraries=pg_stat_statements');
+    const flags = (services.postgres!.command as string[]).filter((_, i, all) => all[i - 1] === '-c');
+    expect(flags).toEqual(settings);
+    expect(local).toContain('infra/postgresql.conf');
     expect(local).toContain('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     expect(compose.match(/CREATE EXTENSION IF NOT EXISTS pg_stat_statements;/g)).toHaveLength(2);
     // RabbitMQ: the same users, tags and permissions as scripts/infra/rabbitmq.sh's rmq_accounts (one definitions

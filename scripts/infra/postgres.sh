@@ -18,10 +18,14 @@ pg_up() {
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
   fi
-  # pg_stat_statements: the load test's report lists the statements that cost the database the most
-  # (where the time goes). Loaded at the server's start: a cluster already running takes it at its next restart.
-  local preload=/etc/postgresql/$PG_VERSION/$PG_CLUSTER/conf.d/stat-statements.conf
-  [ -f "$preload" ] || echo "shared_preload_libraries = 'pg_stat_statements'" >"$preload"
+  # The project's server settings (infra/postgresql.conf: pg_stat_statements, buffers, checkpoints), taken at
+  # the server's start: a cluster already running takes a change at its next restart.
+  local conf_d=/etc/postgresql/$PG_VERSION/$PG_CLUSTER/conf.d settings_changed=""
+  rm -f "$conf_d/stat-statements.conf" # this file's first version held only pg_stat_statements
+  if ! cmp -s "$repo/infra/postgresql.conf" "$conf_d/rabbitmq-streams-demo.conf"; then
+    cp "$repo/infra/postgresql.conf" "$conf_d/rabbitmq-streams-demo.conf"
+    settings_changed=1
+  fi
   if ! pg_lsclusters -h | awk -v v=$PG_VERSION -v c=$PG_CLUSTER '$1==v && $2==c {print $4}' | grep -q online; then
     if port_open "$PG_PORT"; then
       die "port $PG_PORT is taken by something other than the PostgreSQL $PG_VERSION/$PG_CLUSTER cluster"
@@ -30,6 +34,8 @@ pg_up() {
     pg_ctlcluster $PG_VERSION $PG_CLUSTER start
     # Remember that we started it: `down` stops only what `up` started.
     mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra"
+  elif [ -n "$settings_changed" ]; then
+    log "PostgreSQL's settings changed (infra/postgresql.conf); they apply at its next start: make down && make up"
   fi
   for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && break; sleep 0.5; done
   pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || die "PostgreSQL did not become ready on port $PG_PORT"
