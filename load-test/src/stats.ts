@@ -19,10 +19,21 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /** How far through the values, in the order they came (0 first, 1 last), the slowest one came: an outlier at the start is a warm-up. */
+  maxAt: number;
+  /** How many took longer than `slowMs` (the update goal's 250 ms unless told): one outlier, or a tail. */
+  slow: { overMs: number; count: number };
 }
 
-export function summarize(values: ArrayLike<number>): LatencySummary | undefined {
+/** `values` in the order they came (answers in the order they arrived). */
+export function summarize(values: ArrayLike<number>, slowMs = 250): LatencySummary | undefined {
   if (values.length === 0) return undefined;
+  let maxIndex = 0;
+  let slow = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! > values[maxIndex]!) maxIndex = i;
+    if (values[i]! > slowMs) slow++;
+  }
   const sorted = Float64Array.from(values as ArrayLike<number>).sort();
   let sum = 0;
   for (const value of sorted) sum += value;
@@ -33,6 +44,8 @@ export function summarize(values: ArrayLike<number>): LatencySummary | undefined
     p99: percentileOfSorted(sorted, 99)!,
     max: sorted[sorted.length - 1]!,
     mean: sum / sorted.length,
+    maxAt: values.length > 1 ? maxIndex / (values.length - 1) : 0,
+    slow: { overMs: slowMs, count: slow },
   };
 }
 

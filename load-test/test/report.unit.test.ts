@@ -12,7 +12,7 @@ const phase = (perS: number): PhaseReport => ({
   retried: 2,
   seconds: 1000 / perS,
   perS,
-  latencyMs: { count: 1000, p50: 3, p95: 8, p99: 12.5, max: 40, mean: 4 },
+  latencyMs: { count: 1000, p50: 3, p95: 8, p99: 12.5, max: 40, mean: 4, maxAt: 0.5, slow: { overMs: 250, count: 0 } },
   errorsByKind: { timeout: 2 },
 });
 
@@ -51,7 +51,7 @@ describe('targets', () => {
   });
 
   it('marks shortfalls: slow total, low ratios, slow requests, high lag, late convergence, big process', () => {
-    const slow = (perS: number, p99: number, max: number): PhaseReport => ({ ...phase(perS), latencyMs: { count: 1000, p50: 3, p95: 8, p99, max, mean: 4 } });
+    const slow = (perS: number, p99: number, max: number): PhaseReport => ({ ...phase(perS), latencyMs: { count: 1000, p50: 3, p95: 8, p99, max, mean: 4, maxAt: 0.002, slow: { overMs: 250, count: max > 250 ? 3 : 0 } } });
     const targets = evaluateTargets(
       report({
         createdVerified: { ok: true, seconds: 12.1, problems: [] },
@@ -67,6 +67,7 @@ describe('targets', () => {
       }),
     );
     expect(targets.map((t) => t.mark)).toEqual(Array(12).fill('short'));
+    expect(targets.find((t) => t.name === 'update max latency')?.value).toBe('250.1 ms (3 over 250 ms; the slowest 0.2% of the way through the phase)');
   });
 
   it('scales the 12 s goal with N and never passes an unverified run', () => {

@@ -35,6 +35,20 @@ describe('summarize', () => {
     // When
     const summary = summarize(log.values());
     // Then
-    expect(summary).toEqual({ count: 2000, p50: 1000, p95: 1900, p99: 1980, max: 2000, mean: 1000.5 });
+    expect(summary).toEqual({ count: 2000, p50: 1000, p95: 1900, p99: 1980, max: 2000, mean: 1000.5, maxAt: 1, slow: { overMs: 250, count: 1750 } });
+  });
+
+  it('tells where in the order they came the slowest one came, and how many were slower than the limit given', () => {
+    // Given: 1,001 answers in the order they came, two slow ones, the slowest a tenth of the way through
+    const values = Array.from({ length: 1001 }, () => 20);
+    values[100] = 480;
+    values[900] = 300;
+    // When
+    const summary = summarize(values, 250);
+    // Then
+    expect(summary?.max).toBe(480);
+    expect(summary?.maxAt).toBeCloseTo(0.1, 5);
+    expect(summary?.slow).toEqual({ overMs: 250, count: 2 });
+    expect(summarize(values, 400)?.slow).toEqual({ overMs: 400, count: 1 });
   });
 });
