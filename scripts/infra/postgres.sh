@@ -18,7 +18,7 @@ pg_up() {
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
   fi
-  # The project's server settings (infra/postgresql.conf: pg_stat_statements, buffers, checkpoints), taken at
+  # The project's server settings (infra/postgresql.conf), taken at
   # the server's start: a cluster already running takes a change at its next restart.
   local conf_d=/etc/postgresql/$PG_VERSION/$PG_CLUSTER/conf.d settings_changed=""
   rm -f "$conf_d/stat-statements.conf" # this file's first version held only pg_stat_statements
