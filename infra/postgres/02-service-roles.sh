@@ -20,7 +20,7 @@ REVOKE CONNECT, TEMPORARY ON DATABASE customer_db FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE order_db FROM PUBLIC;
 GRANT CONNECT ON DATABASE customer_db TO customer_service, app;
 GRANT CONNECT ON DATABASE order_db TO order_service, app;
-GRANT pg_read_all_data, pg_read_all_stats TO app;
+GRANT pg_read_all_data, pg_read_all_stats, pg_signal_backend TO app;
 \connect customer_db
 ALTER SCHEMA public OWNER TO customer_service;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;

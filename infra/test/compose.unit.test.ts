@@ -280,7 +280,7 @@ describe('docker-compose.yml', () => {
     for (const [role, db] of [['customer_service', 'customer_db'], ['order_service', 'order_db']]) {
       expect(compose).toMatch(new RegExp(`\\\\connect ${db}\\nALTER SCHEMA public OWNER TO ${role};`));
     }
-    expect(compose).toContain('GRANT pg_read_all_data, pg_read_all_stats TO app;');
+    expect(compose).toContain('GRANT pg_read_all_data, pg_read_all_stats, pg_signal_backend TO app;');
     // The server's settings (pg_stat_statements among them): infra/postgresql.conf on the local path, the same as -c
     // flags on the compose path; the extension created in both databases on both paths.
     const settings = read('infra/postgresql.conf').split('\n').filter((line) => /^\w/.test(line))

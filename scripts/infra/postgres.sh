@@ -70,8 +70,9 @@ REVOKE CONNECT, TEMPORARY ON DATABASE customer_db FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE order_db FROM PUBLIC;
 GRANT CONNECT ON DATABASE customer_db TO customer_service, :"app";
 GRANT CONNECT ON DATABASE order_db TO order_service, :"app";
--- The tools (e2e, load test, chaos) read both databases, and the statements' statistics.
-GRANT pg_read_all_data, pg_read_all_stats TO :"app";
+-- The tools (e2e, load test, chaos) read both databases, and the statements' statistics. pg_signal_backend: the
+-- tests drop their databases WITH (FORCE), which must end every session in them, an autovacuum worker's too.
+GRANT pg_read_all_data, pg_read_all_stats, pg_signal_backend TO :"app";
 \connect customer_db
 SET client_min_messages = warning;
 ALTER SCHEMA public OWNER TO customer_service;
