@@ -18,8 +18,8 @@ pg_up() {
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
   fi
-  # The project's server settings (infra/postgresql.conf), taken at
-  # the server's start: a cluster already running takes a change at its next restart.
+  # The project's server settings (infra/postgresql.conf), taken at the server's start: a cluster already
+  # running takes a change at its next restart.
   local conf_d=/etc/postgresql/$PG_VERSION/$PG_CLUSTER/conf.d settings_changed=""
   rm -f "$conf_d/stat-statements.conf" # this file's first version held only pg_stat_statements
   if ! cmp -s "$repo/infra/postgresql.conf" "$conf_d/rabbitmq-streams-demo.conf"; then
@@ -52,11 +52,11 @@ pg_up() {
 # one role per service, owning only its own database (and so able to migrate it), unable to connect
 # to the other's; the same statements as the compose path's infra/postgres/02-service-roles.sh, made
 # idempotent. Tables the services made before these roles existed change hands. One psql session
-# (psql variables quote the names and passwords): `up` runs on every second system's start.
+# (psql variables quote the names and passwords; PGOPTIONS quiets the NOTICEs of every connection, \connect's
+# too): `up` runs on every second system's start.
 pg_service_roles() {
-  pg_psql -v app="$DB_USER" -v app_password="$DB_PASSWORD" \
+  PGOPTIONS="-c client_min_messages=warning" pg_psql -v app="$DB_USER" -v app_password="$DB_PASSWORD" \
     -v customer_password="$CUSTOMER_SERVICE_DB_PASSWORD" -v order_password="$ORDER_SERVICE_DB_PASSWORD" <<'SQL'
-SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I', r) FROM unnest(ARRAY[:'app', 'customer_service', 'order_service']) AS r
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
 ALTER ROLE :"app" LOGIN CREATEDB PASSWORD :'app_password';
@@ -74,13 +74,11 @@ GRANT CONNECT ON DATABASE order_db TO order_service, :"app";
 -- tests drop their databases WITH (FORCE), which must end every session in them, an autovacuum worker's too.
 GRANT pg_read_all_data, pg_read_all_stats, pg_signal_backend TO :"app";
 \connect customer_db
-SET client_min_messages = warning;
 ALTER SCHEMA public OWNER TO customer_service;
 SELECT format('ALTER TABLE public.%I OWNER TO customer_service', tablename) FROM pg_tables
   WHERE schemaname = 'public' AND tableowner <> 'customer_service' \gexec
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 \connect order_db
-SET client_min_messages = warning;
 ALTER SCHEMA public OWNER TO order_service;
 SELECT format('ALTER TABLE public.%I OWNER TO order_service', tablename) FROM pg_tables
   WHERE schemaname = 'public' AND tableowner <> 'order_service' \gexec
