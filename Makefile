@@ -121,24 +121,21 @@ test-chaos: build ## the short variant of run-chaos, part of make test
 CHAOS_RETENTION_ARGS ?= --quick --bad-input none
 test-chaos-retention: chaos-retention ## retention-gap (the order side down past retention, then make rebuild-replica) on a second system with a 1 MB stream
 chaos-retention: build
-	$(CHAOS_RETENTION) bash scripts/second-system.sh down; \
-	  $(CHAOS_RETENTION) bash scripts/second-system.sh reset && $(CHAOS_RETENTION) bash scripts/second-system.sh up && \
+	$(CHAOS_RETENTION) bash scripts/second-system.sh fresh && \
 	  $(CHAOS_RETENTION) bash scripts/second-system.sh run npm run chaos -w reliability -- $(CHAOS_RETENTION_ARGS); \
 	  status=$$?; $(CHAOS_RETENTION) bash scripts/second-system.sh down; exit $$status
 
 # The cluster set's nodes keep running afterwards: the integration tests share them (testCluster), and
 # starting and clustering three nodes costs about 30 s; make down stops them with everything else.
-# Each run starts from empty databases and a new stream (reset): a replica left by an earlier run on a stream that
-# was declared again since would rightly refuse to consume it (stream_reset).
+# Each run starts from empty databases and a new stream (second-system.sh fresh: down, reset, up): a replica left
+# by an earlier run on a stream that was declared again since would rightly refuse to consume it (stream_reset).
 test-chaos-cluster: build ## the short cluster faults against a second system on the tests' 3-node cluster, part of make test
-	$(CHAOS_CLUSTER) bash scripts/second-system.sh down && $(CHAOS_CLUSTER) bash scripts/second-system.sh reset && \
-	  $(CHAOS_CLUSTER) bash scripts/second-system.sh up && \
+	$(CHAOS_CLUSTER) bash scripts/second-system.sh fresh && \
 	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
 	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status
 
 test-chaos-partitions: build ## the order faults on a super stream of 3 partitions shared by 3 order instances (a second system), part of make test
-	$(CHAOS_PARTITIONS) bash scripts/second-system.sh down && $(CHAOS_PARTITIONS) bash scripts/second-system.sh reset && \
-	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh up && \
+	$(CHAOS_PARTITIONS) bash scripts/second-system.sh fresh && \
 	  $(CHAOS_PARTITIONS) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input stream; \
 	  status=$$?; $(CHAOS_PARTITIONS) bash scripts/second-system.sh down; exit $$status
 

@@ -8,6 +8,7 @@
 #   scripts/second-system.sh down        stop its services (the broker set's nodes keep running)
 #   scripts/second-system.sh reset       with its services stopped: drop its databases and delete its stream (a fresh
 #                                        start; the broker set and PostgreSQL are started first if need be)
+#   scripts/second-system.sh fresh       down, reset and up in one (the infrastructure provisioned once, not twice)
 #   scripts/second-system.sh stop-broker stop the broker set's nodes
 #   scripts/second-system.sh env         the tools' settings (CUSTOMER_URL, ORDER_URLS, ...), one NAME=value a line
 #   scripts/second-system.sh run CMD...  CMD with those settings in its environment
@@ -129,30 +130,47 @@ declare_stream() {
 
 services_running() { with_env bash "$repo/scripts/services.sh" status | grep -q ': running'; }
 
+# Its databases dropped and its stream deleted (the broker set and PostgreSQL are up).
+drop_data() {
+  local db target status targets
+  for db in "${DATABASES[@]}"; do psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
+  # The stream, or the super stream's partitions and exchange; 404 when one does not exist: nothing to delete.
+  targets=("queues/%2F/$STREAM_NAME" "exchanges/%2F/$STREAM_NAME")
+  for p in $(seq 0 $((STREAM_PARTITIONS - 1))); do targets+=("queues/%2F/$STREAM_NAME-$p"); done
+  for target in "${targets[@]}"; do
+    status=$(curl -sS -o /dev/null -w '%{http_code}' -u "$(operator_auth)" -X DELETE "$MANAGEMENT_URL/api/$target")
+    case "$status" in 204 | 404) ;; *) echo "[second-system] deleting $target answered $status" >&2; exit 1 ;; esac
+  done
+}
+
+# Its databases, settings, stream and services (the broker set and PostgreSQL are up).
+start_system() {
+  create_databases
+  mkdir -p "$repo/$RUN_DIR"
+  infra_env >"$repo/$RUN_DIR/infra.env"
+  declare_stream
+  with_env bash "$repo/scripts/services.sh" up
+}
+
 case "${1:-}" in
   up)
     with_env bash "$repo/scripts/infra.sh" up
-    create_databases
-    mkdir -p "$repo/$RUN_DIR"
-    infra_env >"$repo/$RUN_DIR/infra.env"
-    declare_stream
-    with_env bash "$repo/scripts/services.sh" up
+    start_system
     ;;
   down) with_env bash "$repo/scripts/services.sh" down ;;
   reset)
     if services_running; then echo "[second-system] stop its services first: $0 down" >&2; exit 1; fi
     with_env bash "$repo/scripts/infra.sh" up
-    for db in "${DATABASES[@]}"; do psql_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
-    # The stream, or the super stream's partitions and exchange; 404 when one does not exist: nothing to delete.
-    targets=("queues/%2F/$STREAM_NAME" "exchanges/%2F/$STREAM_NAME")
-    for p in $(seq 0 $((STREAM_PARTITIONS - 1))); do targets+=("queues/%2F/$STREAM_NAME-$p"); done
-    for target in "${targets[@]}"; do
-      status=$(curl -sS -o /dev/null -w '%{http_code}' -u "$(operator_auth)" -X DELETE "$MANAGEMENT_URL/api/$target")
-      case "$status" in 204 | 404) ;; *) echo "[second-system] deleting $target answered $status" >&2; exit 1 ;; esac
-    done
+    drop_data
+    ;;
+  fresh)
+    with_env bash "$repo/scripts/services.sh" down
+    with_env bash "$repo/scripts/infra.sh" up
+    drop_data
+    start_system
     ;;
   stop-broker) with_env bash "$repo/scripts/infra.sh" rabbitmq-stop ;;
   env) system_env ;;
   run) shift; with_env "$@" ;;
-  *) sed -n '6,14p' "$0" >&2; exit 2 ;;
+  *) sed -n '6,15p' "$0" >&2; exit 2 ;;
 esac

@@ -4,11 +4,11 @@
  * with which cookie, and that guest goes. No Docker engine runs on the development machines.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
@@ -23,6 +23,8 @@ beforeEach(() => {
   );
   chmodSync(fake, 0o755);
 });
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const passwords = {
   OPERATOR_RABBITMQ_PASSWORD: 'operator-secret',

@@ -5,12 +5,12 @@
  * targets that match the compose services, and a dashboard that only queries metrics the services declare.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AuthEnv, CommonEnv, loadConfig, serviceEnv } from '@demo/service-kit/config';
 
@@ -65,6 +65,7 @@ function parseEnvFile(text: string): Record<string, string> {
  * in a project directory of its own (PROJECT_DIR), never in the repository's .run/.
  */
 const generated = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
+afterAll(() => rmSync(generated, { recursive: true, force: true }));
 execFileSync('bash', [path.join(repo, 'infra/compose/secrets.sh')], { env: { PATH: process.env.PATH ?? '', PROJECT_DIR: generated }, stdio: 'pipe' });
 const envFileOf = (file: string): Record<string, string> => parseEnvFile(readFileSync(path.join(generated, file), 'utf8'));
 const credentials = envFileOf('.run/credentials.env');

@@ -5,11 +5,11 @@
  * engine runs on the development machines; this is what proves scripts/infra/docker.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
@@ -28,6 +28,8 @@ beforeEach(() => {
   );
   chmodSync(fake, 0o755);
 });
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs scripts/infra.sh with the fake docker; returns its exit code, output and the docker calls it made. */
 function infra(args: string[], env: Record<string, string> = {}) {

@@ -34,9 +34,7 @@ async function loadRun(config: BenchConfig, spec: SystemSpec, label: string, dir
   const nodes = spec.brokerNodes === 1 ? 1 : 3;
   const broker = `${spec.brokerNodes === 1 ? '1 node' : `${spec.brokerNodes} nodes`} (${spec.brokerName}, streams 127.0.0.1:${5552 + spec.brokerPortOffset}${spec.brokerNodes > 1 ? `-${5551 + spec.brokerPortOffset + spec.brokerNodes}` : ''})`;
   log(`${label}: a fresh system on ${broker}, customer-service on ${spec.basePort}`);
-  await secondSystem(repoRoot, spec, ['down']);
-  await secondSystem(repoRoot, spec, ['reset']);
-  await secondSystem(repoRoot, spec, ['up']);
+  await secondSystem(repoRoot, spec, ['fresh']);
   const resultsDir = path.join(dir, label.replace(/\W+/g, '-'));
   try {
     log(`${label}: load test N=${config.n} CONCURRENCY=${config.concurrency}`);

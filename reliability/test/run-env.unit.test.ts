@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseEnvFile, readRunEnv } from '../src/run-env.js';
 
 describe('a run directory infra.env', () => {
@@ -12,6 +12,7 @@ describe('a run directory infra.env', () => {
 
   it('is nothing when the run directory has none, and the services\' tokens beside the infrastructure\'s settings', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'run-env-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     expect(readRunEnv(dir)).toEqual({});
     writeFileSync(path.join(dir, 'infra.env'), 'BROKER_NODES=3\n');
     expect(readRunEnv(dir)).toEqual({ BROKER_NODES: '3' });
