@@ -23,7 +23,9 @@ INFRA_ENV := set -a; for f in .run/credentials.env "$${RUN_DIR:-.run}/infra.env"
 # (lib/test-support's testCluster: nodes cluster1..3@localhost, streams 127.0.0.1:5652-5654), with its own
 # ports (8280-8282), databases (test_cluster_*) and stream (customer-cluster). Overridable, e.g. to run it
 # on another broker set: make test-chaos-cluster CHAOS_CLUSTER="SYSTEM=chaos BASE_PORT=9180 BROKER_NAME=chaos ..."
-CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100
+# Its PostgreSQL is a cluster of its own (chaos, port 5532; scripts/infra.sh creates it): its crash, one of the
+# faults, disturbs no other system (make test runs the others meanwhile).
+CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100 PG_CLUSTER=chaos PGPORT=5532
 # make test-chaos-partitions: a second system whose stream is a super stream of 3 partitions (customer-parts-0..2)
 # on the broker of make dependencies, three order instances on 8381-8383, its own databases.
 CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
@@ -39,7 +41,7 @@ SECURITY_SYSTEM ?= SYSTEM=security BASE_PORT=8780 BROKER_NAME=aux BROKER_NODES=1
 	RATE_LIMIT_ALLOW= RATE_LIMIT_PER_MINUTE=300 HTTP_HEADERS_TIMEOUT_MS=2000 HTTP_REQUEST_TIMEOUT_MS=4000
 
 .PHONY: help install build infra dependencies up down clean logs status typecheck lint test test-unit test-int test-tls \
-	run-e2e run-load test-load run-chaos test-chaos test-chaos-cluster test-chaos-partitions test-chaos-retention chaos-retention run-security test-security bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
+	run-e2e run-load test-load run-chaos test-chaos test-chaos-faults test-chaos-cluster test-chaos-partitions test-chaos-retention chaos-retention run-security test-security bench-cluster compose-secrets monitoring monitoring-down rebuild-replica
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -92,13 +94,15 @@ test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ 
 test-tls: build infra ## stream connections over TLS, on a RabbitMQ node of the test's own with a certificate it makes (~25 s)
 	$(INFRA_ENV) npx vitest run --project tls
 
+# After the integration tests, three systems at once, each on its own broker set (scripts/run-parallel.sh prefixes
+# their lines): the system of make dependencies (e2e, load, chaos; then the super stream's chaos on the same broker),
+# the second systems on the `aux` set (retention-gap, security), and the cluster chaos, whose PostgreSQL crash hits
+# a PostgreSQL cluster of its own.
 test: typecheck lint test-unit test-int test-tls dependencies ## everything CI runs: typecheck, lint, unit, integration, TLS, e2e, a small load and chaos run, security
-	$(MAKE) run-e2e
-	$(MAKE) test-load
-	$(MAKE) test-chaos
-	$(MAKE) test-chaos-cluster
-	$(MAKE) test-chaos-partitions
-	$(MAKE) test-security
+	bash scripts/run-parallel.sh \
+	  system '$(MAKE) --no-print-directory run-e2e && $(MAKE) --no-print-directory test-load && $(MAKE) --no-print-directory test-chaos-faults && $(MAKE) --no-print-directory test-chaos-partitions' \
+	  aux '$(MAKE) --no-print-directory test-chaos-retention && $(MAKE) --no-print-directory test-security' \
+	  cluster '$(MAKE) --no-print-directory test-chaos-cluster'
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
 	$(INFRA_ENV) npm test -w e2e
@@ -114,8 +118,11 @@ run-chaos: build ## fault injection and bad input against the running system (al
 	$(MAKE) chaos-retention CHAOS_RETENTION_ARGS="--faults retention-gap --bad-input none"
 
 test-chaos: build ## the short variant of run-chaos, part of make test
-	$(INFRA_ENV) npm run chaos -w reliability -- --quick
+	$(MAKE) test-chaos-faults
 	$(MAKE) test-chaos-retention
+
+test-chaos-faults: build ## test-chaos's faults on the running system (kill of the active order instance, broker outage, connections closed)
+	$(INFRA_ENV) npm run chaos -w reliability -- --quick
 
 # retention-gap needs a stream that loses its history within a run: a second system whose stream is small.
 CHAOS_RETENTION_ARGS ?= --quick --bad-input none

@@ -52,6 +52,19 @@ if [ "${INFRA:-auto}" = docker ] || { [ "${INFRA:-auto}" = auto ] && docker_engi
   exit 0
 fi
 
+# Starting, stopping and removing take turns, machine-wide: make test provisions several systems at once, and
+# they share PostgreSQL (its roles and grants), the RabbitMQ root (its mounts and files) and epmd.
+# The script runs again under flock(1), which holds the lock itself (-o: the script, and the servers it starts,
+# do not inherit it: a broker node holding it would block every later `up` for as long as it runs).
+case "$cmd" in
+  up | down | clean | postgres-start)
+    if [ -z "${INFRA_LOCK_HELD:-}" ]; then
+      lock_dir=/run/lock; [ -d "$lock_dir" ] && [ -w "$lock_dir" ] || lock_dir=${TMPDIR:-/tmp}
+      INFRA_LOCK_HELD=1 exec flock -o "$lock_dir/rabbitmq-streams-demo-infra.lock" bash "$0" "$@"
+    fi
+    ;;
+esac
+
 # shellcheck source=infra/postgres.sh
 . "$here/infra/postgres.sh"
 # shellcheck source=infra/rabbitmq.sh
@@ -68,8 +81,8 @@ write_client_env() {
 
 case "$cmd" in
   up) need_root; pg_up; rmq_up; if [ "$BROKER_NAME" = rabbit ]; then write_client_env; fi ;;
-  down) rmq_down; pg_down; log "stopped (data kept)" ;;
-  clean) need_root; pg_clean; rmq_clean; pg_down; rm -f "$repo/.run/infra.env"; log "stopped and data removed" ;;
+  down) rmq_down; pg_down; pg_down_own_clusters; log "stopped (data kept)" ;;
+  clean) need_root; pg_clean; rmq_clean; pg_down; pg_drop_own_clusters; rm -f "$repo/.run/infra.env"; log "stopped and data removed" ;;
   status)
     if pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then echo "postgresql: up (127.0.0.1:$PG_PORT)"; else echo "postgresql: down"; fi
     rmq_status
@@ -79,7 +92,7 @@ case "$cmd" in
   rabbitmq-kill) need_root; rmq_signal KILL "${2:-}" ;;
   rabbitmq-pause) need_root; rmq_signal STOP "${2:-}" ;;
   rabbitmq-resume) need_root; rmq_signal CONT "${2:-}" ;;
-  postgres-stop) need_root; pg_down force; mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra" ;;
+  postgres-stop) need_root; pg_down force; pg_mark_started ;;
   postgres-start) need_root; pg_up ;;
   postgres-crash) need_root; pg_crash ;;
   restart-stream) need_root; rmq_streams restart_stream "${2:?stream name}" >/dev/null ;;

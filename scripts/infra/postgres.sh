@@ -1,9 +1,12 @@
 # PostgreSQL 15 from the machine's packages (sourced by scripts/infra.sh; no Docker engine).
-# PG_CLUSTER and PGPORT name another cluster of the machine (pg_createcluster), e.g. one whose crash
-# disturbs nobody else: PG_CLUSTER=chaos PGPORT=5532 scripts/infra.sh postgres-crash.
+# PG_CLUSTER and PGPORT name another cluster of the machine, e.g. one whose crash disturbs nobody else
+# (make test-chaos-cluster): PG_CLUSTER=chaos PGPORT=5532 scripts/infra.sh up. `up` creates it when it
+# does not exist (pg_createcluster) and marks it as the project's: `down` stops such clusters, `clean`
+# removes them; main is only ever stopped (and then only when `up` started it), never removed.
 PG_VERSION=15
 PG_CLUSTER=${PG_CLUSTER:-main}
 PG_PORT=${PGPORT:-5432}
+PG_OWN_MARK=created-by-rabbitmq-streams-demo
 DB_USER=${DB_USER:-app}
 DB_PASSWORD=${DB_PASSWORD:-app}
 DATABASES=(customer_db order_db)
@@ -17,6 +20,7 @@ pg_up() {
   if [ ! -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]; then
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
+    [ "$PG_CLUSTER" = main ] || touch /etc/postgresql/$PG_VERSION/$PG_CLUSTER/$PG_OWN_MARK
   fi
   # The project's server settings (infra/postgresql.conf), taken at the server's start: a cluster already
   # running takes a change at its next restart.
@@ -33,7 +37,7 @@ pg_up() {
     log "starting PostgreSQL $PG_VERSION/$PG_CLUSTER on port $PG_PORT"
     pg_ctlcluster $PG_VERSION $PG_CLUSTER start
     # Remember that we started it: `down` stops only what `up` started.
-    mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra"
+    pg_mark_started
   elif [ -n "$settings_changed" ]; then
     log "PostgreSQL's settings changed (infra/postgresql.conf); they apply at its next start: make down && make up"
   fi
@@ -86,8 +90,36 @@ CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 SQL
 }
 
+# The marker of a cluster `up` started (main's keeps its first name).
+pg_started_marker() {
+  if [ "$PG_CLUSTER" = main ]; then echo "$repo/.run/postgres.started-by-infra"; else echo "$repo/.run/postgres-$PG_CLUSTER.started-by-infra"; fi
+}
+pg_mark_started() { mkdir -p "$repo/.run" && touch "$(pg_started_marker)"; }
+
+# The clusters other than main that `up` created (PG_CLUSTER), e.g. make test-chaos-cluster's.
+pg_own_clusters() {
+  local conf
+  for conf in /etc/postgresql/$PG_VERSION/*/$PG_OWN_MARK; do [ -f "$conf" ] && basename "$(dirname "$conf")"; done
+  return 0
+}
+
+pg_down_own_clusters() {
+  local cluster
+  for cluster in $(pg_own_clusters); do pg_ctlcluster $PG_VERSION "$cluster" stop 2>/dev/null || true; rm -f "$repo/.run/postgres-$cluster.started-by-infra"; done
+}
+
+pg_drop_own_clusters() {
+  local cluster
+  for cluster in $(pg_own_clusters); do
+    log "removing PostgreSQL cluster $PG_VERSION/$cluster"
+    pg_dropcluster --stop $PG_VERSION "$cluster" || true
+    rm -f "$repo/.run/postgres-$cluster.started-by-infra"
+  done
+}
+
 pg_down() {
-  local marker="$repo/.run/postgres.started-by-infra"
+  local marker
+  marker=$(pg_started_marker)
   if [ "${1:-}" != force ] && [ ! -f "$marker" ]; then
     log "PostgreSQL was running before 'up'; leaving it running"
     return 0
@@ -119,5 +151,5 @@ pg_clean() {
 # A crash, not a clean stop: no checkpoint, commits made with synchronous_commit=off may be lost.
 pg_crash() {
   pg_ctlcluster $PG_VERSION $PG_CLUSTER stop -m immediate 2>/dev/null || true
-  mkdir -p "$repo/.run" && touch "$repo/.run/postgres.started-by-infra"
+  pg_mark_started
 }

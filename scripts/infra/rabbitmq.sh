@@ -72,19 +72,30 @@ rmq_unmount() {
   done
 }
 
+# A file written whole or not at all, and only when its content changes: a node of another set may be
+# starting and reading it (make test runs several systems at once).
+rmq_write_file() {
+  local target=$1 tmp
+  tmp=$(mktemp "$target.XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$target"; then rm -f "$tmp"; else chmod 644 "$tmp" && mv -f "$tmp" "$target"; fi
+}
+
 # Each node's configuration: the repository's rabbitmq.conf with the node's ports.
 rmq_configure() {
   install -d "$RMQ_ROOT/etc/rabbitmq"
-  cp "$repo/infra/rabbitmq/enabled_plugins" "$RMQ_ROOT/etc/rabbitmq/enabled_plugins"
+  rmq_write_file "$RMQ_ROOT/etc/rabbitmq/enabled_plugins" <"$repo/infra/rabbitmq/enabled_plugins"
   local k
   for k in $(rmq_nodes); do
-    sed -e "s/^listeners.tcp.default = .*/listeners.tcp.default = $(rmq_amqp_port "$k")/" \
-      -e "s/^stream.listeners.tcp.default = .*/stream.listeners.tcp.default = $(rmq_stream_port "$k")/" \
-      -e "s/^stream.advertised_port = .*/stream.advertised_port = $(rmq_stream_port "$k")/" \
-      -e "s/^management.tcp.port = .*/management.tcp.port = $(rmq_management_port "$k")/" \
-      -e "s/^prometheus.tcp.port = .*/prometheus.tcp.port = $(rmq_prometheus_port "$k")/" \
-      "$repo/infra/rabbitmq/rabbitmq.conf" >"$RMQ_ROOT$(rmq_config "$k")"
-    if [ -n "${BROKER_EXTRA_CONF:-}" ]; then cat "$BROKER_EXTRA_CONF" >>"$RMQ_ROOT$(rmq_config "$k")"; fi
+    {
+      sed -e "s/^listeners.tcp.default = .*/listeners.tcp.default = $(rmq_amqp_port "$k")/" \
+        -e "s/^stream.listeners.tcp.default = .*/stream.listeners.tcp.default = $(rmq_stream_port "$k")/" \
+        -e "s/^stream.advertised_port = .*/stream.advertised_port = $(rmq_stream_port "$k")/" \
+        -e "s/^management.tcp.port = .*/management.tcp.port = $(rmq_management_port "$k")/" \
+        -e "s/^prometheus.tcp.port = .*/prometheus.tcp.port = $(rmq_prometheus_port "$k")/" \
+        "$repo/infra/rabbitmq/rabbitmq.conf"
+      if [ -n "${BROKER_EXTRA_CONF:-}" ]; then cat "$BROKER_EXTRA_CONF"; fi
+    } | rmq_write_file "$RMQ_ROOT$(rmq_config "$k")"
   done
   # A hostname the nodes can resolve inside the root.
   grep -q '^127.0.0.1[[:space:]].*localhost' "$RMQ_ROOT/etc/hosts" 2>/dev/null || echo '127.0.0.1 localhost' >>"$RMQ_ROOT/etc/hosts"
