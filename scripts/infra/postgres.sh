@@ -17,6 +17,10 @@ pg_up() {
   if [ ! -x /usr/lib/postgresql/$PG_VERSION/bin/postgres ]; then
     apt_install postgresql-$PG_VERSION
   fi
+  # A cluster of ours removed by `clean` may have left its configuration directory (our files in it): made anew.
+  if [ -f /etc/postgresql/$PG_VERSION/$PG_CLUSTER/$PG_OWN_MARK ] && [ ! -f /etc/postgresql/$PG_VERSION/$PG_CLUSTER/postgresql.conf ]; then
+    rm -rf "/etc/postgresql/$PG_VERSION/$PG_CLUSTER"
+  fi
   if [ ! -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]; then
     log "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
     pg_createcluster $PG_VERSION $PG_CLUSTER -p "$PG_PORT" >/dev/null
@@ -113,6 +117,8 @@ pg_drop_own_clusters() {
   for cluster in $(pg_own_clusters); do
     log "removing PostgreSQL cluster $PG_VERSION/$cluster"
     pg_dropcluster --stop $PG_VERSION "$cluster" || true
+    # pg_dropcluster leaves the files it did not make (conf.d's settings, the mark).
+    rm -rf "/etc/postgresql/$PG_VERSION/$cluster"
     rm -f "$repo/.run/postgres-$cluster.started-by-infra"
   done
 }
