@@ -27,9 +27,10 @@ INFRA_ENV := set -a; for f in .run/credentials.env "$${RUN_DIR:-.run}/infra.env"
 # faults, disturbs no other system (make test runs the others meanwhile).
 CHAOS_CLUSTER ?= SYSTEM=cluster BASE_PORT=8280 BROKER_NAME=cluster BROKER_NODES=3 BROKER_PORT_OFFSET=100 PG_CLUSTER=chaos PGPORT=5532
 # make test-chaos-partitions: a second system whose stream is a super stream of 3 partitions (customer-parts-0..2)
-# on the broker of make dependencies, three order instances on 8381-8383, its own databases.
-CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=rabbit BROKER_NODES=1 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
-# The second systems of make test-chaos-retention and make test-security share a one-node broker set of their own,
+# on the one-node broker set `aux` (below), three order instances on 8381-8383, its own databases.
+CHAOS_PARTITIONS ?= SYSTEM=parts BASE_PORT=8380 BROKER_NAME=aux BROKER_NODES=1 BROKER_PORT_OFFSET=800 STREAM_PARTITIONS=3 ORDER_INSTANCES=3
+# The second systems of make test-chaos-retention, make test-security and make test-chaos-partitions share a one-node
+# broker set of their own,
 # `aux` (streams 127.0.0.1:6352, management :16472), left running like the cluster set (make down stops it).
 # test-chaos-retention: a stream of 1 MB in 200 KB segments, declared before the services start, whose
 # history retention removes within the run.
@@ -94,14 +95,14 @@ test-int: build infra ## integration tests against real PostgreSQL and RabbitMQ 
 test-tls: build infra ## stream connections over TLS, on a RabbitMQ node of the test's own with a certificate it makes (~25 s)
 	$(INFRA_ENV) npx vitest run --project tls
 
-# After the integration tests, three systems at once, each on its own broker set (scripts/run-parallel.sh prefixes
-# their lines): the system of make dependencies (e2e, load, chaos; then the super stream's chaos on the same broker),
-# the second systems on the `aux` set (retention-gap, security), and the cluster chaos, whose PostgreSQL crash hits
-# a PostgreSQL cluster of its own.
+# After the integration tests, three lanes at once, each on its own broker set (scripts/run-parallel.sh prefixes
+# their lines): the system of make dependencies (e2e, load, chaos), the second systems on the `aux` set (retention-gap,
+# security, the super stream's chaos) and the cluster chaos, whose PostgreSQL crash hits a PostgreSQL cluster of
+# its own.
 test: typecheck lint test-unit test-int test-tls dependencies ## everything CI runs: typecheck, lint, unit, integration, TLS, e2e, a small load and chaos run, security
 	bash scripts/run-parallel.sh \
-	  system '$(MAKE) --no-print-directory run-e2e && $(MAKE) --no-print-directory test-load && $(MAKE) --no-print-directory test-chaos-faults && $(MAKE) --no-print-directory test-chaos-partitions' \
-	  aux '$(MAKE) --no-print-directory test-chaos-retention && $(MAKE) --no-print-directory test-security' \
+	  system '$(MAKE) --no-print-directory run-e2e && $(MAKE) --no-print-directory test-load && $(MAKE) --no-print-directory test-chaos-faults' \
+	  aux '$(MAKE) --no-print-directory test-chaos-retention && $(MAKE) --no-print-directory test-security && $(MAKE) --no-print-directory test-chaos-partitions' \
 	  cluster '$(MAKE) --no-print-directory test-chaos-cluster'
 
 run-e2e: ## the e2e suite against the running system (make dependencies)
@@ -136,9 +137,11 @@ chaos-retention: build
 # starting and clustering three nodes costs about 30 s; make down stops them with everything else.
 # Each run starts from empty databases and a new stream (second-system.sh fresh: down, reset, up): a replica left
 # by an earlier run on a stream that was declared again since would rightly refuse to consume it (stream_reset).
+# Its load is paced (40 operations started per second, at least 1,000): its faults last about three minutes, and an
+# unpaced load would take both cores for all of them while make test runs its other lanes.
 test-chaos-cluster: build ## the short cluster faults against a second system on the tests' 3-node cluster, part of make test
 	$(CHAOS_CLUSTER) bash scripts/second-system.sh fresh && \
-	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --bad-input none; \
+	  $(CHAOS_CLUSTER) bash scripts/second-system.sh run npm run chaos -w reliability -- --quick --ops 1000 --rate 40 --bad-input none; \
 	  status=$$?; $(CHAOS_CLUSTER) bash scripts/second-system.sh down; exit $$status
 
 test-chaos-partitions: build ## the order faults on a super stream of 3 partitions shared by 3 order instances (a second system), part of make test

@@ -11,6 +11,8 @@ export interface CliOptions {
   /** Which bad-input checks run after the faults. */
   badInput: { http: boolean; stream: boolean };
   quick: boolean;
+  /** Operations started per second (--rate; none: as fast as the concurrency allows). */
+  rate: number | undefined;
   convergeTimeoutMs: number;
 }
 
@@ -31,7 +33,7 @@ export const QUICK_PARTITION_FAULTS: FaultName[] = ['kill-active-order', 'sigter
 /** --quick on a small stream (make test-chaos-retention): the fault only such a stream allows. */
 export const QUICK_SMALL_STREAM_FAULTS: FaultName[] = [...SMALL_STREAM_FAULTS];
 
-export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16]
+export const USAGE = `usage: npm run chaos -w reliability -- [--ops 20000] [--concurrency 16] [--rate <operations/s>]
   [--faults all|combined|none|<fault>,<fault>,...] [--quick] [--bad-input all|http|stream|none]
 faults: ${FAULT_NAMES.join(', ')}
   (${CLUSTER_FAULTS.join(', ')}: on a cluster only, RABBITMQ_HOSTS or BROKER_NODES > 1;
@@ -41,7 +43,8 @@ faults: ${FAULT_NAMES.join(', ')}
 --quick     with 2,000 operations, then the bad-input checks: on one node ${QUICK_FAULTS.join(' + ')}, each in
             its own run; on a cluster ${QUICK_CLUSTER_FAULTS.join(' + ')}, in one run; on a super
             stream (STREAM_PARTITIONS > 1) ${QUICK_PARTITION_FAULTS.join(' + ')}, in one run; on a small stream
-            ${QUICK_SMALL_STREAM_FAULTS.join(' + ')}`;
+            ${QUICK_SMALL_STREAM_FAULTS.join(' + ')}
+--rate      operations started per second, all workers together (default: as fast as the concurrency allows)`;
 
 export class CliError extends Error {}
 
@@ -57,7 +60,7 @@ export function parseCli(argv: readonly string[], topology: Topology = { cluster
     const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
     if (['quick', 'help'].includes(key)) {
       flags.set(key, true);
-    } else if (['ops', 'faults', 'concurrency', 'converge-timeout', 'bad-input'].includes(key)) {
+    } else if (['ops', 'faults', 'concurrency', 'rate', 'converge-timeout', 'bad-input'].includes(key)) {
       const value = inline ?? argv[++i];
       if (value === undefined || value.startsWith('--')) throw new CliError(`--${key} needs a value`);
       flags.set(key, value);
@@ -122,6 +125,7 @@ export function parseCli(argv: readonly string[], topology: Topology = { cluster
   return {
     ops: number('ops', quick ? 2_000 : 20_000, 10),
     concurrency: number('concurrency', quick ? 8 : 16, 1),
+    rate: flags.has('rate') ? number('rate', 0, 1) : undefined,
     single,
     combined,
     badInput: badInputOf(flags.get('bad-input')),

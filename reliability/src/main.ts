@@ -70,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ];
     for (const step of plan) {
       if (interrupted) break;
-      const run = await runFaults(step.label, step.faults, { settings, system, dbs, broker, ops: options.ops, concurrency: options.concurrency, convergeTimeoutMs: options.convergeTimeoutMs, log });
+      const run = await runFaults(step.label, step.faults, { settings, system, dbs, broker, ops: options.ops, concurrency: options.concurrency, ...(options.rate ? { rate: options.rate } : {}), convergeTimeoutMs: options.convergeTimeoutMs, log });
       runs.push(run);
       run.problems.push(...(await system.restore(log)));
       log(`[${run.label}] ${run.problems.length === 0 ? 'PASS' : 'FAIL'} in ${(run.durationMs / 1000).toFixed(1)} s${run.problems.length ? `:\n  ${run.problems.join('\n  ')}` : ''}`);
@@ -111,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log('');
   if (runs.length > 0) {
     console.log(
-      `Faults (at least ${options.ops} operations per run at concurrency ${options.concurrency}, more while a fault lasts; recovery = until the system ` +
+      `Faults (at least ${options.ops} operations per run at concurrency ${options.concurrency}${options.rate ? `, ${options.rate} started per second` : ''}, more while a fault lasts; recovery = until the system ` +
         'served again: the first event confirmed after a broker fault, the takeover after an order instance fault, healthy again after the others)',
     );
     console.log(faultTable(runs));

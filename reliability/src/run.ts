@@ -21,6 +21,8 @@ export interface RunOptions {
   broker: BrokerProbe;
   ops: number;
   concurrency: number;
+  /** Operations started per second (none: unpaced). */
+  rate?: number;
   convergeTimeoutMs: number;
   log(line: string): void;
 }
@@ -49,10 +51,11 @@ export async function runFaults(label: string, faults: Fault[], options: RunOpti
     customerUrl: settings.customerUrl,
     ops: options.ops,
     concurrency: options.concurrency,
+    ...(options.rate ? { ratePerSecond: options.rate } : {}),
     runId,
     keepGoing: () => faultsInProgress,
   });
-  log(`[${label}] load of ${options.ops} operations (concurrency ${options.concurrency}), stream tail ${[...tails].map(([stream, tail]) => `${stream} ${tail}`).join(', ')}`);
+  log(`[${label}] load of ${options.ops} operations (concurrency ${options.concurrency}${options.rate ? `, ${options.rate} started per second` : ''}), stream tail ${[...tails].map(([stream, tail]) => `${stream} ${tail}`).join(', ')}`);
   const progress = setInterval(() => {
     const s = workload.stats;
     log(`[${label}]   acknowledged ${s.acknowledged} (creates ${s.creates}, updates ${s.updates}, deletes ${s.deletes}), retries ${s.retries}, 503 ${s.status503}, network errors ${s.networkErrors}`);

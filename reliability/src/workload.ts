@@ -14,6 +14,12 @@ export interface WorkloadOptions {
   /** Operations to run (at least; see keepGoing). */
   ops: number;
   concurrency: number;
+  /**
+   * Operations started per second, all workers together; none: as fast as the concurrency allows. A paced load
+   * leaves CPU to the rest of the machine (make test runs three systems at once on two cores) while every fault
+   * still meets a steady stream of writes.
+   */
+  ratePerSecond?: number;
   /** Unique per run: emails and idempotency keys are derived from it. */
   runId: string;
   /** Share of updates and deletes once enough customers exist; the rest are creates. */
@@ -63,8 +69,11 @@ export class Workload {
   private sequence = 0;
   private stopped = false;
   private ackWaiters: Array<{ n: number; resolve: () => void }> = [];
+  private readonly pacer: (() => number) | undefined;
 
-  constructor(private readonly options: WorkloadOptions) {}
+  constructor(private readonly options: WorkloadOptions) {
+    this.pacer = options.ratePerSecond ? createPacer(options.ratePerSecond) : undefined;
+  }
 
   async run(): Promise<void> {
     const workers = Array.from({ length: this.options.concurrency }, () => this.worker());
@@ -97,6 +106,8 @@ export class Workload {
     const updateShare = this.options.updateShare ?? 0.5;
     const deleteShare = this.options.deleteShare ?? 0.03;
     while (this.more()) {
+      await this.pace();
+      if (!this.more()) break;
       this.stats.issued++;
       const r = Math.random();
       if (this.idle.length < this.options.concurrency * 2 || r >= updateShare + deleteShare) {
@@ -110,6 +121,12 @@ export class Workload {
         else await this.update(id);
       }
     }
+  }
+
+  /** With ratePerSecond: waits for this operation's slot. */
+  private async pace(): Promise<void> {
+    const wait = this.pacer?.();
+    if (wait) await delay(wait);
   }
 
   private acked(kind: 'creates' | 'updates' | 'deletes') {
@@ -258,4 +275,19 @@ export class Workload {
 
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)]!;
+}
+
+/**
+ * Slots 1/rate apart, shared by whoever asks: each call takes the next free slot and returns how many
+ * milliseconds until it (0: now). A slot left unused is not made up later (no burst after a pause).
+ */
+export function createPacer(ratePerSecond: number, now: () => number = () => performance.now()): () => number {
+  const interval = 1000 / ratePerSecond;
+  let next = -Infinity;
+  return () => {
+    const t = now();
+    const slot = Math.max(t, next);
+    next = slot + interval;
+    return slot - t;
+  };
 }

@@ -47,6 +47,12 @@ describe('parseCli', () => {
     expect(parseCli(['--bad-input', 'http']).badInput).toEqual({ http: true, stream: false });
   });
 
+  it('paces the load only when told: --rate operations per second', () => {
+    expect(parseCli(['--quick']).rate).toBeUndefined();
+    expect(parseCli(['--quick', '--rate', '50']).rate).toBe(50);
+    expect(() => parseCli(['--rate', '0'])).toThrow(/--rate must be an integer ≥ 1/);
+  });
+
   it('refuses unknown faults, flags and bad numbers', () => {
     expect(() => parseCli(['--faults', 'kill-everything'])).toThrow(CliError);
     expect(() => parseCli(['--fast'])).toThrow(/unknown flag/);
