@@ -23,6 +23,13 @@ export interface BrokerProbe {
 }
 
 const ANSWER_TIMEOUT_MS = 1_000;
+/**
+ * For a connection to be opened (the first question, or after its node restarted). Longer than an answer: on a
+ * machine whose cores are all busy (make test runs three systems at once) a handshake with a node took over a
+ * second, and with every connection still opening, the first question failed at once. A dead node's connection
+ * delays nothing: the first answer of another is taken.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export function openBrokerProbe(settings: Settings): BrokerProbe {
   let connections: StreamConnection[] | undefined;
@@ -36,18 +43,15 @@ export function openBrokerProbe(settings: Settings): BrokerProbe {
         vhost: settings.stream.vhost,
         ...(settings.stream.tls ? { tls: settings.stream.tls } : {}),
         connectionName: `reliability-probe-${index + 1}-${process.pid}`,
-        connectTimeoutMs: ANSWER_TIMEOUT_MS,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
       });
       connection.start();
       return connection;
     });
 
   async function ask(connection: StreamConnection): Promise<StreamMembers> {
-    const [metadata] = await withTimeout(
-      connection.ready().then((client) => client.queryMetadata({ streams: [settings.stream.streams[0]!] })),
-      ANSWER_TIMEOUT_MS,
-      'metadata query',
-    );
+    const client = await withTimeout(connection.ready(), CONNECT_TIMEOUT_MS, 'stream connection');
+    const [metadata] = await withTimeout(client.queryMetadata({ streams: [settings.stream.streams[0]!] }), ANSWER_TIMEOUT_MS, 'metadata query');
     const leader = metadata?.leader && metadata.leader.port > 0 ? nodeOf(settings.broker, metadata.leader) : undefined;
     const replicas = (metadata?.replicas ?? []).map((replica) => nodeOf(settings.broker, replica)).filter((node): node is number => node !== undefined);
     return { leader, replicas: replicas.filter((node) => node !== leader).sort() };
