@@ -54,9 +54,9 @@ fi
 
 # Starting, stopping and removing take turns, machine-wide: make test provisions several systems at once, and
 # they share PostgreSQL (its roles and grants), the RabbitMQ root (its mounts and files) and epmd. The faults'
-# verbs do not wait (postgres-start did: in CI the cluster chaos's PostgreSQL start waited for another lane's
-# `up`, 39 s in all). The script runs again under flock(1), which holds the lock itself (-o: the script, and the
-# servers it starts, do not inherit it: a broker node holding it would block every later `up` while it runs).
+# verbs do not wait: a fault's recovery time must not include another system's provisioning. The script runs
+# again under flock(1), which holds the lock itself (-o: the script, and the servers it starts, do not inherit
+# it: a broker node holding it would block every later `up` while it runs).
 case "$cmd" in
   up | down | clean)
     if [ -z "${INFRA_LOCK_HELD:-}" ]; then
