@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createCustomerBatcher } from './db/create-batcher.js';
 import { customerRepository } from './db/customers.js';
 import { migrations } from './db/migrations/index.js';
+import { CUSTOMER_SESSION } from './db/session.js';
 import type { Database } from './db/schema.js';
 import { createMetrics } from './metrics.js';
 import { countPending } from './outbox/outbox-queries.js';
@@ -38,6 +39,7 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: instance,
+    sessionOptions: CUSTOMER_SESSION,
     migrations,
     logger,
   });
