@@ -17,7 +17,8 @@ import { histogramQuantile } from './prometheus.js';
 import { seededRandom } from './random.js';
 import { measureBootstrap, measureBootstrapBaseline } from './bootstrap.js';
 import { measureRebuild, rebuildScript } from './rebuild.js';
-import { compareWithHistory, earlierReports } from './report/history.js';
+import { compareWithHistory, earlierReports, latestReport } from './report/history.js';
+import { scaleCurve } from './report/scale.js';
 import { readinessProblems } from './readiness.js';
 import { renderSummary } from './report/markdown.js';
 import { evaluateTargets } from './report/targets.js';
@@ -352,6 +353,7 @@ async function main(): Promise<number> {
   report.timeline = sampler.points;
   report.targets = evaluateTargets(report);
   report.history = compareWithHistory(report, await earlierReports(config.resultsDir, config.n));
+  report.scale = scaleCurve(report, await latestReport(config.resultsDir));
   const files = await writeReport(config.resultsDir, report, startedAt);
   console.log('');
   console.log(renderSummary(report));

@@ -98,23 +98,40 @@ export function compareWithHistory(current: LoadReport, earlier: ReadonlyArray<{
   return { previous: previous.file, noiseFrom: { runs: window.length, assumed }, changes };
 }
 
-/** The earlier reports in `dir` of a run of `n` customers, oldest first (by their time-stamped names), up to `limit`. */
-export async function earlierReports(dir: string, n: number, limit = NOISE_RUNS): Promise<Array<{ file: string; report: LoadReport }>> {
-  let files: string[];
+/** The reports in `dir`, oldest first (by their time-stamped names); none when there is no such directory. */
+async function reportFiles(dir: string): Promise<string[]> {
   try {
-    files = (await readdir(dir)).filter((file) => /^load-.*\.json$/.test(file)).sort();
+    return (await readdir(dir)).filter((file) => /^load-.*\.json$/.test(file)).sort();
   } catch {
     return [];
   }
+}
+
+/** A report's figures; undefined for a report cut short or of another shape. */
+async function readReport(dir: string, file: string): Promise<LoadReport | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, file), 'utf8')) as LoadReport;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The earlier reports in `dir` of a run of `n` customers, oldest first (by their time-stamped names), up to `limit`. */
+export async function earlierReports(dir: string, n: number, limit = NOISE_RUNS): Promise<Array<{ file: string; report: LoadReport }>> {
   const found: Array<{ file: string; report: LoadReport }> = [];
-  for (const file of files.reverse()) {
+  for (const file of (await reportFiles(dir)).reverse()) {
     if (found.length >= limit) break;
-    try {
-      const report = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as LoadReport;
-      if (report.settings?.n === n) found.push({ file, report });
-    } catch {
-      // a report cut short or of another shape: not history
-    }
+    const report = await readReport(dir, file);
+    if (report?.settings?.n === n) found.push({ file, report });
   }
   return found.reverse();
+}
+
+/** The latest readable report in `dir`, whatever its N (the run before this one, for a scale curve). */
+export async function latestReport(dir: string): Promise<{ file: string; report: LoadReport } | undefined> {
+  for (const file of (await reportFiles(dir)).reverse()) {
+    const report = await readReport(dir, file);
+    if (report) return { file, report };
+  }
+  return undefined;
 }

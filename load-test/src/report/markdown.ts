@@ -115,6 +115,7 @@ export function renderMarkdown(report: LoadReport): string {
     ...(report.baselines.error ? ['', `Baselines incomplete: ${report.baselines.error}`] : []),
     '',
     ...historySection(report),
+    ...scaleSection(report),
     '## Over time (sampled every second)',
     '',
     ...report.charts.map((chart) => `![${chart}](${chart})\n`),
@@ -152,6 +153,15 @@ export function renderSummary(report: LoadReport): string {
           ] as [string, string],
         ]
       : []),
+    ...(report.scale
+      ? [
+          [
+            `scale ${compactN(report.scale.small.n)}→${compactN(report.scale.large.n)}`,
+            `create ${ratioText(report.scale.ratios.createPerS)}, lag p99 ${ratioText(report.scale.ratios.lagP99Ms)}, peak RSS ${ratioText(report.scale.ratios.peakRssMb)} (larger / smaller N); ` +
+              report.scale.goals.map((g) => `${g.name} ${g.value} ${g.met === undefined ? 'not measured' : g.met ? 'pass' : 'short'}`).join('; '),
+          ] as [string, string],
+        ]
+      : []),
     ...report.targets.map((t): [string, string] => [`target ${t.mark}`, `${t.name}: ${t.value} (goal ${t.goal})`]),
   ];
   const width = Math.max(...rows.map(([key]) => key.length));
@@ -178,6 +188,34 @@ function historySection(report: LoadReport): string[] {
     ...history.changes.map(
       (c) => `| ${c.name} | ${show(c.previous, c.unit)} ${c.unit} | ${show(c.current, c.unit)} ${c.unit} | ${c.change >= 0 ? '+' : ''}${pct(c.change)} | ±${pct(c.noise)}${c.noiseAssumed ? ' (assumed)' : ''} | ${c.verdict === 'within noise' ? c.verdict : `**${c.verdict}**`} |`,
     ),
+    '',
+  ];
+}
+
+const ratioText = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)}×`);
+const compactN = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1_000 && n % 1_000 === 0 ? `${n / 1_000}k` : String(n));
+
+/** The scale curve: this run and the one just before it, of another N, side by side. */
+function scaleSection(report: LoadReport): string[] {
+  const scale = report.scale;
+  if (!scale) return [];
+  const { small, large, ratios } = scale;
+  const other = small.file ?? large.file;
+  return [
+    `## Scale: N = ${num(small.n)} and N = ${num(large.n)}, one after the other`,
+    '',
+    `This run and the run just before it on this machine (\`${other}\`). A figure that grows with N is a cost that does not stay flat.`,
+    '',
+    `| figure | N = ${num(small.n)} | N = ${num(large.n)} | larger / smaller |`,
+    '|---|---|---|---|',
+    `| create throughput | ${num(small.createPerS)} req/s | ${num(large.createPerS)} req/s | ${ratioText(ratios.createPerS)} |`,
+    `| replication lag p99 | ${num(small.lagP99Ms)} ms | ${num(large.lagP99Ms)} ms | ${ratioText(ratios.lagP99Ms)} |`,
+    `| peak RSS (highest service, sampled) | ${num(small.peakRssMb)} MB | ${num(large.peakRssMb)} MB | ${ratioText(ratios.peakRssMb)} |`,
+    `| replica converged after the last write | ${num(small.convergedMs)} ms | ${num(large.convergedMs)} ms | |`,
+    '',
+    '| goal | wanted | measured | |',
+    '|---|---|---|---|',
+    ...scale.goals.map((g) => `| ${g.name} | ${g.goal} | ${g.value} | ${g.met === undefined ? MARKS['not measured'] : g.met ? MARKS.pass : MARKS.short} |`),
     '',
   ];
 }

@@ -2,6 +2,7 @@ import type { CpuBudget } from '../cpu.js';
 import type { StatementCost } from '../pg-statements.js';
 import type { StreamFootprint } from '../stream-footprint.js';
 import type { HistoryComparison } from './history.js';
+import type { ScaleCurve } from './scale.js';
 import type { BootstrapBaseline, BootstrapReport } from '../bootstrap.js';
 import type { InsertBaseline } from '../baselines/postgres-insert.js';
 import type { ReplayBaseline, StreamBaseline } from '../baselines/stream.js';
@@ -92,6 +93,8 @@ export interface LoadReport {
   createStatements?: StatementCost[] | { notMeasured: string };
   /** Against the previous report of the same N in the results directory: what moved beyond the noise. */
   history?: HistoryComparison;
+  /** This run and the one just before it when that was of another N: the scale curve's two ends (issue 18 item 4). */
+  scale?: ScaleCurve;
   failures: string[];
   timeline: TimePoint[];
   charts: string[];
