@@ -23,10 +23,16 @@ export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
       return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
     },
 
-    /** The live customers among `ids` (one statement for a batch of changes). */
+    /**
+     * The live customers among `ids` (one statement for a batch of changes). Deleted ones are
+     * left out here, not by `deleted_at IS NULL` in the statement: that clause is the predicate of
+     * the partial index customers_email_live, and under statistics that say the table is (nearly)
+     * empty, as on a fresh system until autovacuum's first visit, the planner read that whole
+     * index for every batch (8 ms per batch at 100,000 customers, against 0.3 ms by primary key).
+     */
     async findLive(ids: readonly string[]): Promise<Customer[]> {
       if (ids.length === 0) return [];
-      return db.selectFrom('customers').select(columns).where('id', 'in', ids).where('deleted_at', 'is', null).execute();
+      return (await customersByIds(db, ids).execute()).filter((customer) => customer.deleted_at === null);
     },
 
     /**
@@ -55,6 +61,11 @@ export function customerRepository(db: Kysely<Database>, pool: pg.Pool) {
       }
     },
   };
+}
+
+/** The customers among `ids`, deleted ones too, by primary key (findLive; batch-read-plan.int.test.ts). */
+export function customersByIds(db: Kysely<Database>, ids: readonly string[]) {
+  return db.selectFrom('customers').select(columns).where('id', 'in', ids);
 }
 
 /** A decided change to write: the next state, the version it was decided on, and its event. */
