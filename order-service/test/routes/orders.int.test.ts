@@ -22,6 +22,8 @@ describe('POST /orders', () => {
     expect(new Date(ok.json().created_at).getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(failed.statusCode).toBe(201);
     expect(failed.json().status).toBe('Failed');
+    // order ids are time-ordered (UUIDv7: version digit 7), so new orders go to the right edge of the primary key
+    expect([ok.json().order_id[14], failed.json().order_id[14]]).toEqual(['7', '7']);
   });
 
   it('reads its writes: an order posted right after the event was published is not refused', async () => {
