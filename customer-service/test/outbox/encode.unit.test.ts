@@ -20,7 +20,7 @@ describe('outbox entries of decided events', () => {
     });
     expect(entry.body).toBe(expected.body.toString('utf8'));
     expect(entry).toEqual({
-      event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      event_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), // UUIDv7: time-ordered
       event_type: 'customer.created',
       customer_id: customerId,
       version: 42,
