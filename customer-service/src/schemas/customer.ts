@@ -1,13 +1,9 @@
+import { UuidString } from '@demo/service-kit';
 import Type, { type Static } from 'typebox';
 
 /** The one definition of the API's shapes: validation, handler types and the OpenAPI document. */
 
-const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-const CustomerId = Type.String({
-  format: 'uuid',
-  pattern: uuidPattern,
-  description: 'customer id (UUID); a malformed id is answered 400 validation_failed',
-});
+const CustomerId = UuidString('customer id (UUID); a malformed id is answered 400 validation_failed');
 
 /** 1..200 characters, not only white space. */
 const Text = (description: string) => Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description });

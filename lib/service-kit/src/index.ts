@@ -10,6 +10,7 @@ export type { HttpServer, HttpServerOptions, HttpServerSettings } from './http/s
 export { bearerTokenOf, SCOPES } from './http/auth.js';
 export type { Credentials, Scope } from './http/auth.js';
 export { ErrorBody, HttpError, notFound, conflict, isDatabaseUnavailable } from './http/errors.js';
+export { UUID_PATTERN, UuidString } from './http/uuid.js';
 export { classify } from './http/error-handler.js';
 export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';
 export { ensureDatabase, createPool, createKysely, openDatabase, connectionBounds, SESSION_BOUNDS } from './db/database.js';

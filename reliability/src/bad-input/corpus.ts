@@ -61,6 +61,8 @@ export function malformedIds(): string[] {
     'g0000000-0000-4000-8000-000000000000',
     '00000000000040008000000000000000x',
     '{00000000-0000-4000-8000-000000000000}',
+    // passes ajv's uuid format, not PostgreSQL's uuid input
+    'urn:uuid:00000000-0000-4000-8000-000000000000',
     'a'.repeat(5_000),
     '%FF%FE',
   ];
