@@ -4,7 +4,8 @@ import { migrateToLatest } from '@demo/service-kit';
 import type { Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrderInserts } from '../../src/db/orders.js';
+import { createOrderInserts, createOrderPlacements } from '../../src/db/orders.js';
+import { orderStatusFor } from '../../src/domain/order-status.js';
 import { replicaCustomerQueries } from '../../src/db/replica.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import type { Database } from '../../src/db/schema.js';
@@ -54,6 +55,56 @@ describe('order inserts, group-committed', () => {
     // (the second may have shared the failed statement, or gone alone; either way it is not half-written)
     const stored = await db.selectFrom('orders').select('id').where('id', '=', again.id).execute();
     expect(stored.length).toBe(second.status === 'fulfilled' ? 1 : 0);
+  });
+});
+
+describe('order placements: the replica read and the insert in one statement', () => {
+  it("writes the orders of the replica's live customers with the domain's status, and nothing for the others", async () => {
+    // Given customers of every kind the replica can hold
+    const addresses = ['1 Main St', 'unknown', 'Unknown', ' unknown'];
+    const known = addresses.map((address) => ({ id: randomUUID(), address }));
+    const deleted = randomUUID();
+    const noAddress = randomUUID();
+    await db
+      .insertInto('customers')
+      .values([
+        ...known.map(({ id, address }) => ({ id, address, version: 1, deleted: false, updated_at: new Date(), last_event_offset: '0' })),
+        { id: deleted, address: 'Gone St', version: 2, deleted: true, updated_at: new Date(), last_event_offset: '0' },
+        { id: noAddress, address: null, version: 1, deleted: false, updated_at: new Date(), last_event_offset: '0' },
+      ])
+      .execute();
+    const placements = createOrderPlacements(db, { maxBatch: 256, maxInFlight: 1 });
+    const wanted = [
+      ...known.map(({ id }) => id),
+      known[0]!.id.toUpperCase(),
+      deleted,
+      noAddress,
+      randomUUID(),
+    ].map((customerId) => ({ id: randomUUID(), customerId }));
+    // When they are placed together
+    const rows = await Promise.all(wanted.map((order) => placements.placeForKnownCustomer(order)));
+    // Then the known ones are written with the status the domain gives their address
+    expect(rows.map((row) => row && [row.id, row.customer_id, row.status])).toEqual([
+      ...known.map(({ id, address }, k) => [wanted[k]!.id, id, orderStatusFor(address)]),
+      [wanted[4]!.id, known[0]!.id, 'Processing'],
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(rows.map((row) => row?.status).slice(0, 4)).toEqual(['Processing', 'Failed', 'Processing', 'Processing']);
+    // and nothing for the deleted, the address-less and the unknown customer
+    const stored = await db.selectFrom('orders').select('id').where('id', 'in', wanted.map((order) => order.id)).execute();
+    expect(stored).toHaveLength(5);
+  });
+
+  it('places many orders with few statements', async () => {
+    const customer = randomUUID();
+    await db.insertInto('customers').values({ id: customer, address: '2 Main St', version: 1, deleted: false, updated_at: new Date(), last_event_offset: '0' }).execute();
+    const placements = createOrderPlacements(db, { maxBatch: 256, maxInFlight: 1 });
+    const rows = await Promise.all(Array.from({ length: 50 }, () => placements.placeForKnownCustomer({ id: randomUUID(), customerId: customer })));
+    expect(rows.every((row) => row?.status === 'Processing')).toBe(true);
+    // now() is the transaction's start: one value per transaction
+    expect(new Set(rows.map((row) => row!.created_at.getTime())).size).toBeLessThanOrEqual(2);
   });
 });
 
