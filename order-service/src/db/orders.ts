@@ -20,53 +20,54 @@ export interface OrderRow {
  */
 export const ORDER_PATH_IN_FLIGHT = 1;
 
-interface PendingInsert {
-  order: { id: string; customerId: string; status: OrderStatus };
-  resolve(row: OrderRow): void;
+type GroupOptions = { maxBatch?: number; maxInFlight?: number };
+
+interface Pending<O> {
+  order: O;
+  resolve(row: OrderRow | undefined): void;
   reject(error: unknown): void;
 }
 
 /**
- * Group commit for new orders: the orders placed while earlier inserts are in flight share the
- * next INSERT (one statement, one commit for up to `maxBatch` of them), as customer-service does
- * for its writes. Orders have no order among themselves, so none waits for another; a failed
- * statement fails the orders it carried, and none of them was written.
+ * Group commit for new orders: the orders placed while earlier statements are in flight share the
+ * next one (one statement, one commit for up to `maxBatch` of them), as customer-service does for
+ * its writes. Orders have no order among themselves, so none waits for another; a failed
+ * statement fails the orders it carried, and none of them was written. Each order is answered
+ * with the row `write` returned for its id, or undefined when it returned none.
  */
-export function createOrderInserts(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number } = {}) {
-  const queue = createGroupCommit<PendingInsert>({
+function groupedOrders<O extends { id: string }>(options: GroupOptions, write: (orders: O[]) => Promise<OrderRow[]>) {
+  const queue = createGroupCommit<Pending<O>>({
     maxBatch: options.maxBatch ?? 256,
     maxInFlight: options.maxInFlight ?? ORDER_PATH_IN_FLIGHT,
     keyOf: () => undefined,
     async run(batch) {
       try {
-        const result = await sql<OrderRow>`
-          INSERT INTO orders (id, customer_id, status)
-          SELECT * FROM unnest(${batch.map((p) => p.order.id)}::uuid[], ${batch.map((p) => p.order.customerId)}::uuid[], ${batch.map((p) => p.order.status)}::text[])
-          RETURNING id::text, customer_id::text, status, created_at`.execute(db);
-        const byId = new Map(result.rows.map((row) => [row.id, row]));
-        for (const pending of batch) {
-          const row = byId.get(pending.order.id);
-          if (row) pending.resolve(row);
-          else pending.reject(new Error(`order ${pending.order.id} was not written`));
-        }
+        const byId = new Map((await write(batch.map((pending) => pending.order))).map((row) => [row.id, row]));
+        for (const pending of batch) pending.resolve(byId.get(pending.order.id));
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }
     },
   });
-  return {
-    insert(order: PendingInsert['order']): Promise<OrderRow> {
-      return new Promise<OrderRow>((resolve, reject) => queue.push({ order, resolve, reject }));
-    },
-  };
+  return (order: O) => new Promise<OrderRow | undefined>((resolve, reject) => queue.push({ order, resolve, reject }));
 }
 
-export type OrderInserts = ReturnType<typeof createOrderInserts>;
-
-interface PendingPlacement {
-  order: { id: string; customerId: string };
-  resolve(row: OrderRow | undefined): void;
-  reject(error: unknown): void;
+/** Orders whose status is decided already (an insert, grouped). */
+export function createOrderInserts(db: Kysely<Database>, options: GroupOptions = {}) {
+  const insert = groupedOrders<{ id: string; customerId: string; status: OrderStatus }>(options, async (orders) => {
+    const result = await sql<OrderRow>`
+      INSERT INTO orders (id, customer_id, status)
+      SELECT * FROM unnest(${orders.map((o) => o.id)}::uuid[], ${orders.map((o) => o.customerId)}::uuid[], ${orders.map((o) => o.status)}::text[])
+      RETURNING id::text, customer_id::text, status, created_at`.execute(db);
+    return result.rows;
+  });
+  return {
+    async insert(order: { id: string; customerId: string; status: OrderStatus }): Promise<OrderRow> {
+      const row = await insert(order);
+      if (!row) throw new Error(`order ${order.id} was not written`);
+      return row;
+    },
+  };
 }
 
 /**
@@ -77,38 +78,24 @@ interface PendingPlacement {
  * customer, see services/customer-lookup.ts). Half the statements, round trips and backend
  * wake-ups of a read followed by an insert.
  */
-export function createOrderPlacements(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number } = {}) {
+export function createOrderPlacements(db: Kysely<Database>, options: GroupOptions = {}) {
   const rule = ORDER_STATUS_RULE;
-  const queue = createGroupCommit<PendingPlacement>({
-    maxBatch: options.maxBatch ?? 256,
-    maxInFlight: options.maxInFlight ?? ORDER_PATH_IN_FLIGHT,
-    keyOf: () => undefined,
-    async run(batch) {
-      try {
-        const result = await sql<OrderRow>`
-          INSERT INTO orders (id, customer_id, status)
-          SELECT wanted.id, customers.id,
-                 CASE WHEN customers.address = ${rule.failingAddress}::text THEN ${rule.whenFailing}::text ELSE ${rule.otherwise}::text END
-          FROM unnest(${batch.map((p) => p.order.id)}::uuid[], ${batch.map((p) => p.order.customerId)}::uuid[]) AS wanted (id, customer_id)
-          JOIN customers ON customers.id = wanted.customer_id
-          WHERE NOT customers.deleted AND customers.address IS NOT NULL
-          RETURNING id::text, customer_id::text, status, created_at`.execute(db);
-        const byId = new Map(result.rows.map((row) => [row.id, row]));
-        for (const pending of batch) pending.resolve(byId.get(pending.order.id));
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
-      }
-    },
+  const place = groupedOrders<{ id: string; customerId: string }>(options, async (orders) => {
+    const result = await sql<OrderRow>`
+      INSERT INTO orders (id, customer_id, status)
+      SELECT wanted.id, customers.id,
+             CASE WHEN customers.address = ${rule.failingAddress}::text THEN ${rule.whenFailing}::text ELSE ${rule.otherwise}::text END
+      FROM unnest(${orders.map((o) => o.id)}::uuid[], ${orders.map((o) => o.customerId)}::uuid[]) AS wanted (id, customer_id)
+      JOIN customers ON customers.id = wanted.customer_id
+      WHERE NOT customers.deleted AND customers.address IS NOT NULL
+      RETURNING id::text, customer_id::text, status, created_at`.execute(db);
+    return result.rows;
   });
   return {
     /** The order written, or undefined when the replica has no live customer of that id (nothing written). */
-    placeForKnownCustomer(order: PendingPlacement['order']): Promise<OrderRow | undefined> {
-      return new Promise<OrderRow | undefined>((resolve, reject) => queue.push({ order, resolve, reject }));
-    },
+    placeForKnownCustomer: place,
   };
 }
-
-export type OrderPlacements = ReturnType<typeof createOrderPlacements>;
 
 export async function findOrder(db: Kysely<Database>, id: string): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
