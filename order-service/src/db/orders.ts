@@ -11,11 +11,12 @@ export interface OrderRow {
 }
 
 /**
- * Statements in flight at once on the order path (its grouped replica reads and its grouped inserts).
- * One, not more: an order needs a read and then an insert, and with more statements in flight each
- * carries fewer orders, so the same work costs more commits, round trips and backend wake-ups on
- * a machine that runs PostgreSQL beside the service. Measured with the load test's orders phase
- * (20,000 orders, concurrency 64, two instances, three runs each, alternating): 4 in flight gave
+ * Statements in flight at once on each of the order path's queues (its grouped placements, and
+ * the grouped replica reads and inserts of orders that wait for their customer). One, not more:
+ * with more statements in flight each carries fewer orders, so the same work costs more commits,
+ * round trips and backend wake-ups on a machine that runs PostgreSQL beside the service. Measured
+ * with the load test's orders phase when an order was still a read and then an insert (20,000
+ * orders, concurrency 64, two instances, three runs each, alternating): 4 in flight gave
  * 5,107-5,487 req/s with p99 37-41 ms; 1 gave 7,573-9,217 req/s with p99 19-30 ms.
  */
 export const ORDER_PATH_IN_FLIGHT = 1;
