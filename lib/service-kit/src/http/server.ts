@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import { requestLoggerFactory } from './request-logger.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -74,6 +75,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     genReqId: correlationIdOf,
     // Request lines are ours (debug level, below); every line of a request carries correlation_id.
     logController: new LogController({ requestIdLogLabel: 'correlation_id', disableRequestLogging: true }),
+    childLoggerFactory: requestLoggerFactory,
     return503OnClosing: true,
     ...serverOptions(settings),
   }).withTypeProvider<TypeBoxTypeProvider>();
