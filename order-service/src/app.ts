@@ -1,5 +1,6 @@
 import { ORDER_SERVICE_CONSUMER } from '@demo/contract';
-import { createHttpServer, healthRoutes, openDatabase, type Logger, type RunningService } from '@demo/service-kit';
+import { errorMessage } from '@demo/async';
+import { createHttpServer, healthRoutes, openDatabase, poolMinimum, type Logger, type RunningService } from '@demo/service-kit';
 import { connectBroker, partitionStreams, requirePartition, requireStream } from '@demo/stream';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from './config.js';
@@ -75,7 +76,12 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
     version: '0.1.0',
   });
   await http.register(healthRoutes, orderHealth({ db, connections, replica }));
-  await http.register(ordersRoutes, { orders: createOrderService({ db, customers, metrics }) });
+  const orders = createOrderService({ db, customers, metrics });
+  // Before the first order, on the sessions the pool keeps: not fatal (the first orders are then slower).
+  await orders.warm(poolMinimum({ poolSize: config.DATABASE_POOL_SIZE })).catch((error: unknown) =>
+    logger.warn({ err: errorMessage(error) }, 'the order path could not be prepared; the first orders will be slower'),
+  );
+  await http.register(ordersRoutes, { orders });
   await http.register(replicaRoutes, { replicaCustomers: createReplicaCustomerService(db) });
   await http.register(adminRoutes, { parkedEvents: createParkedEventService(db) });
   await http.register(parkedEventActionRoutes, { actions: createParkedEventActions(db) });

@@ -13,7 +13,7 @@ export { ErrorBody, HttpError, notFound, conflict, isDatabaseUnavailable } from 
 export { UUID_PATTERN, UuidString } from './http/uuid.js';
 export { classify } from './http/error-handler.js';
 export { CORRELATION_HEADER, correlationIdOf } from './http/correlation-id.js';
-export { ensureDatabase, createPool, createKysely, openDatabase, connectionBounds, SESSION_BOUNDS } from './db/database.js';
+export { ensureDatabase, createPool, poolMinimum, createKysely, openDatabase, connectionBounds, SESSION_BOUNDS } from './db/database.js';
 export type { DatabaseSettings, OpenDatabase } from './db/database.js';
 export { migrateToLatest } from './db/migrate.js';
 export { healthRoutes } from './http/health.js';

@@ -22,6 +22,9 @@ export function createOrderService(deps: { db: Kysely<Database>; customers: Cust
   }
 
   return {
+    /** Prepares the order path on `connections` of the pool's sessions before the first order (writes nothing). */
+    warm: (connections: number) => placements.warm(connections),
+
     /** Processing, or Failed for the address `unknown`; 400 for a customer the replica does not have (or deleted). */
     async place(customerId: string): Promise<Order> {
       // Time-ordered (UUIDv7), as customer ids are: a new order goes to the right edge of the primary

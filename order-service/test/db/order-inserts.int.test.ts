@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { migrateToLatest } from '@demo/service-kit';
-import type { Kysely } from 'kysely';
+import { createPool, migrateToLatest } from '@demo/service-kit';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '@demo/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrderInserts, createOrderPlacements } from '../../src/db/orders.js';
@@ -105,6 +105,33 @@ describe('order placements: the replica read and the insert in one statement', (
     expect(rows.every((row) => row?.status === 'Processing')).toBe(true);
     // now() is the transaction's start: one value per transaction
     expect(new Set(rows.map((row) => row!.created_at.getTime())).size).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('warming the order path', () => {
+  it('runs the placement on as many sessions as asked, at once, and writes nothing', async () => {
+    // Given a pool of its own (its sessions are the only ones of that name)
+    const application = `warm-${randomUUID().slice(0, 8)}`;
+    const pool = createPool({ url: database.url, poolSize: 4, applicationName: application });
+    const own = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      const before = await db.selectFrom('orders').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      // When the placements are warmed on two sessions
+      await createOrderPlacements(own).warm(2);
+      // Then two sessions exist, and the last statement of each was the placement
+      const sessions = await db
+        .selectFrom(sql<{ query: string }>`pg_stat_activity`.as('a'))
+        .select('a.query')
+        .where(sql`a.application_name`, '=', application)
+        .execute();
+      expect(sessions).toHaveLength(2);
+      for (const session of sessions) expect(session.query).toMatch(/INSERT INTO orders[\s\S]*JOIN customers/);
+      // and no order was written
+      const after = await db.selectFrom('orders').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(after.n)).toBe(Number(before.n));
+    } finally {
+      await own.destroy();
+    }
   });
 });
 

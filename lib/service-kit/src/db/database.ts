@@ -66,6 +66,16 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /**
+ * Connections a pool keeps open once made. Idle connections above these close after 30 s. A path
+ * that went quiet (the order path while only customers are written) would otherwise meet its next
+ * burst of requests with new connections: a backend started and a SCRAM login per connection, in
+ * the tail of the burst's latency.
+ */
+export function poolMinimum(settings: Pick<DatabaseSettings, 'poolSize'>): number {
+  return Math.min(2, settings.poolSize ?? 20);
+}
+
+/**
  * A pool that survives the database going away: a connection the server terminates emits 'error'
  * on the pool when idle and on the client itself when checked out, and either would crash the
  * process without a listener. The query in flight fails (a 503 upstream); the pool reconnects.
@@ -77,11 +87,7 @@ export function createPool(settings: DatabaseSettings): pg.Pool {
     application_name: settings.applicationName,
     ...connectionBounds(settings.sessionOptions),
     idleTimeoutMillis: 30_000,
-    // Idle connections above these two close after 30 s; these stay open once made. A path that went
-    // quiet (the order path while only customers are written) would otherwise meet its next burst of
-    // requests with new connections: a backend started and a SCRAM login per connection, in the tail
-    // of the burst's latency.
-    min: Math.min(2, settings.poolSize ?? 20),
+    min: poolMinimum(settings),
   });
   const report = (error: Error) => settings.logger?.warn({ err: error.message }, 'database connection failed');
   pool.on('error', report);
