@@ -81,10 +81,39 @@ export const outboxQueries = {
   },
 };
 
-/** Rows not yet confirmed by the broker (the outbox_pending gauge), on any session. */
+/**
+ * The pending rows: those waiting for a publishing id, through outbox_unassigned, and those
+ * holding one, through outbox_publishing_id; in one snapshot, so a row assigned meanwhile is
+ * counted once.
+ */
+export const COUNT_PENDING_SQL = `SELECT (SELECT count(*) FROM outbox WHERE publishing_id IS NULL)
+  + (SELECT count(*) FROM outbox WHERE publishing_id IS NOT NULL) AS count`;
+
+export const COUNT_PENDING_SETTINGS = ['SET LOCAL enable_seqscan = off', 'SET LOCAL enable_bitmapscan = off'];
+
+/**
+ * Rows not yet confirmed by the broker (the outbox_pending gauge), on any session. Not a scan of
+ * the table: between two visits of autovacuum it holds three dead versions of every row the relay
+ * has published since (inserted, assigned, deleted), and during a 1M load run `count(*)` took
+ * 100-400 ms, every second the gauge was read. An index scan reads the dead entries once, marks
+ * them dead in the index, and skips them afterwards without visiting the table: with 300,000 rows
+ * deleted and 50 live, 1-3 ms against 50 ms for the table scan. A bitmap scan marks nothing, so
+ * both are turned off for this transaction.
+ */
 export async function countPending(pool: pg.Pool): Promise<number> {
-  const result = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM outbox');
-  return result.rows[0]?.count ?? 0;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    for (const setting of COUNT_PENDING_SETTINGS) await client.query(setting);
+    const result = await client.query<{ count: string }>(COUNT_PENDING_SQL);
+    await client.query('COMMIT');
+    return Number(result.rows[0]?.count ?? 0);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 function compareBigint(a: string, b: string): number {
