@@ -101,9 +101,8 @@ export function createOrderPlacements(db: Kysely<Database>, options: GroupOption
      * time: the code's first compilation here, and in each new PostgreSQL session the catalog
      * lookups of the tables and indexes it touches (5 ms against 0.5 afterwards, measured with
      * psql). 32 orders at once on a restarted instance, four restarts each: answered in 43-63 ms
-     * without, 46-51 ms with (the next 32 in 15-25 ms; most of what remains is the 32 new
-     * connections: an instance that has placed orders before answers a first 32 on new
-     * connections in 34-46 ms).
+     * without, 46-51 ms with (the next 32 in 15-25 ms; an instance that has placed orders
+     * before answers a first 32 on new connections in 32-46 ms).
      */
     async warm(connections: number): Promise<void> {
       await Promise.all(Array.from({ length: connections }, () => write([])));
