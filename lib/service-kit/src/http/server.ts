@@ -5,7 +5,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
-import { requestLoggerFactory } from './request-logger.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -18,6 +17,7 @@ import { requestLimits, serverOptions } from './limits.js';
 import { errorHandler } from './error-handler.js';
 import { ErrorBody, HttpError } from './errors.js';
 import { httpMetrics } from './metrics.js';
+import { requestLoggerFactory } from './request-logger.js';
 
 export type HttpServer = FastifyInstance<
   RawServerDefault,
