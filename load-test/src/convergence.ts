@@ -1,6 +1,7 @@
 import type { Databases, Summary } from './databases.js';
 import { replicaProgress, replicaSummary } from './databases.js';
-import type { RunModel } from './phases/model.js';
+import type { PackedIds } from './packed-ids.js';
+import { acknowledgedIndexes, type RunModel } from './phases/model.js';
 
 export interface Convergence {
   converged: boolean;
@@ -22,9 +23,9 @@ export interface Expectation {
 
 /** What the API acknowledged so far: every created customer and its number of writes. */
 export function acknowledgedExpectation(model: RunModel): Expectation {
-  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
+  const acknowledged = acknowledgedIndexes(model);
   return {
-    ids: acknowledged.map((i) => model.ids[i]!),
+    ids: model.ids.toArray(acknowledged),
     count: acknowledged.length,
     versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
   };
@@ -40,7 +41,7 @@ export function acknowledgedExpectation(model: RunModel): Expectation {
 export async function waitForConvergence(
   dbs: Databases,
   expected: Expectation,
-  source: Promise<Summary & { ids: string[] }>,
+  source: Promise<Summary & { ids: PackedIds }>,
   lastWriteAt: number,
   timeoutMs: number,
   onPoll: (state: { count: number; versionSum: number }, target: { count: number; versionSum: number }) => void,
@@ -48,8 +49,10 @@ export async function waitForConvergence(
   const deadline = Date.now() + timeoutMs;
   let polls = 0;
   let replica: Summary | { count: number; versionSum: number } = { count: 0, versionSum: 0 };
-  let known: (Summary & { ids: string[] }) | undefined;
-  void source.then((state) => (known = state), () => undefined);
+  // customer_db's ids as the text the queries take, made once.
+  let known: Expectation | undefined;
+  const knownOf = (state: Summary & { ids: PackedIds }) => (known ??= { count: state.count, versionSum: state.versionSum, ids: state.ids.toArray() });
+  void source.then(knownOf, () => undefined);
   let seenAt: number | undefined;
   for (;;) {
     polls++;
@@ -62,7 +65,7 @@ export async function waitForConvergence(
       seenAt ??= polledAt;
       const state = await source;
       if (state.count === target.count && state.versionSum === target.versionSum) {
-        const summary = await replicaSummary(dbs.order, state.ids);
+        const summary = await replicaSummary(dbs.order, knownOf(state).ids);
         replica = summary;
         if (summary.digest === state.digest) {
           return { converged: true, convergedAt: seenAt, afterLastWriteMs: Math.max(0, seenAt - lastWriteAt), polls, replica, matched: summary };

@@ -7,6 +7,7 @@ import { measureStreamFootprint } from './stream-footprint.js';
 import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
 import { verifyCreates, verifyRun } from './verify.js';
 import { openDatabases, sourceState, type Summary } from './databases.js';
+import { createGcRecorder, type GcPauses } from './gc-pauses.js';
 import type { BatchResult, PhaseCounter } from './http-load.js';
 import { createCustomers } from './phases/create.js';
 import { newModel } from './phases/model.js';
@@ -30,6 +31,11 @@ import { NumberLog, summarize } from './stats.js';
 
 const log = (line: string) => console.log(`[load] ${line}`);
 
+/** customer_db's state of the run with its ids as text, for the phases after the verification that query by them. */
+const sourceWithIds = (state: Awaited<ReturnType<typeof sourceState>>) => ({ ...state, ids: state.ids.toArray() });
+
+const gc = createGcRecorder();
+
 function phaseReport(results: Array<BatchResult<unknown>>, requests: number): PhaseReport {
   const latencies = new NumberLog();
   const errorsByKind: Record<string, number> = {};
@@ -44,10 +50,13 @@ function phaseReport(results: Array<BatchResult<unknown>>, requests: number): Ph
     failed += result.failed.length;
     retried += result.retried;
   }
+  let loadGeneratorGc: GcPauses | undefined;
   if (results.length > 0) {
-    seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
+    const [from, to] = [Math.min(...results.map((r) => r.startedAt)), Math.max(...results.map((r) => r.endedAt))];
+    seconds = (to - from) / 1000;
+    loadGeneratorGc = gc.between(from, to);
   }
-  return { requests, succeeded, failed, retried, seconds, perS: seconds > 0 ? succeeded / seconds : 0, latencyMs: summarize(latencies.values()), errorsByKind };
+  return { requests, succeeded, failed, retried, seconds, perS: seconds > 0 ? succeeded / seconds : 0, latencyMs: summarize(latencies.values()), errorsByKind, loadGeneratorGc };
 }
 
 async function baselines(config: LoadConfig, report: LoadReport['baselines'], cpu: NonNullable<LoadReport['cpu']>, status: (s: string) => void) {
@@ -150,6 +159,7 @@ async function main(): Promise<number> {
     await sampler.tick(); // the first sample is the baseline of the per-second histogram diffs
     const http = { concurrency: config.concurrency, timeoutS: config.requestTimeoutS, maxRetries: config.maxRetries };
     const loadStarted = Date.now();
+    gc.start();
 
     // 1. creates
     setStatus('');
@@ -293,7 +303,7 @@ async function main(): Promise<number> {
       report.rebuild = { measured: false, reason: 'order-service has no rebuild script' };
     } else if (source.state && verification.ok) {
       phase = 'rebuild';
-      report.rebuild = await measureRebuild(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
+      report.rebuild = await measureRebuild(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, sourceWithIds(source.state), config.convergeTimeoutMs * 4, setStatus);
       setStatus('');
       if (!report.rebuild.measured && !report.rebuild.throughSnapshot) report.failures.push(`rebuild: ${report.rebuild.reason}`);
       else if (report.rebuild.throughSnapshot) log(`rebuild: ${report.rebuild.reason}`);
@@ -304,7 +314,7 @@ async function main(): Promise<number> {
     // 5. bootstrap: the replica loaded again from customer-service's snapshot, against a raw batched upsert of the same rows
     if (big && script && source.state && verification.ok && (report.rebuild.measured || report.rebuild.throughSnapshot)) {
       phase = 'bootstrap';
-      report.bootstrap = await measureBootstrap(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
+      report.bootstrap = await measureBootstrap(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, sourceWithIds(source.state), config.convergeTimeoutMs * 4, setStatus);
       setStatus('');
       if (!report.bootstrap.measured) report.failures.push(`bootstrap: ${report.bootstrap.reason}`);
       else log(`bootstrap loaded ${report.bootstrap.customers} customers in ${report.bootstrap.seconds?.toFixed(2)} s (${report.bootstrap.customersPerS?.toFixed(0)}/s)`);
@@ -347,6 +357,7 @@ async function main(): Promise<number> {
     report.failures.push(`load test aborted: ${(error as Error).stack ?? String(error)}`);
   } finally {
     progress.stop();
+    gc.stop();
     await sampler.stop();
     await dbs.close();
   }

@@ -2,7 +2,8 @@ import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
 import type { Databases, Summary } from './databases.js';
 import { replicaRows, replicaSummary, sourceRows, sourceState, sourceSummary } from './databases.js';
 import { describeDifference, diffRows, type RowDiff } from './digest.js';
-import type { RunModel } from './phases/model.js';
+import type { PackedIds } from './packed-ids.js';
+import { acknowledgedIndexes, addressOf, type RunModel } from './phases/model.js';
 
 export interface Verification {
   ok: boolean;
@@ -41,14 +42,14 @@ const RANGES_IN_FLIGHT = 4;
  * customer missing on both sides, or an extra replica row of the run, shows), cut into ranges of
  * `size` ids. Each acknowledged id carries its index in the model.
  */
-export function* idRanges(sourceIds: readonly string[], model: Pick<RunModel, 'ids'>, size: number): Generator<Array<[string, number]>> {
-  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : [])).sort((a, b) => (model.ids[a]! < model.ids[b]! ? -1 : model.ids[a]! > model.ids[b]! ? 1 : 0));
+export function* idRanges(sourceIds: PackedIds, model: Pick<RunModel, 'ids' | 'n' | 'writes'>, size: number): Generator<Array<[string, number]>> {
+  const acknowledged = acknowledgedIndexes(model).sort((a, b) => model.ids.compare(a, b));
   let range: Array<[string, number]> = [];
   let s = 0;
   let a = 0;
   while (s < sourceIds.length || a < acknowledged.length) {
-    const fromSource = sourceIds[s];
-    const fromModel = a < acknowledged.length ? model.ids[acknowledged[a]!]! : undefined;
+    const fromSource = sourceIds.at(s);
+    const fromModel = a < acknowledged.length ? model.ids.at(acknowledged[a]!) : undefined;
     let next: [string, number];
     if (fromModel === undefined || (fromSource !== undefined && fromSource < fromModel)) {
       next = [fromSource!, -1];
@@ -81,7 +82,7 @@ export function* idRanges(sourceIds: readonly string[], model: Pick<RunModel, 'i
 export async function verifyRun(
   dbs: Databases,
   model: RunModel,
-  known?: Summary & { ids: string[] },
+  known?: Summary & { ids: PackedIds },
   replicaOfKnown?: Summary,
   rangeSize = RANGE_SIZE,
 ): Promise<Verification> {
@@ -110,8 +111,8 @@ export async function verifyRun(
       const exactVersion = !model.ambiguous[i];
       let problem: string | undefined;
       if (!row) problem = `${id}: acknowledged (201) but not in customer_db`;
-      else if (row.address !== model.addresses[i])
-        problem = `${id}: customer_db address ${JSON.stringify(row.address)}, last acknowledged ${JSON.stringify(model.addresses[i])}`;
+      else if (row.address !== addressOf(model, i))
+        problem = `${id}: customer_db address ${JSON.stringify(row.address)}, last acknowledged ${JSON.stringify(addressOf(model, i))}`;
       else if (exactVersion ? row.version !== model.writes[i] : row.version < model.writes[i]!)
         problem = `${id}: customer_db version ${row.version}, ${model.writes[i]} acknowledged writes`;
       if (problem !== undefined) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabases, type Databases } from '../src/databases.js';
-import { emailOf, newModel, type RunModel } from '../src/phases/model.js';
+import { AddressKind, addressOf, emailOf, newModel, type RunModel } from '../src/phases/model.js';
 import { verifyRun } from '../src/verify.js';
 
 // The verifier against real PostgreSQL: two databases shaped like customer_db and the replica,
@@ -35,11 +35,17 @@ beforeAll(async () => {
   // A run of N customers, every one acknowledged, the same on both sides.
   model = newModel(`v${suffix}`, N);
   for (let i = 0; i < N; i++) {
-    model.ids[i] = randomUUID();
-    model.addresses[i] = `Street ${i}`;
+    model.ids.set(i, randomUUID());
+    model.addresses[i] = i % 5 === 0 ? AddressKind.unknown : i % 2 === 0 ? AddressKind.created : AddressKind.updated + (i % 3);
     model.writes[i] = 1 + (i % 3);
   }
-  const rows = model.ids.map((id, i) => ({ id, email: emailOf(model.runId, i), address: model.addresses[i], version: model.writes[i], deleted: i % 7 === 0 }));
+  const rows = Array.from({ length: N }, (_, i) => ({
+    id: model.ids.at(i),
+    email: emailOf(model.runId, i),
+    address: addressOf(model, i),
+    version: model.writes[i],
+    deleted: i % 7 === 0,
+  }));
   await dbs.customer.query(
     `INSERT INTO customers SELECT id, email, address, version, CASE WHEN deleted THEN now() END FROM json_to_recordset($1::json) AS t(id uuid, email text, address text, version int, deleted boolean)`,
     [JSON.stringify(rows)],
@@ -65,12 +71,18 @@ describe('verifyRun, range by range', () => {
 
   it('fails on one wrong field, one missing and one extra row, and names their ids and ranges', async () => {
     // Given the replica with one address wrong, one row missing, and a row of the run that customer_db does not hold
-    const [wrong, missing] = [model.ids[10]!, model.ids[2_000]!];
+    const [wrong, missing] = [model.ids.at(10)!, model.ids.at(2_000)!];
     const extra = randomUUID();
     await dbs.order.query(`UPDATE customers SET address = 'Wrong Road' WHERE id = $1`, [wrong]);
     await dbs.order.query(`DELETE FROM customers WHERE id = $1`, [missing]);
     await dbs.order.query(`INSERT INTO customers VALUES ($1, 'Ghost Road', 1, false)`, [extra]);
-    const withExtra = { ...model, n: N + 1, ids: [...model.ids, extra], addresses: [...model.addresses, 'Ghost Road'], writes: Uint16Array.from([...model.writes, 1]), ambiguous: new Uint8Array(N + 1) };
+    const withExtra = newModel(model.runId, N + 1);
+    withExtra.ids.words.set(model.ids.words);
+    withExtra.ids.set(N, extra);
+    withExtra.addresses.set(model.addresses);
+    withExtra.addresses[N] = AddressKind.created;
+    withExtra.writes.set(model.writes);
+    withExtra.writes[N] = 1;
     try {
       // When
       const verification = await verifyRun(dbs, withExtra, undefined, undefined, 1_000);

@@ -1,5 +1,5 @@
 import { runBatch, type BatchResult, type PhaseCounter } from '../http-load.js';
-import { emailOf, errorKind, type RunModel } from './model.js';
+import { AddressKind, addressText, emailOf, errorKind, type RunModel } from './model.js';
 
 export interface PhaseOptions {
   baseUrl: string;
@@ -22,13 +22,14 @@ export async function createCustomers(
   const items = Array.from({ length: model.n }, (_, i) => i);
   const attempts = new Uint8Array(model.n);
   const conflicts: number[] = [];
+  const kindOf = (i: number) => (unknown(i) ? AddressKind.unknown : AddressKind.created);
   const result = await runBatch<number>({
     ...options,
     counter,
     items,
     build(i) {
       if (attempts[i]!++ > 0) model.ambiguous[i] = 1;
-      const address = unknown(i) ? 'unknown' : `${i} Load Street, Run ${model.runId}`;
+      const address = addressText(model.runId, i, kindOf(i));
       return {
         method: 'POST',
         path: '/customers',
@@ -44,8 +45,9 @@ export async function createCustomers(
       if (status !== 201) return errorKind(status, body);
       const customer = JSON.parse(body) as { customer_id?: string; address?: string; version?: number };
       if (typeof customer.customer_id !== 'string') return '201 without customer_id';
-      model.ids[i] = customer.customer_id;
-      model.addresses[i] = customer.address ?? '';
+      if (customer.address !== addressText(model.runId, i, kindOf(i))) return '201 with another address than sent';
+      model.ids.set(i, customer.customer_id);
+      model.addresses[i] = kindOf(i);
       model.writes[i] = 1;
       model.lastWriteAt = Date.now();
       return 'ok';
@@ -60,8 +62,8 @@ export async function createCustomers(
       result.failed.push(i);
       continue;
     }
-    model.ids[i] = id;
-    model.addresses[i] = unknown(i) ? 'unknown' : `${i} Load Street, Run ${model.runId}`;
+    model.ids.set(i, id);
+    model.addresses[i] = kindOf(i);
     model.writes[i] = 1;
   }
   return result;

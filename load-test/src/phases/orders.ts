@@ -1,6 +1,6 @@
 import { runBatch, type BatchResult, type PhaseCounter } from '../http-load.js';
 import type { PhaseOptions } from './create.js';
-import { errorKind, type RunModel } from './model.js';
+import { AddressKind, acknowledgedIndexes, addressOf, errorKind, type RunModel } from './model.js';
 
 export interface OrderMismatch {
   customerId: string;
@@ -30,7 +30,7 @@ export async function placeOrders(
   counters: PhaseCounter[],
   options: Omit<PhaseOptions, 'baseUrl'>,
 ): Promise<OrderOutcome> {
-  const candidates = model.ids.flatMap((id, i) => (id && !planned.has(i) && !model.updated[i] ? [i] : []));
+  const candidates = acknowledgedIndexes(model).filter((i) => !planned.has(i) && !model.updated[i]);
   const picks = Array.from({ length: count }, () => candidates[Math.floor(random() * candidates.length)]!).filter(
     (i) => i !== undefined,
   );
@@ -45,14 +45,14 @@ export async function placeOrders(
         baseUrl: url,
         counter: counters[k]!,
         items: picks.filter((_, j) => j % orderUrls.length === k),
-        build: (i) => ({ method: 'POST', path: '/orders', body: JSON.stringify({ customer_id: model.ids[i] }) }),
+        build: (i) => ({ method: 'POST', path: '/orders', body: JSON.stringify({ customer_id: model.ids.at(i) }) }),
         accept(i, status, body) {
           if (status !== 201) return errorKind(status, body);
           const order = JSON.parse(body) as { status?: string };
           const got = String(order.status);
           byStatus[got] = (byStatus[got] ?? 0) + 1;
-          const expected = model.addresses[i] === 'unknown' ? 'Failed' : 'Processing';
-          if (got !== expected) mismatches.push({ customerId: model.ids[i]!, address: model.addresses[i]!, expected, got, instance: url });
+          const expected = model.addresses[i] === AddressKind.unknown ? 'Failed' : 'Processing';
+          if (got !== expected) mismatches.push({ customerId: model.ids.at(i)!, address: addressOf(model, i), expected, got, instance: url });
           return 'ok';
         },
       }),

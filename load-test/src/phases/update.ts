@@ -1,7 +1,7 @@
 import { runBatch, type BatchResult, type PhaseCounter } from '../http-load.js';
 import { sample } from '../random.js';
 import type { PhaseOptions } from './create.js';
-import { errorKind, type RunModel } from './model.js';
+import { AddressKind, acknowledgedIndexes, addressText, errorKind, type RunModel } from './model.js';
 
 export interface UpdatePlan {
   /** rounds[r] = customers updated in round r + 1; a customer updated k times is in rounds 0..k-1. */
@@ -14,7 +14,7 @@ export interface UpdatePlan {
  * Round r only starts once round r − 1 (and its retries) is over, so each customer's writes are in order.
  */
 export function planUpdates(model: RunModel, share: number, random: () => number): UpdatePlan {
-  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : []));
+  const acknowledged = acknowledgedIndexes(model);
   const chosen = sample(acknowledged.length, Math.round(share * model.n), random).map((k) => acknowledged[k]!);
   const rounds: number[][] = [[], [], []];
   for (const i of chosen) {
@@ -35,7 +35,9 @@ export async function updateAddresses(
 ): Promise<Array<BatchResult<number>>> {
   const results: Array<BatchResult<number>> = [];
   for (const [r, round] of plan.rounds.entries()) {
-    const next = new Map(round.map((i) => [i, random() < unknownShare ? 'unknown' : `${i} Update Avenue ${r + 1}, Run ${model.runId}`]));
+    // The address kind each customer of the round gets (one byte per customer of the run).
+    const next = new Uint8Array(model.n);
+    for (const i of round) next[i] = random() < unknownShare ? AddressKind.unknown : AddressKind.updated + r;
     const attempts = new Map<number, number>();
     results.push(
       await runBatch<number>({
@@ -46,11 +48,11 @@ export async function updateAddresses(
           const attempt = attempts.get(i) ?? 0;
           attempts.set(i, attempt + 1);
           if (attempt > 0) model.ambiguous[i] = 1;
-          return { method: 'PUT', path: `/customers/${model.ids[i]}/address`, body: JSON.stringify({ address: next.get(i) }) };
+          return { method: 'PUT', path: `/customers/${model.ids.at(i)}/address`, body: JSON.stringify({ address: addressText(model.runId, i, next[i]!) }) };
         },
         accept(i, status, body) {
           if (status !== 200) return errorKind(status, body);
-          model.addresses[i] = next.get(i)!;
+          model.addresses[i] = next[i]!;
           model.writes[i]!++;
           model.updated[i] = 1;
           model.lastWriteAt = Date.now();

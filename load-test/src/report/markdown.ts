@@ -13,7 +13,9 @@ function errors(kinds: Record<string, number>): string {
 
 function phaseRow(name: string, phase: PhaseReport): string {
   const l = phase.latencyMs;
-  return `| ${name} | ${num(phase.succeeded)}/${num(phase.requests)} | ${num(phase.perS)} | ${num(l?.p50, 1)} | ${num(l?.p95, 1)} | ${num(l?.p99, 1)} | ${num(l?.max, 1)} | ${num(phase.retried)} | ${num(phase.failed)} | ${errors(phase.errorsByKind)} |`;
+  const gc = phase.loadGeneratorGc;
+  const pauses = gc ? `${num(gc.pauses)} (${num(gc.major)} full), ${num(gc.totalMs)} ms, longest ${num(gc.longestMs, 1)} ms` : '—';
+  return `| ${name} | ${num(phase.succeeded)}/${num(phase.requests)} | ${num(phase.perS)} | ${num(l?.p50, 1)} | ${num(l?.p95, 1)} | ${num(l?.p99, 1)} | ${num(l?.max, 1)} | ${num(phase.retried)} | ${num(phase.failed)} | ${errors(phase.errorsByKind)} | ${pauses} |`;
 }
 
 /** The run as a person reads it: verdict, targets, figures, baselines, charts. */
@@ -37,13 +39,15 @@ export function renderMarkdown(report: LoadReport): string {
     '',
     '## Requests',
     '',
-    '| phase | ok/sent | req/s | p50 ms | p95 ms | p99 ms | max ms | retried | failed | errors by kind |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | ok/sent | req/s | p50 ms | p95 ms | p99 ms | max ms | retried | failed | errors by kind | load generator GC: pauses, in all, longest |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     phaseRow('create `POST /customers`', report.create),
     phaseRow('update `PUT /customers/:id/address`', report.update),
     phaseRow('orders `POST /orders` (8081 + 8082)', report.orders),
     '',
     `Orders by status: ${errors(report.orders.byStatus)}; wrong status: ${report.orders.wrongStatus}.`,
+    '',
+    "The last column is the load generator's own garbage collection during the phase: while it runs, responses wait unread, and a request in flight then counts the pause in its latency.",
     '',
     '## Replication',
     '',
@@ -129,6 +133,15 @@ export function renderSummary(report: LoadReport): string {
     ['create', `${num(report.create.perS)} req/s, p50/p95/p99/max ${num(report.create.latencyMs?.p50, 1)}/${num(report.create.latencyMs?.p95, 1)}/${num(report.create.latencyMs?.p99, 1)}/${num(report.create.latencyMs?.max, 1)} ms`],
     ['update', `${num(report.update.perS)} req/s, p50/p95/p99/max ${num(report.update.latencyMs?.p50, 1)}/${num(report.update.latencyMs?.p95, 1)}/${num(report.update.latencyMs?.p99, 1)}/${num(report.update.latencyMs?.max, 1)} ms`],
     ['orders', `${num(report.orders.perS)} req/s, ${errors(report.orders.byStatus)}, wrong ${report.orders.wrongStatus}`],
+    [
+      'load generator GC',
+      (['create', 'update', 'orders'] as const)
+        .map((name) => {
+          const gc = report[name].loadGeneratorGc;
+          return `${name} ${gc ? `longest ${num(gc.longestMs, 1)} ms, ${num(gc.totalMs)} ms in ${num(gc.pauses)} (${num(gc.major)} full)` : '—'}`;
+        })
+        .join('; '),
+    ],
     ['errors', `create ${errors(report.create.errorsByKind)}; update ${errors(report.update.errorsByKind)}; orders ${errors(report.orders.errorsByKind)}`],
     ['replication lag', `p50 ${num(report.replicationLagMs.p50)} ms, p99 ${num(report.replicationLagMs.p99)} ms`],
     ['converged', report.convergence.converged ? `${num(report.convergence.afterLastWriteMs)} ms after the last write` : 'NO (timed out)'],

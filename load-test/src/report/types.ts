@@ -1,3 +1,4 @@
+import type { GcPauses } from '../gc-pauses.js';
 import type { CpuBudget } from '../cpu.js';
 import type { StatementCost } from '../pg-statements.js';
 import type { StreamFootprint } from '../stream-footprint.js';
@@ -19,6 +20,8 @@ export interface PhaseReport {
   perS: number;
   latencyMs?: LatencySummary;
   errorsByKind: Record<string, number>;
+  /** The load generator's own collections during the phase (a pause inside a request is in its latency). */
+  loadGeneratorGc?: GcPauses;
 }
 
 export type Mark = 'pass' | 'short' | 'not measured';
