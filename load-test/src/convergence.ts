@@ -1,6 +1,5 @@
 import type { Databases, Summary } from './databases.js';
 import { replicaProgress, replicaSummary } from './databases.js';
-import type { PackedIds } from './packed-ids.js';
 import { acknowledgedIndexes, type RunModel } from './phases/model.js';
 
 export interface Convergence {
@@ -25,7 +24,7 @@ export interface Expectation {
 export function acknowledgedExpectation(model: RunModel): Expectation {
   const acknowledged = acknowledgedIndexes(model);
   return {
-    ids: model.ids.toArray(acknowledged),
+    ids: Array.from(acknowledged, (i) => model.ids[i]!),
     count: acknowledged.length,
     versionSum: acknowledged.reduce((sum, i) => sum + model.writes[i]!, 0),
   };
@@ -41,7 +40,7 @@ export function acknowledgedExpectation(model: RunModel): Expectation {
 export async function waitForConvergence(
   dbs: Databases,
   expected: Expectation,
-  source: Promise<Summary & { ids: PackedIds }>,
+  source: Promise<Summary & { ids: string[] }>,
   lastWriteAt: number,
   timeoutMs: number,
   onPoll: (state: { count: number; versionSum: number }, target: { count: number; versionSum: number }) => void,
@@ -49,10 +48,8 @@ export async function waitForConvergence(
   const deadline = Date.now() + timeoutMs;
   let polls = 0;
   let replica: Summary | { count: number; versionSum: number } = { count: 0, versionSum: 0 };
-  // customer_db's ids as the text the queries take, made once.
-  let known: Expectation | undefined;
-  const knownOf = (state: Summary & { ids: PackedIds }) => (known ??= { count: state.count, versionSum: state.versionSum, ids: state.ids.toArray() });
-  void source.then(knownOf, () => undefined);
+  let known: (Summary & { ids: string[] }) | undefined;
+  void source.then((state) => (known = state), () => undefined);
   let seenAt: number | undefined;
   for (;;) {
     polls++;
@@ -65,7 +62,7 @@ export async function waitForConvergence(
       seenAt ??= polledAt;
       const state = await source;
       if (state.count === target.count && state.versionSum === target.versionSum) {
-        const summary = await replicaSummary(dbs.order, knownOf(state).ids);
+        const summary = await replicaSummary(dbs.order, state.ids);
         replica = summary;
         if (summary.digest === state.digest) {
           return { converged: true, convergedAt: seenAt, afterLastWriteMs: Math.max(0, seenAt - lastWriteAt), polls, replica, matched: summary };

@@ -1,7 +1,6 @@
 import { openSystemDatabases, type SystemDatabases } from '@demo/service-kit/system';
 import pg from 'pg';
 import type { CustomerRow } from './digest.js';
-import { PackedIds } from './packed-ids.js';
 import { emailPattern } from './phases/model.js';
 
 // bigint sums come back as strings; the counts here fit a double.
@@ -24,14 +23,14 @@ const DIGEST = (deleted: string) =>
   `count(*)::int AS count, coalesce(sum(version), 0)::bigint AS "versionSum",
    md5(coalesce(string_agg(id::text || '|' || coalesce(address, '<null>') || '|' || version::text || '|' || (${deleted})::text, E'\\n' ORDER BY id), '')) AS digest`;
 
-/** This run's customers in customer_db (found by the run id in their email) and their ids, in id order. */
-export async function sourceState(db: pg.Pool, runId: string): Promise<Summary & { ids: PackedIds }> {
+/** This run's customers in customer_db (found by the run id in their email) and their ids. */
+export async function sourceState(db: pg.Pool, runId: string): Promise<Summary & { ids: string[] }> {
   const result = await db.query<Summary & { ids: string[] | null }>(
     `SELECT ${DIGEST('deleted_at IS NOT NULL')}, array_agg(id::text ORDER BY id) AS ids FROM customers WHERE email LIKE $1`,
     [emailPattern(runId)],
   );
   const row = result.rows[0]!;
-  return { count: row.count, versionSum: row.versionSum, digest: row.digest, ids: PackedIds.from(row.ids ?? []) };
+  return { count: row.count, versionSum: row.versionSum, digest: row.digest, ids: row.ids ?? [] };
 }
 
 export async function replicaProgress(db: pg.Pool, ids: readonly string[]): Promise<{ count: number; versionSum: number }> {

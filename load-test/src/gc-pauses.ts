@@ -47,6 +47,19 @@ export function createGcRecorder() {
     stop() {
       observer?.disconnect();
     },
+    /**
+     * A full collection now, when the process runs with --expose-gc (the load test's start script
+     * sets it): called between phases, so that the garbage one phase left (a verification reads
+     * every customer of the run) is not collected inside the next phase's latencies. Returns its
+     * duration in ms, or undefined without the flag.
+     */
+    collectNow(): number | undefined {
+      const collect = (globalThis as { gc?: () => void }).gc;
+      if (!collect) return undefined;
+      const started = performance.now();
+      collect();
+      return performance.now() - started;
+    },
     /** The collections that began between `from` and `to` (epoch ms, as Date.now()). */
     between(from: number, to: number): GcPauses {
       const pauses: GcPauses = { pauses: 0, major: 0, totalMs: 0, longestMs: 0 };

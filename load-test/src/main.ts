@@ -31,10 +31,13 @@ import { NumberLog, summarize } from './stats.js';
 
 const log = (line: string) => console.log(`[load] ${line}`);
 
-/** customer_db's state of the run with its ids as text, for the phases after the verification that query by them. */
-const sourceWithIds = (state: Awaited<ReturnType<typeof sourceState>>) => ({ ...state, ids: state.ids.toArray() });
-
 const gc = createGcRecorder();
+
+/** Before a measured phase: the load generator's garbage of the steps before is collected now, not inside the phase. */
+function collectBefore(phase: string) {
+  const ms = gc.collectNow();
+  if (ms !== undefined) log(`load generator's full collection before the ${phase}: ${ms.toFixed(0)} ms`);
+}
 
 function phaseReport(results: Array<BatchResult<unknown>>, requests: number): PhaseReport {
   const latencies = new NumberLog();
@@ -162,6 +165,7 @@ async function main(): Promise<number> {
     gc.start();
 
     // 1. creates
+    collectBefore('creates');
     setStatus('');
     progress.track([counters.create]);
     const unknownDraw = seededRandom(`${config.runId}:unknown`);
@@ -202,6 +206,7 @@ async function main(): Promise<number> {
 
     // 2. updates (rounds in order), then convergence; then orders to every order instance.
     phase = 'update';
+    collectBefore('updates');
     const plan = planUpdates(model, config.updateShare, random);
     counters.update.total = plan.total;
     const orderPicks = config.orders;
@@ -240,6 +245,7 @@ async function main(): Promise<number> {
     // Orders on their own phase, once the updates are done: their rate is POST /orders' alone
     // (they used to share the machine with the updates, which made their figure the updates' too).
     phase = 'orders';
+    collectBefore('orders');
     const orders = await withCpuBudget(
       services,
       () => placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http),
@@ -303,7 +309,7 @@ async function main(): Promise<number> {
       report.rebuild = { measured: false, reason: 'order-service has no rebuild script' };
     } else if (source.state && verification.ok) {
       phase = 'rebuild';
-      report.rebuild = await measureRebuild(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, sourceWithIds(source.state), config.convergeTimeoutMs * 4, setStatus);
+      report.rebuild = await measureRebuild(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
       setStatus('');
       if (!report.rebuild.measured && !report.rebuild.throughSnapshot) report.failures.push(`rebuild: ${report.rebuild.reason}`);
       else if (report.rebuild.throughSnapshot) log(`rebuild: ${report.rebuild.reason}`);
@@ -314,7 +320,7 @@ async function main(): Promise<number> {
     // 5. bootstrap: the replica loaded again from customer-service's snapshot, against a raw batched upsert of the same rows
     if (big && script && source.state && verification.ok && (report.rebuild.measured || report.rebuild.throughSnapshot)) {
       phase = 'bootstrap';
-      report.bootstrap = await measureBootstrap(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, sourceWithIds(source.state), config.convergeTimeoutMs * 4, setStatus);
+      report.bootstrap = await measureBootstrap(config.repoRoot, config.orderDatabaseUrl, config.orderUrls, dbs, source.state, config.convergeTimeoutMs * 4, setStatus);
       setStatus('');
       if (!report.bootstrap.measured) report.failures.push(`bootstrap: ${report.bootstrap.reason}`);
       else log(`bootstrap loaded ${report.bootstrap.customers} customers in ${report.bootstrap.seconds?.toFixed(2)} s (${report.bootstrap.customersPerS?.toFixed(0)}/s)`);

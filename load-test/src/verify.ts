@@ -2,8 +2,7 @@ import { acknowledgedExpectation, waitForConvergence } from './convergence.js';
 import type { Databases, Summary } from './databases.js';
 import { replicaRows, replicaSummary, sourceRows, sourceState, sourceSummary } from './databases.js';
 import { describeDifference, diffRows, type RowDiff } from './digest.js';
-import type { PackedIds } from './packed-ids.js';
-import { acknowledgedIndexes, addressOf, type RunModel } from './phases/model.js';
+import { addressOf, type RunModel } from './phases/model.js';
 
 export interface Verification {
   ok: boolean;
@@ -42,14 +41,14 @@ const RANGES_IN_FLIGHT = 4;
  * customer missing on both sides, or an extra replica row of the run, shows), cut into ranges of
  * `size` ids. Each acknowledged id carries its index in the model.
  */
-export function* idRanges(sourceIds: PackedIds, model: Pick<RunModel, 'ids' | 'n' | 'writes'>, size: number): Generator<Array<[string, number]>> {
-  const acknowledged = acknowledgedIndexes(model).sort((a, b) => model.ids.compare(a, b));
+export function* idRanges(sourceIds: readonly string[], model: Pick<RunModel, 'ids'>, size: number): Generator<Array<[string, number]>> {
+  const acknowledged = model.ids.flatMap((id, i) => (id ? [i] : [])).sort((a, b) => (model.ids[a]! < model.ids[b]! ? -1 : model.ids[a]! > model.ids[b]! ? 1 : 0));
   let range: Array<[string, number]> = [];
   let s = 0;
   let a = 0;
   while (s < sourceIds.length || a < acknowledged.length) {
-    const fromSource = sourceIds.at(s);
-    const fromModel = a < acknowledged.length ? model.ids.at(acknowledged[a]!) : undefined;
+    const fromSource = sourceIds[s];
+    const fromModel = a < acknowledged.length ? model.ids[acknowledged[a]!]! : undefined;
     let next: [string, number];
     if (fromModel === undefined || (fromSource !== undefined && fromSource < fromModel)) {
       next = [fromSource!, -1];
@@ -82,7 +81,7 @@ export function* idRanges(sourceIds: PackedIds, model: Pick<RunModel, 'ids' | 'n
 export async function verifyRun(
   dbs: Databases,
   model: RunModel,
-  known?: Summary & { ids: PackedIds },
+  known?: Summary & { ids: string[] },
   replicaOfKnown?: Summary,
   rangeSize = RANGE_SIZE,
 ): Promise<Verification> {

@@ -35,12 +35,12 @@ beforeAll(async () => {
   // A run of N customers, every one acknowledged, the same on both sides.
   model = newModel(`v${suffix}`, N);
   for (let i = 0; i < N; i++) {
-    model.ids.set(i, randomUUID());
+    model.ids[i] = randomUUID();
     model.addresses[i] = i % 5 === 0 ? AddressKind.unknown : i % 2 === 0 ? AddressKind.created : AddressKind.updated + (i % 3);
     model.writes[i] = 1 + (i % 3);
   }
   const rows = Array.from({ length: N }, (_, i) => ({
-    id: model.ids.at(i),
+    id: model.ids[i],
     email: emailOf(model.runId, i),
     address: addressOf(model, i),
     version: model.writes[i],
@@ -71,14 +71,13 @@ describe('verifyRun, range by range', () => {
 
   it('fails on one wrong field, one missing and one extra row, and names their ids and ranges', async () => {
     // Given the replica with one address wrong, one row missing, and a row of the run that customer_db does not hold
-    const [wrong, missing] = [model.ids.at(10)!, model.ids.at(2_000)!];
+    const [wrong, missing] = [model.ids[10]!, model.ids[2_000]!];
     const extra = randomUUID();
     await dbs.order.query(`UPDATE customers SET address = 'Wrong Road' WHERE id = $1`, [wrong]);
     await dbs.order.query(`DELETE FROM customers WHERE id = $1`, [missing]);
     await dbs.order.query(`INSERT INTO customers VALUES ($1, 'Ghost Road', 1, false)`, [extra]);
     const withExtra = newModel(model.runId, N + 1);
-    withExtra.ids.words.set(model.ids.words);
-    withExtra.ids.set(N, extra);
+    withExtra.ids = [...model.ids, extra];
     withExtra.addresses.set(model.addresses);
     withExtra.addresses[N] = AddressKind.created;
     withExtra.writes.set(model.writes);

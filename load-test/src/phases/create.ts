@@ -46,7 +46,7 @@ export async function createCustomers(
       const customer = JSON.parse(body) as { customer_id?: string; address?: string; version?: number };
       if (typeof customer.customer_id !== 'string') return '201 without customer_id';
       if (customer.address !== addressText(model.runId, i, kindOf(i))) return '201 with another address than sent';
-      model.ids.set(i, customer.customer_id);
+      model.ids[i] = customer.customer_id;
       model.addresses[i] = kindOf(i);
       model.writes[i] = 1;
       model.lastWriteAt = Date.now();
@@ -62,7 +62,7 @@ export async function createCustomers(
       result.failed.push(i);
       continue;
     }
-    model.ids.set(i, id);
+    model.ids[i] = id;
     model.addresses[i] = kindOf(i);
     model.writes[i] = 1;
   }

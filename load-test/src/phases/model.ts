@@ -1,9 +1,7 @@
-import { PackedIds } from '../packed-ids.js';
-
 /**
  * The address a customer's last acknowledged write gave, as a kind (one byte per customer): the
  * text is rebuilt from the kind, the customer's index and the run (`addressOf`), so that a 1M run
- * keeps no million strings in the load generator's heap (see PackedIds).
+ * does not keep a million more strings in the load generator's heap for its full collections to mark.
  */
 export const AddressKind = { none: 0, unknown: 1, created: 2, /** + r: the update of round r (0-based) */ updated: 3 } as const;
 
@@ -11,8 +9,8 @@ export const AddressKind = { none: 0, unknown: 1, created: 2, /** + r: the updat
 export interface RunModel {
   runId: string;
   n: number;
-  /** customer_id from the 201 response, for the customers whose create was acknowledged (writes > 0). */
-  ids: PackedIds;
+  /** customer_id from the 201 response ('' until acknowledged). */
+  ids: string[];
   /** The address of the last acknowledged write (AddressKind; the text: addressOf). */
   addresses: Uint8Array;
   /** Acknowledged writes per customer (1 create + n updates): the version customer_db must hold. */
@@ -28,7 +26,7 @@ export function newModel(runId: string, n: number): RunModel {
   return {
     runId,
     n,
-    ids: new PackedIds(n),
+    ids: new Array<string>(n).fill(''),
     addresses: new Uint8Array(n),
     writes: new Uint16Array(n),
     updated: new Uint8Array(n),

@@ -45,14 +45,14 @@ export async function placeOrders(
         baseUrl: url,
         counter: counters[k]!,
         items: picks.filter((_, j) => j % orderUrls.length === k),
-        build: (i) => ({ method: 'POST', path: '/orders', body: JSON.stringify({ customer_id: model.ids.at(i) }) }),
+        build: (i) => ({ method: 'POST', path: '/orders', body: JSON.stringify({ customer_id: model.ids[i] }) }),
         accept(i, status, body) {
           if (status !== 201) return errorKind(status, body);
           const order = JSON.parse(body) as { status?: string };
           const got = String(order.status);
           byStatus[got] = (byStatus[got] ?? 0) + 1;
           const expected = model.addresses[i] === AddressKind.unknown ? 'Failed' : 'Processing';
-          if (got !== expected) mismatches.push({ customerId: model.ids.at(i)!, address: addressOf(model, i), expected, got, instance: url });
+          if (got !== expected) mismatches.push({ customerId: model.ids[i]!, address: addressOf(model, i), expected, got, instance: url });
           return 'ok';
         },
       }),

@@ -48,7 +48,7 @@ export async function updateAddresses(
           const attempt = attempts.get(i) ?? 0;
           attempts.set(i, attempt + 1);
           if (attempt > 0) model.ambiguous[i] = 1;
-          return { method: 'PUT', path: `/customers/${model.ids.at(i)}/address`, body: JSON.stringify({ address: addressText(model.runId, i, next[i]!) }) };
+          return { method: 'PUT', path: `/customers/${model.ids[i]}/address`, body: JSON.stringify({ address: addressText(model.runId, i, next[i]!) }) };
         },
         accept(i, status, body) {
           if (status !== 200) return errorKind(status, body);
