@@ -1,5 +1,5 @@
-import type { GcPauses } from '../gc-pauses.js';
 import type { CpuBudget } from '../cpu.js';
+import type { GcPauses } from '../gc-pauses.js';
 import type { StatementCost } from '../pg-statements.js';
 import type { StreamFootprint } from '../stream-footprint.js';
 import type { HistoryComparison } from './history.js';
