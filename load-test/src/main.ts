@@ -1,4 +1,4 @@
-import { measureInsertBaseline } from './baselines/postgres-insert.js';
+import { insertRateOf, measureInsertBaseline } from './baselines/postgres-insert.js';
 import { measureReplayBaseline, measureStreamBaseline } from './baselines/stream.js';
 import { ConfigError, loadConfig, type LoadConfig } from './config.js';
 import { withCpuBudget } from './cpu.js';
@@ -62,10 +62,13 @@ function phaseReport(results: Array<BatchResult<unknown>>, requests: number): Ph
   return { requests, succeeded, failed, retried, seconds, perS: seconds > 0 ? succeeded / seconds : 0, latencyMs: summarize(latencies.values()), errorsByKind, loadGeneratorGc };
 }
 
+const rawInsert = (config: LoadConfig) =>
+  measureInsertBaseline(config.customerDatabaseUrl, config.concurrency, Math.min(50_000, Math.max(20_000, config.n)));
+
 async function baselines(config: LoadConfig, report: LoadReport['baselines'], cpu: NonNullable<LoadReport['cpu']>, status: (s: string) => void) {
   try {
     status('baseline: PostgreSQL single-row inserts');
-    const { cpu: insertCpu, ...insert } = await measureInsertBaseline(config.customerDatabaseUrl, config.concurrency, Math.min(50_000, Math.max(20_000, config.n)));
+    const { cpu: insertCpu, ...insert } = await rawInsert(config);
     report.insert = insert;
     cpu.insertBaseline = insertCpu;
     log(`baseline insert: ${report.insert.rowsPerS.toFixed(0)} rows/s (${report.insert.concurrency} clients)`);
@@ -276,6 +279,21 @@ async function main(): Promise<number> {
     };
     log(verification.ok ? `verified ${verification.sourceCount} customers field by field (digest ${verification.sourceDigest})` : `VERIFICATION FAILED: ${verification.problems.join('; ')}`);
 
+    // 3b. The raw insert again, so that the phases lie between two measurements of this machine's
+    // speed: the ratios divide by their mean, and the report says how far it drifted (insertRateOf).
+    if (config.baselines && report.baselines.insert) {
+      phase = 'baseline';
+      setStatus('baseline: PostgreSQL single-row inserts, again after the phases');
+      try {
+        const { cpu: _, ...after } = await rawInsert(config);
+        report.baselines.insertAfter = after;
+        log(`baseline insert after the phases: ${after.rowsPerS.toFixed(0)} rows/s (${report.baselines.insert.rowsPerS.toFixed(0)} before)`);
+      } catch (error) {
+        report.baselines.error = `insert after the phases: ${(error as Error).message}`;
+      }
+      setStatus('');
+    }
+
     await sampler.tick();
     const replication = sampler.totals.replication;
     const outbox = sampler.totals.outbox;
@@ -351,7 +369,7 @@ async function main(): Promise<number> {
         highWaterMark: memory?.peakBytes === undefined ? undefined : memory.peakBytes / 2 ** 20,
       };
     }
-    const insert = report.baselines.insert?.rowsPerS;
+    const insert = insertRateOf(report.baselines)?.rowsPerS;
     const consume = report.baselines.stream?.consumePerS;
     report.ratios = {
       createVsInsert: insert ? report.create.perS / insert : undefined,

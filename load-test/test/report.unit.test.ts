@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { insertRateOf } from '../src/baselines/postgres-insert.js';
 import { formatProgress } from '../src/progress.js';
 import { chartSpecs } from '../src/report/charts.js';
 import { renderMarkdown, renderSummary } from '../src/report/markdown.js';
@@ -105,6 +106,29 @@ describe('markdown report', () => {
     expect(md).toContain('**FAILED**');
     expect(md).toContain('- replica differs');
     expect(md).toContain('| id-1 | missing in replica | x v2 |  |');
+  });
+});
+
+describe('the raw insert measured before and after the phases', () => {
+  const before = { rows: 20_000, concurrency: 64, seconds: 5, rowsPerS: 4_000 };
+  const after = { rows: 20_000, concurrency: 64, seconds: 4, rowsPerS: 5_000 };
+
+  it('divides by the mean of the two and measures the drift between them', () => {
+    expect(insertRateOf({ insert: before, insertAfter: after })).toEqual({ rowsPerS: 4_500, drift: 0.25 });
+    expect(insertRateOf({ insert: before })).toEqual({ rowsPerS: 4_000 });
+    expect(insertRateOf({ insertAfter: after })).toEqual({ rowsPerS: 5_000 });
+    expect(insertRateOf({})).toBeUndefined();
+  });
+
+  it('shows both measurements, their drift and the ratio against their mean', () => {
+    // Given creates at 4,500/s between a raw insert of 4,000 rows/s and one of 5,000 rows/s
+    const r = report({ create: phase(4_500), baselines: { insert: before, insertAfter: after }, ratios: { createVsInsert: 1 } });
+    const target = evaluateTargets(r).find((t) => t.name === 'create throughput vs raw single-row insert')!;
+    // Then the goal is judged against 4,500, and every place that shows the baseline says where it came from
+    expect(target.value).toBe('4500 / 4500 = 1.00× (raw: the mean of 4000 before the phases and 5000 after)');
+    expect(target.mark).toBe('pass');
+    expect(renderSummary(r)).toContain('insert 4,500 rows/s (4,000 before the phases, 5,000 after: +25.0%)');
+    expect(renderMarkdown(r)).toContain('| 4,500 rows/s (4,000 before the phases, 5,000 after: +25.0%) |');
   });
 });
 

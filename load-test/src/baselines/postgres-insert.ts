@@ -11,6 +11,24 @@ export interface InsertBaseline {
   cpu?: CpuBudget;
 }
 
+/** The raw insert measured before the load's phases and, when it was, again after them. */
+export interface BracketedInsert {
+  insert?: InsertBaseline;
+  insertAfter?: InsertBaseline;
+}
+
+/**
+ * The raw insert's rate that the run's ratios divide by: the mean of the measurements before and
+ * after the phases (the phases lie between them), or the one there is. `drift`: after / before − 1,
+ * how far this machine's own speed moved during the run (it moves by tens of percent within
+ * minutes on a shared 2-core VM, more than a goal's margin). Pure.
+ */
+export function insertRateOf({ insert, insertAfter }: BracketedInsert): { rowsPerS: number; drift?: number } | undefined {
+  if (!insert) return insertAfter && { rowsPerS: insertAfter.rowsPerS };
+  if (!insertAfter) return { rowsPerS: insert.rowsPerS };
+  return { rowsPerS: (insert.rowsPerS + insertAfter.rowsPerS) / 2, drift: insertAfter.rowsPerS / insert.rowsPerS - 1 };
+}
+
 function adminUrl(url: string): string {
   const admin = new URL(url);
   admin.pathname = '/postgres';

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { insertRateOf } from '../baselines/postgres-insert.js';
 import type { LoadReport } from './types.js';
 
 /** A figure of a run that can be compared with earlier runs. */
@@ -26,7 +27,7 @@ export const FIGURES: Figure[] = [
   { name: 'converged after the last write', value: (r) => r.convergence?.afterLastWriteMs, higherIsBetter: false, unit: 'ms' },
   { name: 'rebuild replay', value: (r) => r.rebuild?.eventsPerS, higherIsBetter: true, unit: 'events/s' },
   { name: 'snapshot bootstrap', value: (r) => r.bootstrap?.customersPerS, higherIsBetter: true, unit: 'customers/s' },
-  { name: 'raw single-row insert (baseline)', value: (r) => r.baselines?.insert?.rowsPerS, higherIsBetter: true, unit: 'rows/s' },
+  { name: 'raw single-row insert (baseline)', value: (r) => (r.baselines ? insertRateOf(r.baselines)?.rowsPerS : undefined), higherIsBetter: true, unit: 'rows/s' },
   { name: 'create vs raw insert', value: (r) => r.ratios?.createVsInsert, higherIsBetter: true, unit: '×' },
   { name: 'peak RSS customer', value: peakRss('customer'), higherIsBetter: false, unit: 'MB' },
   { name: 'peak RSS order-1', value: peakRss('order-1'), higherIsBetter: false, unit: 'MB' },

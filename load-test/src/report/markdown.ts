@@ -1,9 +1,19 @@
+import { insertRateOf } from '../baselines/postgres-insert.js';
 import { cpuSection, cpuSummary, footprintSection, statementsSection } from './costs-section.js';
 import type { LoadReport, PhaseReport } from './types.js';
 
 const num = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pct = (ratio: number | undefined) => (ratio === undefined ? '—' : `${(ratio * 100).toFixed(1)}%`);
+
+/** The raw insert's rate, and when it was measured before and after the phases, both and the drift between them. */
+function insertFigure(report: Pick<LoadReport, 'baselines'>): string {
+  const { insert, insertAfter } = report.baselines;
+  const rate = insertRateOf(report.baselines);
+  if (!insert || !insertAfter || rate?.drift === undefined) return `${num(rate?.rowsPerS)} rows/s`;
+  const drift = `${rate.drift >= 0 ? '+' : '−'}${Math.abs(rate.drift * 100).toFixed(1)}%`;
+  return `${num(rate.rowsPerS)} rows/s (${num(insert.rowsPerS)} before the phases, ${num(insertAfter.rowsPerS)} after: ${drift})`;
+}
 const MARKS = { pass: '✅ pass', short: '❌ short', 'not measured': '➖ not measured' } as const;
 
 function errors(kinds: Record<string, number>): string {
@@ -105,7 +115,7 @@ export function renderMarkdown(report: LoadReport): string {
     '',
     '| building block | figure | pipeline figure | ratio |',
     '|---|---|---|---|',
-    `| PostgreSQL single-row INSERT, autocommit, ${report.baselines.insert?.concurrency ?? '—'} clients | ${num(report.baselines.insert?.rowsPerS)} rows/s | create ${num(report.create.perS)} req/s; update ${num(report.update.perS)} req/s | ${pct(report.ratios.createVsInsert)}; ${pct(report.ratios.updateVsInsert)} |`,
+    `| PostgreSQL single-row INSERT, autocommit, ${report.baselines.insert?.concurrency ?? '—'} clients | ${insertFigure(report)} | create ${num(report.create.perS)} req/s; update ${num(report.update.perS)} req/s | ${pct(report.ratios.createVsInsert)}; ${pct(report.ratios.updateVsInsert)} |`,
     `| stream publish ${num(report.baselines.stream?.messages)} × ${report.baselines.stream?.bytesPerMessage ?? '—'} B with confirms | ${num(report.baselines.stream?.publishPerS)} msg/s | | |`,
     `| stream consume of the same from the first offset, JSON.parse each | ${num(report.baselines.stream?.consumePerS)} msg/s | rebuild ${report.rebuild.measured ? `${num(report.rebuild.eventsPerS)} events/s` : 'not measured'} | ${pct(report.ratios.replayVsConsume)} |`,
     ...(report.baselines.replay
@@ -146,7 +156,7 @@ export function renderSummary(report: LoadReport): string {
     ['replication lag', `p50 ${num(report.replicationLagMs.p50)} ms, p99 ${num(report.replicationLagMs.p99)} ms`],
     ['converged', report.convergence.converged ? `${num(report.convergence.afterLastWriteMs)} ms after the last write` : 'NO (timed out)'],
     ['verified', report.verification.ok ? `${num(report.verification.customers)} customers field by field` : 'MISMATCH'],
-    ['baselines', `insert ${num(report.baselines.insert?.rowsPerS)} rows/s, publish ${num(report.baselines.stream?.publishPerS)} msg/s, consume ${num(report.baselines.stream?.consumePerS)} msg/s`],
+    ['baselines', `insert ${insertFigure(report)}, publish ${num(report.baselines.stream?.publishPerS)} msg/s, consume ${num(report.baselines.stream?.consumePerS)} msg/s`],
     ...(cpuSummary(report) ? [['cpu', cpuSummary(report)!] as [string, string]] : []),
     ...(report.streamFootprint && !('notMeasured' in report.streamFootprint)
       ? [['stream', `${num(report.streamFootprint.bytesPerEvent)} B per event on disk; the 1 GB retention holds ≈ ${num(report.streamFootprint.eventsThatFit)} events`] as [string, string]]

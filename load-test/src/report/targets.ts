@@ -1,3 +1,4 @@
+import { insertRateOf } from '../baselines/postgres-insert.js';
 import type { LatencySummary } from '../stats.js';
 import type { LoadReport, Mark, TargetResult } from './types.js';
 
@@ -11,6 +12,13 @@ function mark(value: number | undefined, ok: (v: number) => boolean): Mark {
 
 const fmt = (value: number | undefined, digits = 0, unit = '') =>
   value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(digits)}${unit}`;
+
+/** Where the raw insert's rate came from when it was measured before and after the phases. */
+function bracket(report: Pick<LoadReport, 'baselines'>): string {
+  const { insert, insertAfter } = report.baselines;
+  if (!insert || !insertAfter) return '';
+  return ` (raw: the mean of ${fmt(insert.rowsPerS)} before the phases and ${fmt(insertAfter.rowsPerS)} after)`;
+}
 
 /** The slowest answer, with how many were over the limit and when the slowest came: one outlier or a tail, a warm-up or not. */
 function describeMax(latency: LatencySummary | undefined): string {
@@ -26,7 +34,7 @@ function describeMax(latency: LatencySummary | undefined): string {
 export function evaluateTargets(report: Omit<LoadReport, 'targets'>): TargetResult[] {
   const n = report.settings.n;
   const budgetS = SECONDS_PER_TARGET_N * (n / TARGET_N);
-  const insertRate = report.baselines.insert?.rowsPerS;
+  const insert = insertRateOf(report.baselines);
   const peak = Math.max(
     ...Object.values(report.memoryMb).map((m) => m.peakSampled ?? 0),
     Number.NEGATIVE_INFINITY,
@@ -42,7 +50,7 @@ export function evaluateTargets(report: Omit<LoadReport, 'targets'>): TargetResu
     {
       name: 'create throughput vs raw single-row insert',
       goal: '≥ 1.00×',
-      value: insertRate ? `${fmt(report.create.perS)} / ${fmt(insertRate)} = ${fmt(report.create.perS / insertRate, 2, '×')}` : '—',
+      value: insert ? `${fmt(report.create.perS)} / ${fmt(insert.rowsPerS)} = ${fmt(report.create.perS / insert.rowsPerS, 2, '×')}${bracket(report)}` : '—',
       mark: mark(report.ratios.createVsInsert, (v) => v >= 1),
     },
     {

@@ -78,7 +78,8 @@ export interface LoadReport {
   replicationLagMs: { p50?: number; p99?: number; observations: number };
   outboxPublishLagMs: { p50?: number; p99?: number; observations: number };
   memoryMb: Record<string, { peakSampled?: number; highWaterMark?: number }>;
-  baselines: { insert?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; bootstrap?: BootstrapBaseline; error?: string };
+  /** `insert` before the phases, `insertAfter` the same measured again once they are done (insertRateOf). */
+  baselines: { insert?: InsertBaseline; insertAfter?: InsertBaseline; stream?: StreamBaseline; replay?: ReplayBaseline; bootstrap?: BootstrapBaseline; error?: string };
   rebuild: RebuildReport;
   /** The replica emptied and loaded again from customer-service's snapshot (issue 14 item 6). */
   bootstrap?: BootstrapReport;
