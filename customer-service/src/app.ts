@@ -71,8 +71,8 @@ export async function buildApp(config: Config, logger: Logger, instance: string)
   const repository = customerRepository(db, pool);
   const customers = customerService({
     customers: repository,
-    creates: createCustomerBatcher(pool, { keyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS }),
-    changes: createChangeBatcher(repository),
+    creates: createCustomerBatcher(pool, { keyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, observe: metrics.groupCommit('create') }),
+    changes: createChangeBatcher(repository, { observe: metrics.groupCommit('change') }),
     metrics,
     outbox: signal,
   });

@@ -1,3 +1,4 @@
+import { groupCommitMetrics } from '@demo/service-kit';
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /** The service's own metrics (http_request_duration_seconds and /metrics come from service-kit). */
@@ -5,6 +6,8 @@ export function createMetrics(registry: Registry, pendingOutboxRows: () => Promi
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
+    /** The `observe` of a write path's group commit: group_commit_{batch_size,wait_seconds,statement_seconds}{statement}. */
+    groupCommit: groupCommitMetrics(registry),
     customersCreated: new Counter({ name: 'customers_created_total', help: 'Customers created', registers }),
     customersUpdated: new Counter({ name: 'customers_updated_total', help: 'Customer addresses updated', registers }),
     customersDeleted: new Counter({ name: 'customers_deleted_total', help: 'Customers deleted', registers }),

@@ -192,6 +192,22 @@ describe('metrics move by what the suite did', () => {
     }
   });
 
+  it('customer-service: group_commit_* histograms counted every create and change in their statements', () => {
+    for (const [statement, items] of [
+      ['create', created.total],
+      ['change', updates + deletes],
+    ] as const) {
+      const labels = { statement };
+      expectDelta(`group_commit_batch_size_sum{statement=${statement}} (items)`, customerSum('group_commit_batch_size_sum', labels), items);
+      const statements = customerSum('group_commit_batch_size_count', labels);
+      expect(statements, `${statement} statements`).toBeGreaterThanOrEqual(1);
+      if (!SHARED_SYSTEM) expect(statements, `at most one ${statement} statement per item`).toBeLessThanOrEqual(items);
+      expect(customerSum('group_commit_statement_seconds_count', labels), `${statement}: every statement timed`).toBe(statements);
+      expect(customerSum('group_commit_wait_seconds_count', labels), `${statement}: every wait timed`).toBe(statements);
+      expect(customerSum('group_commit_statement_seconds_sum', labels), `${statement}: statements take time`).toBeGreaterThan(0);
+    }
+  });
+
   it(`order-service: customers_processed_total{event_type} moved per type, all on the active instance`, () => {
     for (const [type, expected] of [
       ['customer.created', created.total],
@@ -232,6 +248,13 @@ describe('metrics move by what the suite did', () => {
       expectDelta('customer_event_errors_total', ordersSum('customer_event_errors_total'), 0);
       expectDelta('customer_events_parked_total', ordersSum('customer_events_parked_total'), 0);
     }
+  });
+
+  it('order-service: every order went through the grouped placement statement first', () => {
+    // eight orders, each tried by the placement statement; the four 400s then looked the customer up
+    const labels = { statement: 'order' };
+    expectDelta('group_commit_batch_size_sum{statement=order} (orders)', ordersSum('group_commit_batch_size_sum', labels), 8);
+    expect(ordersSum('group_commit_statement_seconds_count', labels), 'every placement statement timed').toBe(ordersSum('group_commit_batch_size_count', labels));
   });
 
   it('order-service: stream_consumer_active is 1 on the active instance only; consumer lag is exposed', () => {

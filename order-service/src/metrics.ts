@@ -1,9 +1,12 @@
+import { groupCommitMetrics } from '@demo/service-kit';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every metric of order-service (besides http_request_duration_seconds from service-kit). */
 export function createMetrics(registry: Registry) {
   const registers = [registry];
   return {
+    /** The `observe` of a write path's group commit: group_commit_{batch_size,wait_seconds,statement_seconds}{statement}. */
+    groupCommit: groupCommitMetrics(registry),
     ordersCreated: new Counter({
       name: 'orders_created_total',
       help: 'Orders created, by status',

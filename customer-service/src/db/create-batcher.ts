@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Customer } from '../domain/customer.js';
 import type { OutboxEntry } from '../outbox/encode.js';
-import { createGroupCommit } from '@demo/service-kit';
+import { createGroupCommit, type GroupCommitObserver } from '@demo/service-kit';
 import { deleteIfExpired, scopedKeyId, storedResponses, type StoredResponse } from './idempotency.js';
 
 /** What one create came to. `replay`: its Idempotency-Key was already used; here is what was stored. */
@@ -88,6 +88,8 @@ export interface CreateBatcherOptions {
   maxInFlight?: number;
   /** A stored Idempotency-Key older than this is forgotten: its next use is a new create. */
   keyTtlHours?: number;
+  /** Told of every statement (the group_commit_* histograms). */
+  observe?: GroupCommitObserver;
 }
 
 /**
@@ -102,6 +104,7 @@ export function createCustomerBatcher(pool: pg.Pool, options: CreateBatcherOptio
     maxInFlight: options.maxInFlight ?? 2,
     keyOf: (waiting) => waiting.idempotency && scopedKeyId(waiting.idempotency),
     run,
+    observe: options.observe,
   });
 
   async function run(batch: Waiting[], again: (items: Waiting[]) => void) {

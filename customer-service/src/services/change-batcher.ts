@@ -1,5 +1,5 @@
 import type { CustomerRepository, SavedChange } from '../db/customers.js';
-import { createGroupCommit } from '@demo/service-kit';
+import { createGroupCommit, type GroupCommitObserver } from '@demo/service-kit';
 import { decide, type ChangeAddress, type Customer, type DeleteCustomer } from '../domain/customer.js';
 import { toOutboxEntry, type OutboxEntry } from '../outbox/encode.js';
 
@@ -19,6 +19,8 @@ export interface ChangeBatcherOptions {
   maxBatch?: number;
   /** Batches in flight at once (each reads, then writes). */
   maxInFlight?: number;
+  /** Told of every batch (the group_commit_* histograms). */
+  observe?: GroupCommitObserver;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createChangeBatcher(customers: Pick<CustomerRepository, 'findLiv
     maxInFlight: options.maxInFlight ?? 2,
     keyOf: (change) => change.id,
     run,
+    observe: options.observe,
   });
 
   async function run(batch: PendingChange[], again: (changes: PendingChange[]) => void) {

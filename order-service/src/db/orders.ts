@@ -1,4 +1,4 @@
-import { createGroupCommit } from '@demo/service-kit';
+import { createGroupCommit, type GroupCommitObserver } from '@demo/service-kit';
 import { sql, type Kysely } from 'kysely';
 import { ORDER_STATUS_RULE, type OrderStatus } from '../domain/order-status.js';
 import type { Database } from './schema.js';
@@ -21,7 +21,8 @@ export interface OrderRow {
  */
 export const ORDER_PATH_IN_FLIGHT = 1;
 
-type GroupOptions = { maxBatch?: number; maxInFlight?: number };
+/** `observe`: told of every statement (the group_commit_* histograms). */
+type GroupOptions = { maxBatch?: number; maxInFlight?: number; observe?: GroupCommitObserver };
 
 interface Pending<O> {
   order: O;
@@ -41,6 +42,7 @@ function groupedOrders<O extends { id: string }>(options: GroupOptions, write: (
     maxBatch: options.maxBatch ?? 256,
     maxInFlight: options.maxInFlight ?? ORDER_PATH_IN_FLIGHT,
     keyOf: () => undefined,
+    observe: options.observe,
     async run(batch) {
       try {
         const byId = new Map((await write(batch.map((pending) => pending.order))).map((row) => [row.id, row]));

@@ -13,8 +13,8 @@ export function createOrderService(deps: { db: Kysely<Database>; customers: Cust
   const { db, customers, metrics } = deps;
   // Orders placed together share one statement (group commit): for a customer the replica has,
   // the read and the insert are that one statement; otherwise a read, a wait, then an insert.
-  const placements = createOrderPlacements(db);
-  const inserts = createOrderInserts(db);
+  const placements = createOrderPlacements(db, { observe: metrics.groupCommit('order') });
+  const inserts = createOrderInserts(db, { observe: metrics.groupCommit('order_after_wait') });
 
   function placed(row: OrderRow): Order {
     metrics.ordersCreated.inc({ status: row.status });

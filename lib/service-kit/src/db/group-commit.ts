@@ -20,6 +20,17 @@ export interface GroupCommitOptions<T> {
    * It must not throw; items it hands to `again` go back to the head of the queue once it is done.
    */
   run(batch: T[], again: (items: T[]) => void): Promise<void>;
+  /** Told of every statement once it is done (groupCommitMetrics makes one that feeds histograms). */
+  observe?: (statement: StatementObservation) => void;
+}
+
+/** One statement of a group commit: how many items it carried and where their time went. */
+export interface StatementObservation {
+  size: number;
+  /** How long the batch's first item waited in line before the statement started. */
+  waitedSeconds: number;
+  /** From the statement's start until `run` settled its items (round trip, execution, commit). */
+  runSeconds: number;
 }
 
 export interface GroupCommit<T> {
@@ -29,22 +40,23 @@ export interface GroupCommit<T> {
 }
 
 export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommit<T> {
-  let queue: T[] = [];
+  /** Waiting items with the time each joined the line (a requeued item keeps its first time). */
+  let queue: Array<{ item: T; since: number }> = [];
   let inFlight = 0;
   const busyKeys = new Set<string>();
 
   /** The next batch, in queue order, skipping items whose key is busy (they keep their place). */
-  function takeBatch(): T[] {
-    const batch: T[] = [];
-    const rest: T[] = [];
-    for (const item of queue) {
-      const key = batch.length < options.maxBatch ? options.keyOf(item) : undefined;
+  function takeBatch(): typeof queue {
+    const batch: typeof queue = [];
+    const rest: typeof queue = [];
+    for (const entry of queue) {
+      const key = batch.length < options.maxBatch ? options.keyOf(entry.item) : undefined;
       if (batch.length >= options.maxBatch || (key !== undefined && busyKeys.has(key))) {
-        rest.push(item);
+        rest.push(entry);
         continue;
       }
       if (key !== undefined) busyKeys.add(key);
-      batch.push(item);
+      batch.push(entry);
     }
     queue = rest;
     return batch;
@@ -52,12 +64,16 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
 
   function pump() {
     while (inFlight < options.maxInFlight && queue.length > 0) {
-      const batch = takeBatch();
-      if (batch.length === 0) return; // every waiting item's key is busy
+      const entries = takeBatch();
+      if (entries.length === 0) return; // every waiting item's key is busy
       inFlight++;
-      const requeued: T[] = [];
-      void options.run(batch, (items) => requeued.push(...items)).finally(() => {
+      const batch = entries.map((entry) => entry.item);
+      const requeued: typeof queue = [];
+      const again = (items: T[]) => requeued.push(...entries.filter((entry) => items.includes(entry.item)));
+      const started = performance.now();
+      void options.run(batch, again).finally(() => {
         inFlight--;
+        options.observe?.({ size: batch.length, waitedSeconds: (started - entries[0]!.since) / 1000, runSeconds: (performance.now() - started) / 1000 });
         for (const item of batch) {
           const key = options.keyOf(item);
           if (key !== undefined) busyKeys.delete(key);
@@ -70,7 +86,7 @@ export function createGroupCommit<T>(options: GroupCommitOptions<T>): GroupCommi
 
   return {
     push(item) {
-      queue.push(item);
+      queue.push({ item, since: performance.now() });
       pump();
     },
     get waiting() {
