@@ -15,6 +15,7 @@ import { placeOrders } from './phases/orders.js';
 import { planUpdates, updateAddresses } from './phases/update.js';
 import { createProgress } from './progress.js';
 import { histogramQuantile } from './prometheus.js';
+import { withGroupCommits } from './group-commits.js';
 import { seededRandom } from './random.js';
 import { measureBootstrap, measureBootstrapBaseline } from './bootstrap.js';
 import { measureRebuild, rebuildScript } from './rebuild.js';
@@ -174,7 +175,7 @@ async function main(): Promise<number> {
     const unknownDraw = seededRandom(`${config.runId}:unknown`);
     const unknown = Array.from({ length: config.n }, () => unknownDraw() < config.unknownShare);
     const statementsBefore = await statementSnapshot(dbs.customer);
-    const creates = await withCpuBudget(
+    const { result: creates, groupCommits: createStatementsByPath } = await withGroupCommits(services, () => withCpuBudget(
       services,
       () =>
         createCustomers(model, (i) => unknown[i]!, counters.create, {
@@ -185,7 +186,8 @@ async function main(): Promise<number> {
             (await dbs.customer.query<{ id: string }>('SELECT id::text FROM customers WHERE lower(email) = lower($1)', [email])).rows[0]?.id,
         }),
       (result) => result.succeeded,
-    );
+    ));
+    report.groupCommits = { create: createStatementsByPath };
     const created = creates.result;
     report.cpu!.create = creates.budget;
     const statementsAfter = statementsBefore && (await statementSnapshot(dbs.customer));
@@ -217,11 +219,12 @@ async function main(): Promise<number> {
     progress.track([counters.update, ...counters.orders]);
     const source = { state: undefined as Awaited<ReturnType<typeof sourceState>> | undefined, replica: undefined as Summary | undefined };
     const updatesThenConverge = (async () => {
-      const updates = await withCpuBudget(
+      const { result: updates, groupCommits } = await withGroupCommits(services, () => withCpuBudget(
         services,
         () => updateAddresses(model, plan, config.unknownShare, random, counters.update, { ...http, baseUrl: config.customerUrl }),
         (results) => results.reduce((sum, result) => sum + result.succeeded, 0),
-      );
+      ));
+      report.groupCommits = { ...report.groupCommits, update: groupCommits };
       const updated = updates.result;
       report.cpu!.update = updates.budget;
       report.update = phaseReport(updated, plan.total);
@@ -249,11 +252,12 @@ async function main(): Promise<number> {
     // (they used to share the machine with the updates, which made their figure the updates' too).
     phase = 'orders';
     collectBefore('orders');
-    const orders = await withCpuBudget(
+    const { result: orders, groupCommits: orderStatements } = await withGroupCommits(services, () => withCpuBudget(
       services,
       () => placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http),
       (result) => result.results.reduce((sum, r) => sum + r.succeeded, 0),
-    );
+    ));
+    report.groupCommits = { ...report.groupCommits, orders: orderStatements };
     const ordered = orders.result;
     report.cpu!.orders = orders.budget;
     report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };

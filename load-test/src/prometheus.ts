@@ -34,19 +34,20 @@ export function total(samples: readonly Sample[], name: string, where: Record<st
   return sum;
 }
 
-/** Cumulative buckets of a histogram (summed over every other label), sorted by bound. */
+/** Cumulative buckets of a histogram (of the series with the labels of `where`, summed over every other label), sorted by bound. */
 export interface Histogram {
   buckets: Array<{ le: number; count: number }>;
   count: number;
   sum: number;
 }
 
-export function histogram(samples: readonly Sample[], name: string): Histogram | undefined {
+export function histogram(samples: readonly Sample[], name: string, where: Record<string, string> = {}): Histogram | undefined {
   const byLe = new Map<number, number>();
   let count = 0;
   let sum = 0;
   let seen = false;
   for (const sample of samples) {
+    if (!Object.entries(where).every(([key, value]) => sample.labels[key] === value)) continue;
     if (sample.name === `${name}_bucket`) {
       seen = true;
       const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);

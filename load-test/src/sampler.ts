@@ -27,17 +27,18 @@ export async function scrapeAll(services: readonly ServiceRef[]): Promise<Map<st
   return new Map(entries);
 }
 
-/** Histogram of `name` summed over every service, each diffed against its own earlier scrape. */
+/** Histogram of `name` (its series with the labels of `where`) summed over every service, each diffed against its own earlier scrape. */
 export function intervalHistogram(
   name: string,
   after: Map<string, Sample[] | undefined>,
   before: Map<string, Sample[] | undefined> | undefined,
+  where: Record<string, string> = {},
 ): Histogram | undefined {
   let sum: Histogram | undefined;
   for (const [service, samples] of after) {
     if (!samples) continue;
     const previous = before?.get(service);
-    const diff = diffHistograms(histogram(samples, name), previous ? histogram(previous, name) : undefined);
+    const diff = diffHistograms(histogram(samples, name, where), previous ? histogram(previous, name, where) : undefined);
     sum = addHistograms(sum, diff);
   }
   return sum;

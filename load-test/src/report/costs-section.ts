@@ -80,6 +80,26 @@ export function statementsSection(report: LoadReport): string[] {
   ];
 }
 
+/** Each phase's group-commit statements by write path: how full they were and where a request waited. Pure. */
+export function groupCommitSection(report: LoadReport): string[] {
+  const phases = (['create', 'update', 'orders'] as const).flatMap((phase) => (report.groupCommits?.[phase] ?? []).map((figures) => [phase, figures] as const));
+  if (phases.length === 0) return [];
+  const ms = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(1));
+  return [
+    '## Group commit during each phase',
+    '',
+    "The services' `group_commit_*` histograms between the phase's start and end. A request on a write path waits in line for a statement (at most the first request's wait), then for the statement (its round trip, execution and commit).",
+    '',
+    '| phase | statement | statements | requests per statement | carrying one request | first request\'s wait, mean ms | statement, mean ms | statement, p99 ms |',
+    '|---|---|---|---|---|---|---|---|',
+    ...phases.map(
+      ([phase, g]) =>
+        `| ${phase} | ${g.statement} | ${rate(g.statements)} | ${(g.requests / g.statements).toFixed(1)} | ${(g.singleShare * 100).toFixed(1)}% | ${ms(g.waitMeanMs)} | ${ms(g.statementMeanMs)} | ${ms(g.statementP99Ms)} |`,
+    ),
+    '',
+  ];
+}
+
 const mb = (bytes: number) => `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
 
 /** Bytes per event, what this run's events took of the stream's retention, and what happens past it. Pure. */

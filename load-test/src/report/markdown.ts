@@ -1,5 +1,5 @@
 import { insertRateOf } from '../baselines/postgres-insert.js';
-import { cpuSection, cpuSummary, footprintSection, statementsSection } from './costs-section.js';
+import { cpuSection, cpuSummary, footprintSection, groupCommitSection, statementsSection } from './costs-section.js';
 import type { LoadReport, PhaseReport } from './types.js';
 
 const num = (value: number | undefined, digits = 0) =>
@@ -103,6 +103,7 @@ export function renderMarkdown(report: LoadReport): string {
         ]
       : []),
     ...cpuSection(report),
+    ...groupCommitSection(report),
     ...statementsSection(report),
     ...footprintSection(report),
     '## Memory (resident set, MB)',

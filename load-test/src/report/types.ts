@@ -1,5 +1,6 @@
 import type { CpuBudget } from '../cpu.js';
 import type { GcPauses } from '../gc-pauses.js';
+import type { GroupCommitFigures } from '../group-commits.js';
 import type { StatementCost } from '../pg-statements.js';
 import type { StreamFootprint } from '../stream-footprint.js';
 import type { HistoryComparison } from './history.js';
@@ -93,6 +94,8 @@ export interface LoadReport {
   cpu?: { create?: CpuBudget; update?: CpuBudget; orders?: CpuBudget; insertBaseline?: CpuBudget };
   /** Bytes per event on the broker's disk and what fits in the stream's retention, after the run's writes. */
   streamFootprint?: StreamFootprint | { notMeasured: string };
+  /** The services' group-commit statements during each phase, by write path (group_commit_* histograms). */
+  groupCommits?: Partial<Record<'create' | 'update' | 'orders', GroupCommitFigures[]>>;
   /** The statements that cost PostgreSQL the most execution time during the creates (pg_stat_statements); a reason when not measured. */
   createStatements?: StatementCost[] | { notMeasured: string };
   /** Against the previous report of the same N in the results directory: what moved beyond the noise. */
