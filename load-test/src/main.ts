@@ -16,6 +16,7 @@ import { planUpdates, updateAddresses } from './phases/update.js';
 import { createProgress } from './progress.js';
 import { histogramQuantile } from './prometheus.js';
 import { withGroupCommits } from './group-commits.js';
+import { walFigures, walSnapshot } from './wal.js';
 import { seededRandom } from './random.js';
 import { measureBootstrap, measureBootstrapBaseline } from './bootstrap.js';
 import { measureRebuild, rebuildScript } from './rebuild.js';
@@ -175,6 +176,7 @@ async function main(): Promise<number> {
     const unknownDraw = seededRandom(`${config.runId}:unknown`);
     const unknown = Array.from({ length: config.n }, () => unknownDraw() < config.unknownShare);
     const statementsBefore = await statementSnapshot(dbs.customer);
+    const walBeforeCreates = await walSnapshot(dbs.customer);
     const { result: creates, groupCommits: createStatementsByPath } = await withGroupCommits(services, () => withCpuBudget(
       services,
       () =>
@@ -189,6 +191,7 @@ async function main(): Promise<number> {
     ));
     report.groupCommits = { create: createStatementsByPath };
     const created = creates.result;
+    report.wal = { create: walFigures(walBeforeCreates, await walSnapshot(dbs.customer), created.succeeded) };
     report.cpu!.create = creates.budget;
     const statementsAfter = statementsBefore && (await statementSnapshot(dbs.customer));
     report.createStatements =
@@ -219,12 +222,14 @@ async function main(): Promise<number> {
     progress.track([counters.update, ...counters.orders]);
     const source = { state: undefined as Awaited<ReturnType<typeof sourceState>> | undefined, replica: undefined as Summary | undefined };
     const updatesThenConverge = (async () => {
+      const walBeforeUpdates = await walSnapshot(dbs.customer);
       const { result: updates, groupCommits } = await withGroupCommits(services, () => withCpuBudget(
         services,
         () => updateAddresses(model, plan, config.unknownShare, random, counters.update, { ...http, baseUrl: config.customerUrl }),
         (results) => results.reduce((sum, result) => sum + result.succeeded, 0),
       ));
       report.groupCommits = { ...report.groupCommits, update: groupCommits };
+      report.wal = { ...report.wal, update: walFigures(walBeforeUpdates, await walSnapshot(dbs.customer), updates.result.reduce((sum, r) => sum + r.succeeded, 0)) };
       const updated = updates.result;
       report.cpu!.update = updates.budget;
       report.update = phaseReport(updated, plan.total);
@@ -252,12 +257,14 @@ async function main(): Promise<number> {
     // (they used to share the machine with the updates, which made their figure the updates' too).
     phase = 'orders';
     collectBefore('orders');
+    const walBeforeOrders = await walSnapshot(dbs.customer);
     const { result: orders, groupCommits: orderStatements } = await withGroupCommits(services, () => withCpuBudget(
       services,
       () => placeOrders(model, new Set(plan.rounds.flat()), orderPicks, config.orderUrls, seededRandom(`${config.runId}:orders`), counters.orders, http),
       (result) => result.results.reduce((sum, r) => sum + r.succeeded, 0),
     ));
     report.groupCommits = { ...report.groupCommits, orders: orderStatements };
+    report.wal = { ...report.wal, orders: walFigures(walBeforeOrders, await walSnapshot(dbs.customer), orders.result.results.reduce((sum, r) => sum + r.succeeded, 0)) };
     const ordered = orders.result;
     report.cpu!.orders = orders.budget;
     report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };

@@ -57,6 +57,29 @@ describe('CPU budget of a phase', () => {
   });
 });
 
+describe('WAL flushes of a phase', () => {
+  it('counts requests per flush and WAL bytes per request between two pg_stat_wal snapshots, and the CPU table shows them', async () => {
+    const { walFigures } = await import('../src/wal.js');
+    // Given 3,000 creates over 1,000 flushes and 6 MB of WAL, and a raw insert of 20,000 rows over 4,000 flushes
+    const create = walFigures({ syncs: 500, bytes: 1e6 }, { syncs: 1_500, bytes: 7e6 }, 3_000);
+    const raw = walFigures({ syncs: 0, bytes: 0 }, { syncs: 4_000, bytes: 4e6 }, 20_000);
+    expect(create).toEqual({ syncs: 1_000, requestsPerSync: 3, bytesPerRequest: 2_000 });
+    // counters reset between the snapshots, or nothing measured: no figure
+    expect(walFigures({ syncs: 10, bytes: 0 }, { syncs: 5, bytes: 0 }, 100)).toBeUndefined();
+    expect(walFigures(undefined, { syncs: 5, bytes: 0 }, 100)).toBeUndefined();
+    const budget = cpuBudget(
+      { atMs: 0, groups: new Map(), machineBusyS: 100 },
+      { atMs: 10_000, groups: new Map(), machineBusyS: 118 },
+      50_000,
+      2,
+    );
+    const report = { cpu: { create: budget, insertBaseline: budget }, wal: { create }, baselines: { insert: { wal: raw } } } as unknown as LoadReport;
+    const md = cpuSection(report).join('\n');
+    expect(md).toContain('| requests per WAL flush (the whole PostgreSQL server: every commit waits for one) | 3.0 | 5.0 |');
+    expect(md).toContain('| WAL bytes per request | 2,000 | 200 |');
+  });
+});
+
 describe('statements during the creates', () => {
   it('lists the costliest statements per create from two pg_stat_statements snapshots', async () => {
     const { statementCosts } = await import('../src/pg-statements.js');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { cpuBudget, cpuSnapshot, type CpuBudget } from '../cpu.js';
+import { walFigures, walSnapshot, type WalFigures } from '../wal.js';
 
 export interface InsertBaseline {
   rows: number;
@@ -9,6 +10,8 @@ export interface InsertBaseline {
   rowsPerS: number;
   /** CPU per row by process group (cpu.ts), measured while the baseline's sessions are still open. */
   cpu?: CpuBudget;
+  /** The server's WAL flushes during the inserts (rows per flush). */
+  wal?: WalFigures;
 }
 
 /** The raw insert measured before the load's phases and, when it was, again after them. */
@@ -63,6 +66,7 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
       // Open every connection before the clock starts.
       await Promise.all(Array.from({ length: clients }, () => pool.query('SELECT 1')));
       let next = 0;
+      const walBefore = await walSnapshot(admin);
       const cpuBefore = await cpuSnapshot([]);
       const started = performance.now();
       await Promise.all(
@@ -80,7 +84,8 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
       const seconds = (performance.now() - started) / 1000;
       const cpuAfter = await cpuSnapshot([]);
       const cpu = cpuBefore && cpuAfter ? cpuBudget(cpuBefore, cpuAfter, rows) : undefined;
-      return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds, cpu };
+      const wal = walFigures(walBefore, await walSnapshot(admin), rows);
+      return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds, cpu, wal };
     } finally {
       await pool.end();
     }

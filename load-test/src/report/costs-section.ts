@@ -18,7 +18,8 @@ const PHASES = [
 export function cpuSection(report: LoadReport): string[] {
   const phases = PHASES.flatMap(([key, label]) => {
     const budget = report.cpu?.[key];
-    return budget ? [{ label, budget }] : [];
+    const wal = key === 'insertBaseline' ? report.baselines?.insert?.wal : report.wal?.[key];
+    return budget ? [{ label, budget, wal }] : [];
   });
   if (phases.length === 0) return [];
   const names = [...new Set(phases.flatMap(({ budget }) => budget.groups.map((group) => group.name)))];
@@ -39,6 +40,12 @@ export function cpuSection(report: LoadReport): string[] {
     `| **whole machine** | ${phases.map(({ budget }) => `**${us(budget.machineUsPerRequest)}**`).join(' | ')} |`,
     `| machine busy during the phase | ${phases.map(({ budget }) => `${(budget.machineBusy * 100).toFixed(0)}% of ${budget.cores} cores, ${budget.seconds.toFixed(1)} s`).join(' | ')} |`,
     `| rate the cores allow at this cost | ${phases.map(({ budget }) => `${rate(budget.ceilingPerS)}/s`).join(' | ')} |`,
+    ...(phases.some(({ wal }) => wal)
+      ? [
+          `| requests per WAL flush (the whole PostgreSQL server: every commit waits for one) | ${phases.map(({ wal }) => (wal ? wal.requestsPerSync.toFixed(1) : '—')).join(' | ')} |`,
+          `| WAL bytes per request | ${phases.map(({ wal }) => (wal ? rate(wal.bytesPerRequest) : '—')).join(' | ')} |`,
+        ]
+      : []),
     '',
   ];
 }

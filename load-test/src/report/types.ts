@@ -1,6 +1,7 @@
 import type { CpuBudget } from '../cpu.js';
 import type { GcPauses } from '../gc-pauses.js';
 import type { GroupCommitFigures } from '../group-commits.js';
+import type { WalFigures } from '../wal.js';
 import type { StatementCost } from '../pg-statements.js';
 import type { StreamFootprint } from '../stream-footprint.js';
 import type { HistoryComparison } from './history.js';
@@ -94,6 +95,8 @@ export interface LoadReport {
   cpu?: { create?: CpuBudget; update?: CpuBudget; orders?: CpuBudget; insertBaseline?: CpuBudget };
   /** Bytes per event on the broker's disk and what fits in the stream's retention, after the run's writes. */
   streamFootprint?: StreamFootprint | { notMeasured: string };
+  /** The PostgreSQL server's WAL flushes during each phase (pg_stat_wal); the raw insert's are in baselines.insert.wal. */
+  wal?: Partial<Record<'create' | 'update' | 'orders', WalFigures>>;
   /** The services' group-commit statements during each phase, by write path (group_commit_* histograms). */
   groupCommits?: Partial<Record<'create' | 'update' | 'orders', GroupCommitFigures[]>>;
   /** The statements that cost PostgreSQL the most execution time during the creates (pg_stat_statements); a reason when not measured. */
