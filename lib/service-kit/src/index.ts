@@ -21,6 +21,5 @@ export type { CheckState, HealthOptions } from './http/health.js';
 export { runService } from './run-service.js';
 export type { RunnableConfig, RunningService } from './run-service.js';
 export { createGroupCommit } from './db/group-commit.js';
-export type { GroupCommit, GroupCommitOptions, StatementObservation } from './db/group-commit.js';
+export type { GroupCommit, GroupCommitObserver, GroupCommitOptions, StatementObservation } from './db/group-commit.js';
 export { groupCommitMetrics } from './db/group-commit-metrics.js';
-export type { GroupCommitObserver } from './db/group-commit-metrics.js';

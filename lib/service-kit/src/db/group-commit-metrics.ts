@@ -1,5 +1,5 @@
 import { Histogram, type Registry } from 'prom-client';
-import type { StatementObservation } from './group-commit.js';
+import type { GroupCommitObserver } from './group-commit.js';
 
 /**
  * The group commits' statements as histograms, one `statement` label per write path (create,
@@ -31,14 +31,12 @@ export function groupCommitMetrics(registry: Registry) {
     registers,
   });
   /** The `observe` option of one write path's group commit. */
-  return (statement: string) => {
+  return (statement: string): GroupCommitObserver => {
     const labels = { statement };
-    return (observation: StatementObservation) => {
+    return (observation) => {
       size.observe(labels, observation.size);
       waited.observe(labels, observation.waitedSeconds);
       ran.observe(labels, observation.runSeconds);
     };
   };
 }
-
-export type GroupCommitObserver = ReturnType<ReturnType<typeof groupCommitMetrics>>;

@@ -21,8 +21,10 @@ export interface GroupCommitOptions<T> {
    */
   run(batch: T[], again: (items: T[]) => void): Promise<void>;
   /** Told of every statement once it is done (groupCommitMetrics makes one that feeds histograms). */
-  observe?: (statement: StatementObservation) => void;
+  observe?: GroupCommitObserver;
 }
+
+export type GroupCommitObserver = (statement: StatementObservation) => void;
 
 /** One statement of a group commit: how many items it carried and where their time went. */
 export interface StatementObservation {
