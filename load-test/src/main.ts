@@ -229,10 +229,11 @@ async function main(): Promise<number> {
         (results) => results.reduce((sum, result) => sum + result.succeeded, 0),
       ));
       report.groupCommits = { ...report.groupCommits, update: groupCommits };
-      report.wal = { ...report.wal, update: walFigures(walBeforeUpdates, await walSnapshot(dbs.customer), updates.result.reduce((sum, r) => sum + r.succeeded, 0)) };
+      const walAfterUpdates = await walSnapshot(dbs.customer);
       const updated = updates.result;
       report.cpu!.update = updates.budget;
       report.update = phaseReport(updated, plan.total);
+      report.wal = { ...report.wal, update: walFigures(walBeforeUpdates, walAfterUpdates, report.update.succeeded) };
       progress.untrack(counters.update);
       log(`updated ${report.update.succeeded}/${plan.total} (${plan.rounds.map((r) => r.length).join('+')}) in ${report.update.seconds.toFixed(1)} s (${report.update.perS.toFixed(0)}/s)`);
       phase = 'converge';
@@ -264,10 +265,11 @@ async function main(): Promise<number> {
       (result) => result.results.reduce((sum, r) => sum + r.succeeded, 0),
     ));
     report.groupCommits = { ...report.groupCommits, orders: orderStatements };
-    report.wal = { ...report.wal, orders: walFigures(walBeforeOrders, await walSnapshot(dbs.customer), orders.result.results.reduce((sum, r) => sum + r.succeeded, 0)) };
+    const walAfterOrders = await walSnapshot(dbs.customer);
     const ordered = orders.result;
     report.cpu!.orders = orders.budget;
     report.orders = { ...phaseReport(ordered.results, orderPicks), byStatus: ordered.byStatus, wrongStatus: ordered.mismatches.length };
+    report.wal = { ...report.wal, orders: walFigures(walBeforeOrders, walAfterOrders, report.orders.succeeded) };
     log(`placed ${report.orders.succeeded}/${orderPicks} orders in ${report.orders.seconds.toFixed(1)} s (${report.orders.perS.toFixed(0)}/s)`);
     progress.track([]);
 

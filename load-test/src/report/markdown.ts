@@ -14,6 +14,7 @@ function insertFigure(report: Pick<LoadReport, 'baselines'>): string {
   const drift = `${rate.drift >= 0 ? '+' : '−'}${Math.abs(rate.drift * 100).toFixed(1)}%`;
   return `${num(rate.rowsPerS)} rows/s (${num(insert.rowsPerS)} before the phases, ${num(insertAfter.rowsPerS)} after: ${drift})`;
 }
+
 const MARKS = { pass: '✅ pass', short: '❌ short', 'not measured': '➖ not measured' } as const;
 
 function errors(kinds: Record<string, number>): string {
