@@ -6,14 +6,17 @@
  * many requests one flush carries says how well the write path groups its commits.
  */
 export interface WalCounters {
+  /** When the counters were read (ms, performance.now()). */
+  atMs: number;
   syncs: number;
+  /** The WAL's insert position in bytes: exact at once, unlike pg_stat_wal's counters. */
   bytes: number;
 }
 
 export interface WalFigures {
-  syncs: number;
-  /** Requests of the phase per WAL flush. */
-  requestsPerSync: number;
+  /** Flushes and requests per flush: only when the counters were complete (see walFigures). */
+  syncs?: number;
+  requestsPerSync?: number;
   bytesPerRequest: number;
 }
 
@@ -24,17 +27,28 @@ interface Queryable {
 /** The server's WAL counters; undefined when they cannot be read. */
 export async function walSnapshot(db: Queryable): Promise<WalCounters | undefined> {
   try {
-    const { rows } = await db.query<{ syncs: string; bytes: string }>('SELECT wal_sync::text AS syncs, wal_bytes::text AS bytes FROM pg_stat_wal');
+    const { rows } = await db.query<{ syncs: string; bytes: string }>(
+      "SELECT wal_sync::text AS syncs, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS bytes FROM pg_stat_wal",
+    );
     const row = rows[0];
-    return row ? { syncs: Number(row.syncs), bytes: Number(row.bytes) } : undefined;
+    return row ? { atMs: performance.now(), syncs: Number(row.syncs), bytes: Number(row.bytes) } : undefined;
   } catch {
     return undefined;
   }
 }
 
+/**
+ * A session reports its flushes to pg_stat_wal at most once a second (PostgreSQL 15), so the count
+ * at a phase's end misses up to its last second: a phase shorter than this gives no flush figure,
+ * unless `complete` (the sessions that did the work have ended, and report on exit).
+ */
+export const MIN_SECONDS_FOR_FLUSHES = 10;
+
 /** What `requests` cost in WAL flushes and bytes between two snapshots. Pure. */
-export function walFigures(before: WalCounters | undefined, after: WalCounters | undefined, requests: number): WalFigures | undefined {
+export function walFigures(before: WalCounters | undefined, after: WalCounters | undefined, requests: number, complete = false): WalFigures | undefined {
   if (!before || !after || requests <= 0 || after.syncs < before.syncs) return undefined;
+  const bytesPerRequest = (after.bytes - before.bytes) / requests;
+  if (!complete && after.atMs - before.atMs < MIN_SECONDS_FOR_FLUSHES * 1000) return { bytesPerRequest };
   const syncs = after.syncs - before.syncs;
-  return { syncs, requestsPerSync: syncs > 0 ? requests / syncs : requests, bytesPerRequest: (after.bytes - before.bytes) / requests };
+  return { syncs, requestsPerSync: syncs > 0 ? requests / syncs : requests, bytesPerRequest };
 }

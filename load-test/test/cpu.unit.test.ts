@@ -60,23 +60,27 @@ describe('CPU budget of a phase', () => {
 describe('WAL flushes of a phase', () => {
   it('counts requests per flush and WAL bytes per request between two pg_stat_wal snapshots, and the CPU table shows them', async () => {
     const { walFigures } = await import('../src/wal.js');
-    // Given 3,000 creates over 1,000 flushes and 6 MB of WAL, and a raw insert of 20,000 rows over 4,000 flushes
-    const create = walFigures({ syncs: 500, bytes: 1e6 }, { syncs: 1_500, bytes: 7e6 }, 3_000);
-    const raw = walFigures({ syncs: 0, bytes: 0 }, { syncs: 4_000, bytes: 4e6 }, 20_000);
+    // Given 3,000 creates over 1,000 flushes and 6 MB of WAL in 20 s, and a raw insert of 20,000 rows
+    // over 4,000 flushes in 5 s whose sessions have ended (complete counters)
+    const create = walFigures({ atMs: 0, syncs: 500, bytes: 1e6 }, { atMs: 20_000, syncs: 1_500, bytes: 7e6 }, 3_000);
+    const raw = walFigures({ atMs: 0, syncs: 0, bytes: 0 }, { atMs: 5_000, syncs: 4_000, bytes: 4e6 }, 20_000, true);
     expect(create).toEqual({ syncs: 1_000, requestsPerSync: 3, bytesPerRequest: 2_000 });
+    // a phase shorter than 10 s with sessions still open: bytes only (their last second of flushes is not reported yet)
+    const orders = walFigures({ atMs: 0, syncs: 0, bytes: 0 }, { atMs: 3_000, syncs: 2, bytes: 3e5 }, 1_000);
+    expect(orders).toEqual({ bytesPerRequest: 300 });
     // counters reset between the snapshots, or nothing measured: no figure
-    expect(walFigures({ syncs: 10, bytes: 0 }, { syncs: 5, bytes: 0 }, 100)).toBeUndefined();
-    expect(walFigures(undefined, { syncs: 5, bytes: 0 }, 100)).toBeUndefined();
+    expect(walFigures({ atMs: 0, syncs: 10, bytes: 0 }, { atMs: 20_000, syncs: 5, bytes: 0 }, 100)).toBeUndefined();
+    expect(walFigures(undefined, { atMs: 20_000, syncs: 5, bytes: 0 }, 100)).toBeUndefined();
     const budget = cpuBudget(
       { atMs: 0, groups: new Map(), machineBusyS: 100 },
       { atMs: 10_000, groups: new Map(), machineBusyS: 118 },
       50_000,
       2,
     );
-    const report = { cpu: { create: budget, insertBaseline: budget }, wal: { create }, baselines: { insert: { wal: raw } } } as unknown as LoadReport;
+    const report = { cpu: { create: budget, orders: budget, insertBaseline: budget }, wal: { create, orders }, baselines: { insert: { wal: raw } } } as unknown as LoadReport;
     const md = cpuSection(report).join('\n');
-    expect(md).toContain('| requests per WAL flush (the whole PostgreSQL server: every commit waits for one) | 3.0 | 5.0 |');
-    expect(md).toContain('| WAL bytes per request | 2,000 | 200 |');
+    expect(md).toContain('| requests per WAL flush (the whole PostgreSQL server: every commit waits for one; phases of 10 s or more) | 3.0 | — | 5.0 |');
+    expect(md).toContain('| WAL bytes per request | 2,000 | 300 | 200 |');
   });
 });
 

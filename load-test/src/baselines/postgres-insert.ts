@@ -32,6 +32,15 @@ export function insertRateOf({ insert, insertAfter }: BracketedInsert): { rowsPe
   return { rowsPerS: (insert.rowsPerS + insertAfter.rowsPerS) / 2, drift: insertAfter.rowsPerS / insert.rowsPerS - 1 };
 }
 
+/** Waits (at most 2 s) until no session of `database` is left. */
+async function sessionsGone(admin: pg.Client, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [database]);
+    if (rows[0]?.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function adminUrl(url: string): string {
   const admin = new URL(url);
   admin.pathname = '/postgres';
@@ -58,6 +67,7 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
     const pool = new pg.Pool({ connectionString: scratch.toString(), max: clients, application_name: 'load-test-baseline' });
     // pool.end() resolves before its connections are closed; DROP … WITH (FORCE) may then hit them.
     pool.on('error', () => undefined);
+    let ended = false;
     try {
       await pool.query(
         `CREATE TABLE customers (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL, email text NOT NULL UNIQUE,
@@ -84,10 +94,14 @@ export async function measureInsertBaseline(databaseUrl: string, concurrency: nu
       const seconds = (performance.now() - started) / 1000;
       const cpuAfter = await cpuSnapshot([]);
       const cpu = cpuBefore && cpuAfter ? cpuBudget(cpuBefore, cpuAfter, rows) : undefined;
-      const wal = walFigures(walBefore, await walSnapshot(admin), rows);
+      // The sessions report their last WAL flushes as they exit: the count is then complete.
+      await pool.end();
+      ended = true;
+      await sessionsGone(admin, name);
+      const wal = walFigures(walBefore, await walSnapshot(admin), rows, true);
       return { rows, concurrency: clients, seconds, rowsPerS: rows / seconds, cpu, wal };
     } finally {
-      await pool.end();
+      if (!ended) await pool.end();
     }
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);

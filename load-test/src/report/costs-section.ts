@@ -1,4 +1,5 @@
 import type { CpuBudget } from '../cpu.js';
+import { MIN_SECONDS_FOR_FLUSHES } from '../wal.js';
 import type { LoadReport } from './types.js';
 
 const us = (value: number | undefined) => (value === undefined ? '—' : value < 10 ? value.toFixed(1) : value.toFixed(0));
@@ -42,7 +43,7 @@ export function cpuSection(report: LoadReport): string[] {
     `| rate the cores allow at this cost | ${phases.map(({ budget }) => `${rate(budget.ceilingPerS)}/s`).join(' | ')} |`,
     ...(phases.some(({ wal }) => wal)
       ? [
-          `| requests per WAL flush (the whole PostgreSQL server: every commit waits for one) | ${phases.map(({ wal }) => (wal ? wal.requestsPerSync.toFixed(1) : '—')).join(' | ')} |`,
+          `| requests per WAL flush (the whole PostgreSQL server: every commit waits for one; phases of ${MIN_SECONDS_FOR_FLUSHES} s or more) | ${phases.map(({ wal }) => (wal?.requestsPerSync === undefined ? '—' : wal.requestsPerSync.toFixed(1))).join(' | ')} |`,
           `| WAL bytes per request | ${phases.map(({ wal }) => (wal ? rate(wal.bytesPerRequest) : '—')).join(' | ')} |`,
         ]
       : []),
