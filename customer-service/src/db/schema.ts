@@ -4,6 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
 export interface Database {
   customers: CustomersTable;
   outbox: OutboxTable;
+  outbox_in_flight: OutboxInFlightTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 
@@ -32,8 +33,19 @@ export interface OutboxTable {
   correlation_id: string;
   schema_version: number;
   created_at: ColumnType<Date, Date | string | undefined, never>;
-  /** Assigned by the relay, committed before the first send; strictly increasing per publisherRef. */
-  publishing_id: string | null;
+}
+
+/**
+ * One row: the batch the relay sends or last sent, recorded before the first send, so that a
+ * resend after a crash carries the same publishing ids (strictly increasing per publisherRef) and
+ * the broker drops the duplicates. The rows are deleted from the outbox once confirmed.
+ */
+export interface OutboxInFlightTable {
+  singleton: Generated<boolean>;
+  /** Outbox row ids, in publishing order. */
+  ids: string[];
+  /** The publishing id of each row in `ids`, at the same position. */
+  publishing_ids: string[];
 }
 
 export interface IdempotencyKeysTable {

@@ -3,7 +3,7 @@ import { connectionBounds, type Logger } from '@demo/service-kit';
 import type { StreamConnection } from '@demo/stream';
 import pg from 'pg';
 import type { Metrics } from '../metrics.js';
-import { outboxQueries, RELAY_SESSION } from './outbox-queries.js';
+import { outboxQueries, RELAY_SESSION, type OutboxRow } from './outbox-queries.js';
 import { createStreamSink, type StreamSink } from './stream-sink.js';
 import type { OutboxSignal } from './signal.js';
 
@@ -40,6 +40,8 @@ class PublishFailed extends Error {}
 /**
  * Publishes outbox rows to the stream, oldest first, and deletes them once the broker confirmed
  * them. Exactly one instance is active: the one holding the advisory lock on its own session.
+ * Each step is one commit: delete the confirmed batch, pick the next and record its publishing
+ * ids (outboxQueries.advance); then send it and wait for the broker's confirmation.
  */
 export function createRelay(options: RelayOptions): Relay {
   const { logger, metrics } = options;
@@ -100,38 +102,47 @@ export function createRelay(options: RelayOptions): Relay {
     });
     activePublisher = publisher;
     let next: bigint | undefined;
-    let resend = true;
+    /** Ids of the batch the broker confirmed, deleted by the next step (or on the way out). */
+    let confirmed: string[] = [];
     try {
       for (let failures = 0; !stopping.signal.aborted; ) {
         const fault = broken();
         if (fault) throw fault;
         try {
+          let rows: OutboxRow[];
           if (next === undefined) {
+            // (Re)starting: first the recorded batch, sent before but perhaps not confirmed.
             next = await resumePoint(client, publisher);
-            resend = true;
+            rows = await outboxQueries.inFlight(client);
+          } else {
+            ({ rows, next } = await outboxQueries.advance(client, confirmed, next, options.batchSize));
           }
-          const outcome = await cycle(client, publisher, next, resend);
-          next = outcome.next;
-          resend = outcome.resend;
+          confirmed = [];
+          if (rows.length === 0) {
+            await options.signal.wait(options.pollMs, stopping.signal);
+            continue;
+          }
+          await send(publisher, rows);
+          confirmed = rows.map((row) => row.id);
           failures = 0;
-          if (!outcome.full) await options.signal.wait(options.pollMs, stopping.signal);
         } catch (error) {
           if (!(error instanceof PublishFailed)) throw error;
           if (stopping.signal.aborted) break; // interrupted by stop(): not a failure
           metrics.publishErrors.inc();
-          next = undefined; // ask the broker again once it is back
+          next = undefined; // ask the broker again once it is back, and resend the recorded batch
           const delay = backoffDelay(failures++, 100, 2_000);
           logger.warn({ err: error.message, retryInMs: delay }, 'publishing outbox rows failed; they will be sent again');
           await sleep(delay, stopping.signal);
         }
       }
+      if (confirmed.length > 0 && !broken()) await outboxQueries.remove(client, confirmed);
     } finally {
       activePublisher = undefined;
       await publisher.close();
     }
   }
 
-  /** Next publishing id: above both what the broker stored and what earlier relays assigned. */
+  /** Next publishing id: above both what the broker stored and what earlier relays recorded. */
   async function resumePoint(client: pg.Client, publisher: StreamSink): Promise<bigint> {
     let brokerLast: bigint;
     try {
@@ -149,39 +160,25 @@ export function createRelay(options: RelayOptions): Relay {
     } catch (error) {
       throw new PublishFailed(`broker not ready: ${errorMessage(error)}`);
     }
-    const assigned = await outboxQueries.maxPublishingId(client);
-    const next = (brokerLast > assigned ? brokerLast : assigned) + 1n;
-    logger.info({ brokerLast: brokerLast.toString(), assigned: assigned.toString(), next: next.toString() }, 'outbox relay resumes');
+    const recorded = await outboxQueries.lastRecorded(client);
+    const next = (brokerLast > recorded ? brokerLast : recorded) + 1n;
+    logger.info({ brokerLast: brokerLast.toString(), recorded: recorded.toString(), next: next.toString() }, 'outbox relay resumes');
     return next;
   }
 
-  /**
-   * One batch: rows already holding a publishing id first (only after a resume or a failure can
-   * there be any: a successful cycle deletes what it assigned), else the next committed rows.
-   */
-  async function cycle(client: pg.Client, publisher: StreamSink, next: bigint, resend: boolean) {
-    let rows = resend ? await outboxQueries.assigned(client, options.batchSize) : [];
-    const resending = rows.length > 0;
-    if (!resending) {
-      ({ rows, next } = await outboxQueries.assignNext(client, next, options.batchSize));
-    }
-    if (rows.length === 0) return { next, full: false, resend: false };
+  /** Publishes one batch and waits for the broker's confirmation of all of it. */
+  async function send(publisher: StreamSink, rows: OutboxRow[]) {
     try {
       await publisher.publish(rows);
     } catch (error) {
       throw new PublishFailed(errorMessage(error));
     }
     const confirmedAt = Date.now();
-    await outboxQueries.remove(
-      client,
-      rows.map((row) => row.id),
-    );
     for (const row of rows) {
       metrics.eventsPublished.inc({ event_type: row.event_type });
       metrics.publishLag.observe(Math.max(0, confirmedAt - row.created_at.getTime()) / 1000);
     }
     logger.debug({ count: rows.length, last: rows.at(-1)?.publishing_id }, 'outbox rows published');
-    return { next, full: rows.length === options.batchSize, resend: resending && rows.length === options.batchSize };
   }
 
   return {

@@ -1,7 +1,7 @@
 import { until } from '@demo/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASSIGN_SQL, ASSIGNED_SQL, PICK_SQL, RELAY_SESSION, REMOVE_SQL } from '../../src/outbox/outbox-queries.js';
+import { IN_FLIGHT_SQL, LAST_RECORDED_SQL, PICK_SQL, RECORD_SQL, RELAY_SESSION, REMOVE_SQL } from '../../src/outbox/outbox-queries.js';
 import { closeApp, startApp } from '../support/app.js';
 import { useMigratedDatabase } from '../support/resources.js';
 
@@ -48,8 +48,9 @@ describe('relay statements under the statistics of an empty outbox', () => {
     const ids = (await database.pool.query<{ id: string }>('SELECT id FROM outbox ORDER BY id LIMIT 1000')).rows.map((row) => row.id);
     const plans = {
       pick: await planOf(PICK_SQL, [1000]),
-      assign: await planOf(ASSIGN_SQL, ['1', ids[0], ids]),
-      resend: await planOf(ASSIGNED_SQL, [1000]),
+      record: await planOf(RECORD_SQL, [ids, ids]),
+      resend: await planOf(IN_FLIGHT_SQL, []),
+      resume: await planOf(LAST_RECORDED_SQL, []),
       remove: await planOf(REMOVE_SQL, [ids]),
     };
     for (const [statement, plan] of Object.entries(plans)) {

@@ -63,10 +63,11 @@ export function useServiceProcesses() {
       return (await service.get<{ relay?: string }>('/ready'))?.body.relay;
     },
 
-    /** Outbox rows, and how many of them hold a publishing id (sent, not yet confirmed). */
+    /** Outbox rows, and how many of them are in the relay's recorded batch (sent, not yet confirmed and deleted). */
     async outbox(): Promise<{ total: number; assigned: number }> {
       const result = await context.pool.query<{ total: number; assigned: number }>(
-        'SELECT count(*)::int AS total, count(publishing_id)::int AS assigned FROM outbox',
+        `SELECT count(*)::int AS total,
+           count(*) FILTER (WHERE id = ANY((SELECT ids FROM outbox_in_flight)::bigint[]))::int AS assigned FROM outbox`,
       );
       return result.rows[0] ?? { total: 0, assigned: 0 };
     },

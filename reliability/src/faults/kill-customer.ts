@@ -5,9 +5,11 @@
 import { pollUntil, since } from '../poll.js';
 import type { Fault, FaultOutcome } from './fault.js';
 
-/** Outbox rows the relay has given a publishing id but the broker has not confirmed yet (they are deleted on confirm). */
+/** Outbox rows of the relay's recorded batch: given a publishing id, not yet confirmed and deleted. */
 async function inFlight(context: Parameters<Fault['inject']>[0]): Promise<number> {
-  const { rows } = await context.dbs.customer.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE publishing_id IS NOT NULL');
+  const { rows } = await context.dbs.customer.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM outbox WHERE id = ANY((SELECT ids FROM outbox_in_flight)::bigint[])',
+  );
   return rows[0]!.n;
 }
 
