@@ -114,6 +114,7 @@ export function createRelay(options: RelayOptions): Relay {
             // (Re)starting: first the recorded batch, sent before but perhaps not confirmed.
             next = await resumePoint(client, publisher);
             rows = await outboxQueries.inFlight(client);
+            if (rows.length === 0) continue; // nothing to resend: on to the next rows at once
           } else {
             ({ rows, next } = await outboxQueries.advance(client, confirmed, next, options.batchSize));
           }
