@@ -212,8 +212,11 @@ export class Workload {
       }),
       (status) => {
         if (status === 204 || status === 200) return { kind: 'ack' };
-        // An earlier attempt may have committed before its answer was lost.
+        // An earlier attempt may have committed before its answer was lost: on the way to us (a
+        // network error), or between PostgreSQL and the service (which then answers 503: a crash
+        // right after the commit reached the disk and before its result reached the service).
         if (status === 404 && ambiguous) return { kind: 'ack' };
+        if (status >= 500) ambiguous = true;
         return undefined;
       },
     );
