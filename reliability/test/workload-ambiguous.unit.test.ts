@@ -4,46 +4,31 @@
  * and not touch the customer again. Against a stand-in customer-service on loopback that behaves exactly so.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Workload } from '../src/workload.js';
+import { useStandInService } from './support/stand-in-service.js';
 
-let server: Server;
-let url: string;
 const customers = new Map<string, { version: number; deleted: boolean }>();
 let lostAnswers = 0;
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume().on('end', () => {
-      const answer = (status: number, body?: unknown) =>
-        res.writeHead(status, { 'content-type': 'application/json' }).end(body === undefined ? undefined : JSON.stringify(body));
-      const id = /^\/customers\/([^/]+)/.exec(req.url ?? '')?.[1];
-      if (req.method === 'POST') {
-        const created = randomUUID();
-        customers.set(created, { version: 1, deleted: false });
-        return answer(201, { customer_id: created, version: 1 });
-      }
-      const customer = id ? customers.get(id) : undefined;
-      if (!id || !customer || customer.deleted) return answer(404, { error: 'not_found', message: `customer ${id} not found` });
-      customer.version++;
-      if (req.method === 'PUT') return answer(200, { customer_id: id, version: customer.version });
-      customer.deleted = true; // committed; the answer is lost on the way back from the database
-      lostAnswers++;
-      return answer(503, { error: 'database_unavailable', message: 'the database is not reachable; try again shortly' });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const service = useStandInService(({ method, customerId: id }, answer) => {
+  if (method === 'POST') {
+    const created = randomUUID();
+    customers.set(created, { version: 1, deleted: false });
+    return answer(201, { customer_id: created, version: 1 });
+  }
+  const customer = id ? customers.get(id) : undefined;
+  if (!id || !customer || customer.deleted) return answer(404, { error: 'not_found', message: `customer ${id} not found` });
+  customer.version++;
+  if (method === 'PUT') return answer(200, { customer_id: id, version: customer.version });
+  customer.deleted = true; // committed; the answer is lost on the way back from the database
+  lostAnswers++;
+  return answer(503, { error: 'database_unavailable', message: 'the database is not reachable; try again shortly' });
 });
-
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('the chaos workload when a delete committed but answered 503', () => {
   it('counts the delete as acknowledged on the 404 of its retry, and fails nothing', async () => {
     const ops = 400;
-    const workload = new Workload({ customerUrl: url, ops, concurrency: 8, runId: 'ambiguous' });
+    const workload = new Workload({ customerUrl: service.url, ops, concurrency: 8, runId: 'ambiguous' });
     await workload.run();
     expect(lostAnswers).toBeGreaterThan(0);
     expect(workload.stats).toMatchObject({ issued: ops, acknowledged: ops, failed: 0, deletes: lostAnswers });

@@ -4,10 +4,9 @@
  * a stand-in customer-service on loopback that answers each write at once, so that only the pace can make it last.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPacer, Workload } from '../src/workload.js';
+import { useStandInService } from './support/stand-in-service.js';
 
 describe('the pacer', () => {
   it('hands out slots 1/rate apart to callers asking at once', () => {
@@ -26,39 +25,26 @@ describe('the pacer', () => {
   });
 });
 
-let server: Server;
-let url: string;
 const versions = new Map<string, number>();
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume().on('end', () => {
-      const answer = (status: number, body?: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(body === undefined ? undefined : JSON.stringify(body));
-      const id = /^\/customers\/([^/]+)/.exec(req.url ?? '')?.[1];
-      if (req.method === 'POST') {
-        const created = randomUUID();
-        versions.set(created, 1);
-        answer(201, { customer_id: created, version: 1 });
-      } else if (req.method === 'PUT' && id) {
-        versions.set(id, (versions.get(id) ?? 1) + 1);
-        answer(200, { customer_id: id, version: versions.get(id) });
-      } else {
-        answer(204);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const service = useStandInService(({ method, customerId: id }, answer) => {
+  if (method === 'POST') {
+    const created = randomUUID();
+    versions.set(created, 1);
+    answer(201, { customer_id: created, version: 1 });
+  } else if (method === 'PUT' && id) {
+    versions.set(id, (versions.get(id) ?? 1) + 1);
+    answer(200, { customer_id: id, version: versions.get(id) });
+  } else {
+    answer(204);
+  }
 });
-
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('the chaos workload with a rate', () => {
   it('acknowledges every operation, and cannot start the last before its slot', async () => {
     const ops = 30;
     const rate = 100;
     const began = performance.now();
-    const workload = new Workload({ customerUrl: url, ops, concurrency: 8, ratePerSecond: rate, runId: 'pace' });
+    const workload = new Workload({ customerUrl: service.url, ops, concurrency: 8, ratePerSecond: rate, runId: 'pace' });
     await workload.run();
     expect(workload.stats).toMatchObject({ issued: ops, acknowledged: ops, failed: 0 });
     // The 30th start is 29 slots of 10 ms after the first (a timer fires no earlier than asked; 2 ms for rounding).
