@@ -9,14 +9,17 @@ export interface WalCounters {
   /** When the counters were read (ms, performance.now()). */
   atMs: number;
   syncs: number;
+  /** Full-page images written (pg_stat_wal.wal_fpi): a page's first change after each checkpoint writes the whole page. */
+  fullPages: number;
   /** The WAL's insert position in bytes: exact at once, unlike pg_stat_wal's counters. */
   bytes: number;
 }
 
 export interface WalFigures {
-  /** Flushes and requests per flush: only when the counters were complete (see walFigures). */
+  /** Flushes, requests per flush and full-page images per request: only when the counters were complete (see walFigures). */
   syncs?: number;
   requestsPerSync?: number;
+  fullPagesPerRequest?: number;
   bytesPerRequest: number;
 }
 
@@ -27,28 +30,36 @@ interface Queryable {
 /** The server's WAL counters; undefined when they cannot be read. */
 export async function walSnapshot(db: Queryable): Promise<WalCounters | undefined> {
   try {
-    const { rows } = await db.query<{ syncs: string; bytes: string }>(
-      "SELECT wal_sync::text AS syncs, pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS bytes FROM pg_stat_wal",
+    const { rows } = await db.query<{ syncs: string; full_pages: string; bytes: string }>(
+      `SELECT wal_sync::text AS syncs, wal_fpi::text AS full_pages,
+         pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS bytes FROM pg_stat_wal`,
     );
     const row = rows[0];
-    return row ? { atMs: performance.now(), syncs: Number(row.syncs), bytes: Number(row.bytes) } : undefined;
+    return row
+      ? { atMs: performance.now(), syncs: Number(row.syncs), fullPages: Number(row.full_pages), bytes: Number(row.bytes) }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * A session reports its flushes to pg_stat_wal at most once a second (PostgreSQL 15), so the count
+ * A session reports its flushes (and full-page images) to pg_stat_wal at most once a second (PostgreSQL 15), so the count
  * at a phase's end misses up to its last second: a phase shorter than this gives no flush figure,
  * unless `complete` (the sessions that did the work have ended, and report on exit).
  */
 export const MIN_SECONDS_FOR_FLUSHES = 10;
 
-/** What `requests` cost in WAL flushes and bytes between two snapshots. Pure. */
+/** What `requests` cost in WAL flushes, full-page images and bytes between two snapshots. Pure. */
 export function walFigures(before: WalCounters | undefined, after: WalCounters | undefined, requests: number, complete = false): WalFigures | undefined {
   if (!before || !after || requests <= 0 || after.syncs < before.syncs) return undefined;
   const bytesPerRequest = (after.bytes - before.bytes) / requests;
   if (!complete && after.atMs - before.atMs < MIN_SECONDS_FOR_FLUSHES * 1000) return { bytesPerRequest };
   const syncs = after.syncs - before.syncs;
-  return { syncs, requestsPerSync: syncs > 0 ? requests / syncs : requests, bytesPerRequest };
+  return {
+    syncs,
+    requestsPerSync: syncs > 0 ? requests / syncs : requests,
+    fullPagesPerRequest: (after.fullPages - before.fullPages) / requests,
+    bytesPerRequest,
+  };
 }

@@ -60,17 +60,17 @@ describe('CPU budget of a phase', () => {
 describe('WAL flushes of a phase', () => {
   it('counts requests per flush and WAL bytes per request between two pg_stat_wal snapshots, and the CPU table shows them', async () => {
     const { walFigures } = await import('../src/wal.js');
-    // Given 3,000 creates over 1,000 flushes and 6 MB of WAL in 20 s, and a raw insert of 20,000 rows
-    // over 4,000 flushes in 5 s whose sessions have ended (complete counters)
-    const create = walFigures({ atMs: 0, syncs: 500, bytes: 1e6 }, { atMs: 20_000, syncs: 1_500, bytes: 7e6 }, 3_000);
-    const raw = walFigures({ atMs: 0, syncs: 0, bytes: 0 }, { atMs: 5_000, syncs: 4_000, bytes: 4e6 }, 20_000, true);
-    expect(create).toEqual({ syncs: 1_000, requestsPerSync: 3, bytesPerRequest: 2_000 });
-    // a phase shorter than 10 s with sessions still open: bytes only (their last second of flushes is not reported yet)
-    const orders = walFigures({ atMs: 0, syncs: 0, bytes: 0 }, { atMs: 3_000, syncs: 2, bytes: 3e5 }, 1_000);
+    // Given 3,000 creates over 1,000 flushes, 600 full-page images and 6 MB of WAL in 20 s, and a raw insert of
+    // 20,000 rows over 4,000 flushes and 100 full-page images in 5 s whose sessions have ended (complete counters)
+    const create = walFigures({ atMs: 0, syncs: 500, fullPages: 400, bytes: 1e6 }, { atMs: 20_000, syncs: 1_500, fullPages: 1_000, bytes: 7e6 }, 3_000);
+    const raw = walFigures({ atMs: 0, syncs: 0, fullPages: 0, bytes: 0 }, { atMs: 5_000, syncs: 4_000, fullPages: 100, bytes: 4e6 }, 20_000, true);
+    expect(create).toEqual({ syncs: 1_000, requestsPerSync: 3, fullPagesPerRequest: 0.2, bytesPerRequest: 2_000 });
+    // a phase shorter than 10 s with sessions still open: bytes only (their last second of counts is not reported yet)
+    const orders = walFigures({ atMs: 0, syncs: 0, fullPages: 0, bytes: 0 }, { atMs: 3_000, syncs: 2, fullPages: 9, bytes: 3e5 }, 1_000);
     expect(orders).toEqual({ bytesPerRequest: 300 });
     // counters reset between the snapshots, or nothing measured: no figure
-    expect(walFigures({ atMs: 0, syncs: 10, bytes: 0 }, { atMs: 20_000, syncs: 5, bytes: 0 }, 100)).toBeUndefined();
-    expect(walFigures(undefined, { atMs: 20_000, syncs: 5, bytes: 0 }, 100)).toBeUndefined();
+    expect(walFigures({ atMs: 0, syncs: 10, fullPages: 0, bytes: 0 }, { atMs: 20_000, syncs: 5, fullPages: 0, bytes: 0 }, 100)).toBeUndefined();
+    expect(walFigures(undefined, { atMs: 20_000, syncs: 5, fullPages: 0, bytes: 0 }, 100)).toBeUndefined();
     const budget = cpuBudget(
       { atMs: 0, groups: new Map(), machineBusyS: 100 },
       { atMs: 10_000, groups: new Map(), machineBusyS: 118 },
@@ -81,6 +81,7 @@ describe('WAL flushes of a phase', () => {
     const md = cpuSection(report).join('\n');
     expect(md).toContain('| requests per WAL flush (the whole PostgreSQL server: every commit waits for one; phases of 10 s or more) | 3.0 | — | 5.0 |');
     expect(md).toContain('| WAL bytes per request | 2,000 | 300 | 200 |');
+    expect(md).toContain("| full-page images per request (a page's first change after a checkpoint writes all 8 kB of it; phases of 10 s or more) | 0.20 | — | 0.01 |");
   });
 });
 

@@ -45,6 +45,7 @@ export function cpuSection(report: LoadReport): string[] {
       ? [
           `| requests per WAL flush (the whole PostgreSQL server: every commit waits for one; phases of ${MIN_SECONDS_FOR_FLUSHES} s or more) | ${phases.map(({ wal }) => (wal?.requestsPerSync === undefined ? '—' : wal.requestsPerSync.toFixed(1))).join(' | ')} |`,
           `| WAL bytes per request | ${phases.map(({ wal }) => (wal ? rate(wal.bytesPerRequest) : '—')).join(' | ')} |`,
+          `| full-page images per request (a page's first change after a checkpoint writes all 8 kB of it; phases of ${MIN_SECONDS_FOR_FLUSHES} s or more) | ${phases.map(({ wal }) => (wal?.fullPagesPerRequest === undefined ? '—' : wal.fullPagesPerRequest.toFixed(2))).join(' | ')} |`,
         ]
       : []),
     '',
