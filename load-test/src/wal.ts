@@ -9,14 +9,14 @@ export interface WalCounters {
   /** When the counters were read (ms, performance.now()). */
   atMs: number;
   syncs: number;
-  /** Full-page images written (pg_stat_wal.wal_fpi): a page's first change after each checkpoint writes the whole page. */
+  /** Full-page images (pg_stat_wal.wal_fpi): a page's first change after each checkpoint writes all of it. */
   fullPages: number;
   /** The WAL's insert position in bytes: exact at once, unlike pg_stat_wal's counters. */
   bytes: number;
 }
 
 export interface WalFigures {
-  /** Flushes, requests per flush and full-page images per request: only when the counters were complete (see walFigures). */
+  /** Only when the counters were complete (see walFigures). */
   syncs?: number;
   requestsPerSync?: number;
   fullPagesPerRequest?: number;
@@ -44,9 +44,10 @@ export async function walSnapshot(db: Queryable): Promise<WalCounters | undefine
 }
 
 /**
- * A session reports its flushes (and full-page images) to pg_stat_wal at most once a second (PostgreSQL 15), so the count
- * at a phase's end misses up to its last second: a phase shorter than this gives no flush figure,
- * unless `complete` (the sessions that did the work have ended, and report on exit).
+ * A session reports its flushes and full-page images to pg_stat_wal at most once a second
+ * (PostgreSQL 15), so the counts at a phase's end miss up to its last second: a phase shorter than
+ * this gives neither figure, unless `complete` (the sessions that did the work have ended, and
+ * report on exit).
  */
 export const MIN_SECONDS_FOR_FLUSHES = 10;
 
