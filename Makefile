@@ -71,8 +71,11 @@ down: ## stop the services and the infrastructure; data stays
 
 clean: ## stop everything and remove the data
 	bash scripts/services.sh down
+	# Second systems beside the first (scripts/second-system.sh, the fault suite's retention-gap run): their
+	# services too, then their run directories.
+	for dir in .run-*/; do [ ! -d "$$dir" ] || RUN_DIR="$${dir%/}" bash scripts/services.sh down; done
 	bash scripts/infra.sh clean
-	rm -rf .run results
+	rm -rf .run .run-* results
 
 logs: ## follow the services' logs
 	bash scripts/services.sh logs
