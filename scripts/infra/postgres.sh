@@ -34,7 +34,7 @@ pg_up() {
     cp "$repo/infra/postgresql.conf" "$conf_d/rabbitmq-streams-demo.conf"
     settings_changed=1
   fi
-  if ! pg_lsclusters -h | awk -v v=$PG_VERSION -v c=$PG_CLUSTER '$1==v && $2==c {print $4}' | grep -q online; then
+  if ! pg_online; then
     if port_open "$PG_PORT"; then
       die "port $PG_PORT is taken by something other than the PostgreSQL $PG_VERSION/$PG_CLUSTER cluster"
     fi
@@ -107,6 +107,12 @@ pg_own_clusters() {
   return 0
 }
 
+# Whether the project's cluster is up (pg_lsclusters: version, cluster, port, status, ...).
+pg_online() {
+  command -v pg_lsclusters >/dev/null 2>&1 &&
+    pg_lsclusters -h | awk -v v=$PG_VERSION -v c=$PG_CLUSTER '$1==v && $2==c {print $4}' | grep -q online
+}
+
 pg_down_own_clusters() {
   local cluster
   for cluster in $(pg_own_clusters); do pg_ctlcluster $PG_VERSION "$cluster" stop 2>/dev/null || true; rm -f "$repo/.run/postgres-$cluster.started-by-infra"; done
@@ -127,7 +133,7 @@ pg_down() {
   local marker
   marker=$(pg_started_marker)
   if [ "${1:-}" != force ] && [ ! -f "$marker" ]; then
-    log "PostgreSQL was running before 'up'; leaving it running"
+    if pg_online; then log "PostgreSQL was running before 'up'; leaving it running"; fi
     return 0
   fi
   if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql/$PG_VERSION/$PG_CLUSTER ]; then
